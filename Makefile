@@ -1,0 +1,44 @@
+# Thin wrapper over CMake.  `make` builds, `make run` sets up and runs,
+# `make check` sets up and runs every test (normal and ASan+UBSan builds).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CONFIG     ?= etc/hawk.cfg
+
+.PHONY: all build run check check-fast deps deps-test bench clean format
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh runtime
+
+deps-test:
+	@scripts/install-deps.sh test
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	./$(BUILD)/hawk serve -c $(CONFIG)
+
+# Every test, in the normal build and in the ASan+UBSan build.
+check: deps-test
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -L 'unit|db|integration|plugins'
+
+# Normal build only (quicker loop while developing).
+check-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+
+bench: build
+	bench/run-all.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

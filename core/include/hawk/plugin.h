@@ -1,0 +1,598 @@
+/*
+ * hawk/plugin.h - the whole plugin SDK.
+ *
+ * A hawk plugin is a shared object that includes only this header (plus its
+ * own third-party libraries) and exports exactly one data symbol,
+ * `hawk_plugin_v1`, a `struct hawk_plugin` descriptor.  The symbol name
+ * carries the ABI major version, so a plugin built for another major fails
+ * at dlsym() time with a clear message instead of misbehaving.
+ *
+ * Rules of the boundary:
+ *  - The plugin never resolves a symbol from the host.  Everything it needs
+ *    (logging, config values, outbound HTTP, clock, metrics, calling another
+ *    plugin kind) comes through the `struct hawk_host_api` table passed to
+ *    init().  The table is append-only; test optional entries with
+ *    HAWK_API_HAS().
+ *  - Every struct that crosses the boundary starts with `struct_size` and
+ *    only grows at the end.
+ *  - Inputs are borrowed for the duration of the call.  Results flow out
+ *    through host-provided sinks and the host copies them: no heap memory
+ *    changes owner across the boundary.
+ *  - JSON crosses as text (pointer + length), never as library objects.
+ *  - Every operation returns 0 or a negative HAWK_E* code and fills the
+ *    caller-owned `struct hawk_error`.
+ */
+#ifndef HAWK_PLUGIN_H
+#define HAWK_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Versions
+ * --------------------------------------------------------------------- */
+
+/* Incompatible change: the exported symbol name changes with it. */
+#define HAWK_ABI_MAJOR 1
+/* Append-only additions to the tables below. */
+#define HAWK_ABI_MINOR 0
+#define HAWK_PLUGIN_MAGIC 0x4b574148u /* "HAWK" little-endian */
+#define HAWK_PLUGIN_SYMBOL "hawk_plugin_v1"
+
+#define HAWK_STR_(x) #x
+#define HAWK_STR(x) HAWK_STR_(x)
+/* Build signature compared by the host: catches a plugin built for another
+ * pointer width or ABI major before any function pointer is touched. */
+#define HAWK_BUILD_SIG \
+    "abi=" HAWK_STR(HAWK_ABI_MAJOR) ";ptr=" HAWK_STR(__SIZEOF_POINTER__)
+
+#if defined(__GNUC__)
+#define HAWK_EXPORT __attribute__((visibility("default")))
+#define HAWK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define HAWK_EXPORT
+#define HAWK_PRINTF(f, a)
+#endif
+
+/* ------------------------------------------------------------------------
+ * Status codes: 0 or a negative HAWK_E* value.  One list generates the
+ * enum, hawk_err_name() and hawk_strerror().
+ * --------------------------------------------------------------------- */
+#define HAWK_ERRNO_MAP(X)                                                   \
+    X(ENOMEM, -1, "out of memory")                                          \
+    X(EINVAL, -2, "invalid argument")                                       \
+    X(ENOTFOUND, -3, "not found")                                           \
+    X(EEXIST, -4, "already exists")                                         \
+    X(ETOOBIG, -5, "too big")                                               \
+    X(ETIMEDOUT, -6, "timed out")                                           \
+    X(ECANCELED, -7, "cancelled")                                           \
+    X(EUNAVAIL, -8, "service unavailable")                                  \
+    X(EAUTH, -9, "authentication failed")                                   \
+    X(EPERM, -10, "permission denied")                                      \
+    X(ERATELIMIT, -11, "rate limited")                                      \
+    X(EIO, -12, "input/output error")                                       \
+    X(EPROTO, -13, "protocol error")                                        \
+    X(EQUOTA, -14, "quota exceeded")                                        \
+    X(EUNSUPPORTED, -15, "not supported")                                   \
+    X(ECONFIG, -16, "configuration error")                                  \
+    X(EABI, -17, "plugin ABI mismatch")                                     \
+    X(EINTERNAL, -18, "internal error")                                     \
+    X(ECONFLICT, -19, "conflict")
+
+enum hawk_status {
+    HAWK_OK = 0,
+#define HAWK_ERR_ENUM_(name, val, msg) HAWK_##name = (val),
+    HAWK_ERRNO_MAP(HAWK_ERR_ENUM_)
+#undef HAWK_ERR_ENUM_
+    HAWK_E_LAST_ = -20
+};
+
+/* Returns a static string ("ENOMEM"); never NULL. */
+static inline const char *hawk_err_name(int code)
+{
+    switch (code) {
+    case HAWK_OK:
+        return "OK";
+#define HAWK_ERR_NAME_(name, val, msg) \
+    case (val):                        \
+        return #name;
+        HAWK_ERRNO_MAP(HAWK_ERR_NAME_)
+#undef HAWK_ERR_NAME_
+    default:
+        return "EUNKNOWN";
+    }
+}
+
+/* Returns a static, lower-case description; never NULL. */
+static inline const char *hawk_strerror(int code)
+{
+    switch (code) {
+    case HAWK_OK:
+        return "success";
+#define HAWK_ERR_MSG_(name, val, msg) \
+    case (val):                       \
+        return msg;
+        HAWK_ERRNO_MAP(HAWK_ERR_MSG_)
+#undef HAWK_ERR_MSG_
+    default:
+        return "unknown error";
+    }
+}
+
+/* Filled by the callee on failure; owned by the caller (usually on its
+ * stack).  `msg` is lower-case, without a trailing period, and never holds
+ * a secret. */
+struct hawk_error {
+    int code;        /* HAWK_E* */
+    bool retryable;  /* true when the same call may succeed later */
+    int http_status; /* upstream HTTP status when there was one, else 0 */
+    int retry_after_ms; /* upstream hint, 0 when none */
+    char msg[256];
+};
+
+enum hawk_log_level {
+    HAWK_LOG_DEBUG = 0,
+    HAWK_LOG_INFO = 1,
+    HAWK_LOG_WARN = 2,
+    HAWK_LOG_ERROR = 3,
+    HAWK_LOG_CRIT = 4
+};
+
+enum hawk_kind {
+    HAWK_KIND_JOBBOARD = 1,
+    HAWK_KIND_LLM = 2,
+    HAWK_KIND_PAYMENT = 3,
+    HAWK_KIND_STORAGE = 4
+};
+
+/* ------------------------------------------------------------------------
+ * Opaque handles
+ * --------------------------------------------------------------------- */
+struct hawk_host;     /* owned by the host; one per plugin instance */
+struct hawk_instance; /* opaque to the host; defined by each plugin */
+struct hawk_call;     /* per call: deadline, cancel flag, ids, clock */
+struct hawk_config;   /* read-only view of one plugin's `options` group */
+
+/* ------------------------------------------------------------------------
+ * Sinks: how results leave a plugin.  The host copies what it is given.
+ * --------------------------------------------------------------------- */
+
+/* A byte/text stream sink.  write() may be called many times; return 0 to
+ * go on, a negative HAWK_E* to stop (the plugin then returns that code). */
+struct hawk_text_sink {
+    void *opaque;
+    int (*write)(struct hawk_text_sink *s, const char *data, size_t len);
+};
+
+/* ------------------------------------------------------------------------
+ * Outbound HTTP through the host (libcurl, one connection cache per
+ * thread; deadlines, cancellation, TLS policy and secret redaction are
+ * enforced by the host).
+ * --------------------------------------------------------------------- */
+struct hawk_http_header {
+    const char *name;
+    const char *value;
+    bool secret; /* redacted in every log line */
+};
+
+struct hawk_http_req {
+    size_t struct_size;
+    const char *method; /* "GET", "POST", ... */
+    const char *url;
+    const struct hawk_http_header *headers;
+    size_t n_headers;
+    const char *body; /* may be NULL */
+    size_t body_len;
+    int timeout_ms;            /* 0: the call's deadline only */
+    size_t max_response_bytes; /* 0: host default (16 MiB) */
+    /* Optional streaming: when set, body bytes go here as they arrive and
+     * resp->body stays empty. */
+    struct hawk_text_sink *body_sink;
+    /* Optional AWS SigV4 signing ("aws:amz:region:service") with
+     * user_pwd "KEY:SECRET"; NULL for none. */
+    const char *aws_sigv4;
+    const char *user_pwd;
+};
+
+/* Filled by http_request(); the memory stays owned by the host and is
+ * released by http_response_free().  Valid until then. */
+struct hawk_http_resp {
+    size_t struct_size;
+    int status;
+    const char *body; /* NUL-terminated for convenience */
+    size_t body_len;
+    const struct hawk_http_header *headers; /* names lower-case */
+    size_t n_headers;
+    double total_ms;
+    void *host_private_;
+};
+
+/* ------------------------------------------------------------------------
+ * Host API: host -> plugin.  Append only; never reorder.
+ * --------------------------------------------------------------------- */
+struct hawk_host_api {
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    size_t struct_size;
+
+    /* Logging: one JSON line with plugin, instance and request ids added.
+     * Never pass secrets. */
+    void (*log)(struct hawk_host *h, int level, const char *fmt, ...)
+        HAWK_PRINTF(3, 4);
+
+    /* Memory for the rare case ownership must cross (stated per use). */
+    void *(*alloc)(size_t n);
+    void (*free)(void *p);
+
+    /* Config getters: the host parsed and type-checked the plugin's
+     * options against its declared keys before init().  Returned strings
+     * are borrowed and valid until fini().  Return HAWK_ENOTFOUND when
+     * the key is unset and has no default. */
+    int (*cfg_str)(const struct hawk_config *c, const char *key,
+                   const char **out);
+    int (*cfg_int)(const struct hawk_config *c, const char *key,
+                   int64_t *out);
+    int (*cfg_bool)(const struct hawk_config *c, const char *key, bool *out);
+    int (*cfg_double)(const struct hawk_config *c, const char *key,
+                      double *out);
+    /* Lists: number of items, then item i (borrowed). */
+    int (*cfg_list_len)(const struct hawk_config *c, const char *key,
+                        size_t *out);
+    int (*cfg_list_item)(const struct hawk_config *c, const char *key,
+                         size_t i, const char **out);
+
+    /* Call context. */
+    bool (*call_cancelled)(const struct hawk_call *call);
+    /* Milliseconds left before the call's deadline; INT64_MAX if none. */
+    int64_t (*call_remaining_ms)(const struct hawk_call *call);
+    /* Acting user id, 0 for system calls. */
+    int64_t (*call_user_id)(const struct hawk_call *call);
+    /* Request/trace id, never NULL. Borrowed for the call. */
+    const char *(*call_request_id)(const struct hawk_call *call);
+
+    /* Clock: the host may run a test clock, so plugins use these for
+     * timestamps and back-off instead of their own. */
+    int64_t (*now_ms)(struct hawk_host *h); /* unix epoch ms */
+    /* Sleeps up to ms, waking early on cancel or deadline; returns 0,
+     * HAWK_ECANCELED or HAWK_ETIMEDOUT. */
+    int (*sleep_ms)(struct hawk_call *call, int64_t ms);
+    /* Cryptographically random bytes. */
+    int (*random)(void *buf, size_t n);
+
+    /* Outbound HTTP.  On a transport failure returns a negative code and
+     * fills err (resp->status 0).  An HTTP error status is NOT an error
+     * here: the plugin maps it.  Always call http_response_free(). */
+    int (*http_request)(struct hawk_call *call, const struct hawk_http_req *req,
+                        struct hawk_http_resp *resp, struct hawk_error *err);
+    void (*http_response_free)(struct hawk_http_resp *resp);
+
+    /* Metrics: monotonically increasing counter / gauge set, Prometheus
+     * name and optional `k="v",...` label text. */
+    void (*metric_add)(struct hawk_host *h, const char *name,
+                       const char *labels, double value);
+
+    /* v1.1+: new entries go here, never in the middle. */
+};
+
+/* True when the host's table is new enough to have `fn` and it is set. */
+#define HAWK_API_HAS(api, fn)                                           \
+    (offsetof(struct hawk_host_api, fn) + sizeof((api)->fn) <=          \
+         (api)->struct_size &&                                          \
+     (api)->fn != NULL)
+
+/* ------------------------------------------------------------------------
+ * Plugin-declared configuration
+ * --------------------------------------------------------------------- */
+enum hawk_cfg_type {
+    HAWK_CFG_STR = 1,
+    HAWK_CFG_INT,
+    HAWK_CFG_BOOL,
+    HAWK_CFG_DOUBLE,
+    HAWK_CFG_DURATION, /* "30s", "1500ms", "5m" or int seconds -> ms */
+    HAWK_CFG_SIZE,     /* "10MiB", "512k" or int bytes -> bytes */
+    HAWK_CFG_SECRET,   /* string, redacted in logs and `plugins list` */
+    HAWK_CFG_STR_LIST
+};
+
+#define HAWK_CFG_REQUIRED 0x1u
+
+struct hawk_cfg_key {
+    const char *name;
+    enum hawk_cfg_type type;
+    unsigned flags;            /* HAWK_CFG_REQUIRED */
+    const char *default_value; /* text form; NULL for none */
+    const char *help;
+    int64_t min, max;          /* for INT/DURATION/SIZE; both 0: no range */
+};
+
+/* ------------------------------------------------------------------------
+ * Kind: jobboard
+ * --------------------------------------------------------------------- */
+enum hawk_workplace {
+    HAWK_WORKPLACE_ANY = 0,
+    HAWK_WORKPLACE_ONSITE = 1,
+    HAWK_WORKPLACE_REMOTE = 2,
+    HAWK_WORKPLACE_HYBRID = 3
+};
+
+struct hawk_job_query {
+    size_t struct_size;
+    const char *keywords;
+    const char *location;
+    int distance_miles;           /* 0: board default */
+    int posted_within_s;          /* 0: any time */
+    unsigned workplace_mask;      /* 1 << HAWK_WORKPLACE_* bits, 0 = any */
+    const char *experience;       /* comma list: internship,entry,... */
+    const char *job_types;        /* comma list: full-time,contract,... */
+    bool easy_apply_only;
+    int limit;                    /* max jobs to emit, 0: board default */
+    int offset;
+};
+
+/* A normalized posting.  All strings borrowed for the emit() call. */
+struct hawk_job {
+    size_t struct_size;
+    const char *board;
+    const char *external_id;
+    const char *title;
+    const char *company;
+    const char *location;
+    enum hawk_workplace workplace;
+    const char *salary;
+    int applicants;        /* -1 unknown */
+    int64_t posted_at;     /* unix seconds, 0 unknown */
+    const char *description; /* may be NULL until fetched */
+    const char *url;
+    bool easy_apply;
+};
+
+struct hawk_job_sink {
+    void *opaque;
+    /* Return 0 to continue, HAWK_ECANCELED to stop early (not an error
+     * for the plugin: it stops and returns 0). */
+    int (*emit)(struct hawk_job_sink *s, const struct hawk_job *job);
+};
+
+/* An application to submit.  Documents are files on local disk. */
+struct hawk_apply_req {
+    size_t struct_size;
+    const char *external_id;
+    const char *job_url;
+    const char *resume_path;       /* may be NULL */
+    const char *cover_letter_path; /* may be NULL */
+    const char *cover_letter_text; /* may be NULL */
+    const char *answers_json;      /* {"normalized question": "answer"} */
+    const char *profile_json;      /* contact fields for forms */
+    bool dry_run;                  /* fill but never submit */
+};
+
+struct hawk_jobboard_ops {
+    size_t struct_size;
+    int (*search)(struct hawk_instance *in, struct hawk_call *call,
+                  const struct hawk_job_query *q, struct hawk_job_sink *out,
+                  struct hawk_error *err);
+    /* Details (with description) of one job; emits exactly one job. */
+    int (*fetch)(struct hawk_instance *in, struct hawk_call *call,
+                 const char *external_id, struct hawk_job_sink *out,
+                 struct hawk_error *err);
+    /* Optional.  result_json receives {"status": "...", "questions": [...]}
+     * describing what happened. */
+    int (*apply)(struct hawk_instance *in, struct hawk_call *call,
+                 const struct hawk_apply_req *req,
+                 struct hawk_text_sink *result_json, struct hawk_error *err);
+};
+
+/* ------------------------------------------------------------------------
+ * Kind: llm
+ * --------------------------------------------------------------------- */
+struct hawk_llm_message {
+    const char *role; /* "system", "user", "assistant" */
+    const char *content;
+};
+
+struct hawk_llm_req {
+    size_t struct_size;
+    const char *model; /* NULL: the instance's default model */
+    const struct hawk_llm_message *messages;
+    size_t n_messages;
+    double temperature; /* < 0: server default */
+    int max_tokens;     /* 0: server default */
+    /* Structured output: a JSON schema (text) the reply must satisfy, or
+     * NULL for free text.  With a schema, the content written to the sink
+     * is a JSON document valid for it, or the call fails. */
+    const char *json_schema;
+    const char *schema_name; /* e.g. "job_match" */
+    int timeout_ms;          /* per HTTP attempt; 0: instance default */
+};
+
+struct hawk_llm_usage {
+    int64_t prompt_tokens;
+    int64_t completion_tokens;
+    int64_t total_tokens;
+    double cost_usd; /* from the instance's price table; 0 if unknown */
+};
+
+/* Filled by chat() on success; owned by the caller. */
+struct hawk_llm_result {
+    size_t struct_size;
+    struct hawk_llm_usage usage;
+    char model[128];
+    char finish_reason[32];
+    char response_id[128];
+    int attempts; /* HTTP attempts made, >= 1 */
+};
+
+struct hawk_llm_ops {
+    size_t struct_size;
+    /* The reply's content goes to `content` (possibly in pieces). */
+    int (*chat)(struct hawk_instance *in, struct hawk_call *call,
+                const struct hawk_llm_req *req, struct hawk_text_sink *content,
+                struct hawk_llm_result *result, struct hawk_error *err);
+};
+
+/* ------------------------------------------------------------------------
+ * Kind: payment
+ * --------------------------------------------------------------------- */
+struct hawk_checkout_req {
+    size_t struct_size;
+    const char *customer_id;  /* NULL: use customer_email */
+    const char *customer_email;
+    const char *price_id;
+    const char *success_url;
+    const char *cancel_url;
+    const char *client_reference_id;
+    int trial_days;
+    const char *idempotency_key;
+};
+
+struct hawk_payment_ops {
+    size_t struct_size;
+    /* out_json: {"id": "cus_..."} */
+    int (*create_customer)(struct hawk_instance *in, struct hawk_call *call,
+                           const char *email, const char *user_ref,
+                           struct hawk_text_sink *out_json,
+                           struct hawk_error *err);
+    /* out_json: {"id": "cs_...", "url": "..."} */
+    int (*checkout_session)(struct hawk_instance *in, struct hawk_call *call,
+                            const struct hawk_checkout_req *req,
+                            struct hawk_text_sink *out_json,
+                            struct hawk_error *err);
+    /* out_json: {"id": "bps_...", "url": "..."} */
+    int (*portal_session)(struct hawk_instance *in, struct hawk_call *call,
+                          const char *customer_id, const char *return_url,
+                          struct hawk_text_sink *out_json,
+                          struct hawk_error *err);
+    /* out_json: {"data": [...], "has_more": bool} */
+    int (*list_invoices)(struct hawk_instance *in, struct hawk_call *call,
+                         const char *customer_id, int limit,
+                         const char *starting_after,
+                         struct hawk_text_sink *out_json,
+                         struct hawk_error *err);
+    /* Verifies the signature header over the exact raw body at time
+     * now_s; on success writes the normalized event JSON
+     * {"id","type","created","object":{...}} to event_json. */
+    int (*verify_webhook)(struct hawk_instance *in, struct hawk_call *call,
+                          const char *body, size_t body_len,
+                          const char *signature_header, int64_t now_s,
+                          struct hawk_text_sink *event_json,
+                          struct hawk_error *err);
+};
+
+/* ------------------------------------------------------------------------
+ * Kind: storage
+ * --------------------------------------------------------------------- */
+struct hawk_kv {
+    const char *key;
+    const char *value;
+};
+
+/* Pull source for uploads: read() fills up to cap bytes, sets *got (0 at
+ * end) and returns 0 or a negative HAWK_E*. */
+struct hawk_reader {
+    void *opaque;
+    int (*read)(struct hawk_reader *r, char *buf, size_t cap, size_t *got);
+};
+
+struct hawk_object_info {
+    size_t struct_size;
+    const char *key;
+    int64_t size;
+    int64_t modified_at; /* unix seconds */
+    const char *etag;
+    const struct hawk_kv *metadata;
+    size_t n_metadata;
+};
+
+struct hawk_object_sink {
+    void *opaque;
+    int (*emit)(struct hawk_object_sink *s, const struct hawk_object_info *o);
+};
+
+struct hawk_storage_ops {
+    size_t struct_size;
+    int (*put)(struct hawk_instance *in, struct hawk_call *call,
+               const char *key, struct hawk_reader *body, int64_t size,
+               const struct hawk_kv *metadata, size_t n_metadata,
+               struct hawk_error *err);
+    int (*get)(struct hawk_instance *in, struct hawk_call *call,
+               const char *key, struct hawk_text_sink *body,
+               struct hawk_error *err);
+    int (*list)(struct hawk_instance *in, struct hawk_call *call,
+                const char *prefix, struct hawk_object_sink *out,
+                struct hawk_error *err);
+    int (*del)(struct hawk_instance *in, struct hawk_call *call,
+               const char *key, struct hawk_error *err);
+    int (*head)(struct hawk_instance *in, struct hawk_call *call,
+                const char *key, struct hawk_object_sink *out,
+                struct hawk_error *err);
+};
+
+/* ------------------------------------------------------------------------
+ * The descriptor
+ * --------------------------------------------------------------------- */
+#define HAWK_PLUGIN_THREADSAFE 0x1u /* ops may run concurrently */
+
+struct hawk_plugin {
+    uint32_t magic;          /* HAWK_PLUGIN_MAGIC */
+    uint32_t abi_major;      /* HAWK_ABI_MAJOR */
+    uint32_t min_host_minor; /* host's HAWK_ABI_MINOR must be >= this */
+    size_t struct_size;      /* sizeof(struct hawk_plugin) */
+    const char *build_sig;   /* HAWK_BUILD_SIG */
+
+    const char *name;        /* [a-z0-9_-]{1,32} */
+    const char *version;     /* plugin's own version, e.g. "1.0.0" */
+    const char *description;
+    enum hawk_kind kind;
+    unsigned flags;          /* HAWK_PLUGIN_* */
+    const struct hawk_cfg_key *config_keys; /* {NULL}-terminated; may be NULL */
+
+    /* Allocates the instance; validates config semantics; no network.
+     * `api`, `host` and `cfg` stay valid until fini(). */
+    int (*init)(const struct hawk_host_api *api, struct hawk_host *host,
+                const struct hawk_config *cfg, struct hawk_instance **out,
+                struct hawk_error *err);
+    /* Optional: after every instance is up; may use the network. */
+    int (*start)(struct hawk_instance *in, struct hawk_error *err);
+    /* Optional: cheap liveness probe; detail_json gets a JSON object. */
+    int (*health)(struct hawk_instance *in, struct hawk_call *call,
+                  struct hawk_text_sink *detail_json, struct hawk_error *err);
+    /* Optional: no new calls will come; in-flight ones see cancel. */
+    void (*stop)(struct hawk_instance *in);
+    /* Frees the instance.  Called once, in reverse load order. */
+    void (*fini)(struct hawk_instance *in);
+
+    const void *ops; /* struct hawk_<kind>_ops, chosen by `kind` */
+};
+
+/* Define the descriptor in a plugin with:
+ *   HAWK_PLUGIN_DEFINE = { .magic = HAWK_PLUGIN_MAGIC, ... };  */
+#define HAWK_PLUGIN_DEFINE \
+    HAWK_EXPORT const struct hawk_plugin hawk_plugin_v1
+
+/* Fills the standard header fields of a descriptor. */
+#define HAWK_PLUGIN_HEADER                                               \
+    .magic = HAWK_PLUGIN_MAGIC, .abi_major = HAWK_ABI_MAJOR,             \
+    .min_host_minor = 0, .struct_size = sizeof(struct hawk_plugin),      \
+    .build_sig = HAWK_BUILD_SIG
+
+/* Convenience for plugins: fill an error. */
+#define HAWK_ERR_SET(err, c, retry, status, ...)                          \
+    do {                                                                  \
+        if ((err) != NULL) {                                              \
+            (err)->code = (c);                                            \
+            (err)->retryable = (retry);                                   \
+            (err)->http_status = (status);                                \
+            (err)->retry_after_ms = 0;                                    \
+            snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__);        \
+        }                                                                 \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HAWK_PLUGIN_H */

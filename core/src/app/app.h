@@ -1,0 +1,38 @@
+/*
+ * app/app.h - the process-wide context handed to every subsystem.
+ */
+#ifndef HK_APP_H
+#define HK_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hk_config;
+struct hk_db;
+struct hk_plugins;
+struct hk_router;
+struct hk_pg_embedded;
+
+struct hk_app {
+    struct hk_config *cfg;
+    struct hk_db *db;                 /* NULL until connected */
+    struct hk_pg_embedded *pg;        /* embedded cluster, or NULL */
+    struct hk_plugins *plugins;
+    struct hk_router *router;
+    void *queue;                      /* struct hk_queue *, queue/ */
+    unsigned char *jwt_key;           /* owned; secret */
+    size_t jwt_key_len;
+    int64_t started_ms;               /* wall clock */
+    int64_t started_mono_ms;
+    atomic_int migrations_pending;    /* -1 unknown */
+    atomic_bool stopping;
+};
+
+#define HAWK_VERSION "0.1.0"
+
+/* The process's app (set by main; tests set their own). */
+extern struct hk_app *hk_app_current;
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * auth/auth.h - accounts: password hashing (argon2id), JWT access tokens
+ * (HS256), rotating refresh tokens with reuse detection, login
+ * throttling, and the /api/v1/auth and /api/v1/user routes.
+ */
+#ifndef HK_AUTH_H
+#define HK_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hk_app;
+struct hk_router;
+
+struct hk_argon2_params {
+    uint32_t t_cost;      /* iterations */
+    uint32_t m_cost_kib;  /* memory */
+    uint32_t parallelism;
+};
+
+/* Hashes a password into an encoded argon2id string (caller hk_free). */
+int hk_password_hash(const struct hk_argon2_params *p, const char *password,
+                     char **encoded_out);
+/* 0 if the password matches, HAWK_EAUTH if not, HAWK_EINVAL if the
+ * encoded hash is malformed. */
+int hk_password_verify(const char *encoded, const char *password);
+
+struct hk_jwt_claims {
+    int64_t sub;   /* user id */
+    bool admin;
+    int64_t iat;
+    int64_t exp;
+    char jti[33];
+};
+
+/* Signs claims with HS256; caller frees *token with hk_free. */
+int hk_jwt_sign(const unsigned char *key, size_t key_len,
+                const struct hk_jwt_claims *c, char **token);
+/* Verifies signature (constant time), alg == HS256 exactly, typ, exp
+ * against now_s.  Returns 0, or HAWK_EAUTH with reason ("expired",
+ * "bad signature", "unsupported alg", "malformed"). */
+int hk_jwt_verify(const unsigned char *key, size_t key_len,
+                  const char *token, int64_t now_s, struct hk_jwt_claims *c,
+                  const char **reason);
+
+/* Used by the router for HK_ROUTE_AUTH routes: validates "Bearer <jwt>". */
+int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
+                         int64_t *user_id, bool *is_admin,
+                         const char **reason);
+
+/* Registers /api/v1/auth/... and /api/v1/user... routes. */
+void hk_auth_routes(struct hk_router *r);
+
+/* `hawk user create-admin --email E`: password from stdin, or generated
+ * and printed once.  Returns a process exit code. */
+int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv);
+
+#endif

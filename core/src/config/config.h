@@ -1,0 +1,100 @@
+/*
+ * config/config.h - the configuration: one libconfig file, validated
+ * against a schema of every known key (config/schema.c), with ${VAR} and
+ * ${VAR:-default} expansion and HAWK_* environment overrides.
+ *
+ * Loading is all-or-nothing: any error (syntax, unknown key, wrong type,
+ * out of range) fails the load with a message naming file:line and, for an
+ * unknown key, the nearest valid key.  A loaded config is read-only and
+ * may be shared by all threads.
+ */
+#ifndef HK_CONFIG_H
+#define HK_CONFIG_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hk_cfg_type {
+    HK_CFG_STR = 1,
+    HK_CFG_INT,
+    HK_CFG_BOOL,
+    HK_CFG_DOUBLE,
+    HK_CFG_DURATION, /* stored as milliseconds */
+    HK_CFG_SIZE,     /* stored as bytes */
+    HK_CFG_SECRET,   /* string, never logged */
+    HK_CFG_STR_LIST,
+    HK_CFG_GROUP_LIST /* list of groups, read raw through hk_cfg_setting */
+};
+
+/* One row of the schema.  `path` is dotted ("server.listen"). */
+struct hk_cfg_field {
+    const char *path;
+    enum hk_cfg_type type;
+    const char *default_value; /* text form, NULL for none */
+    int64_t min, max;          /* numeric range; both 0: unchecked */
+    const char *help;
+};
+
+/* One entry of the `plugins` list. */
+struct hk_plugin_cfg {
+    char *name;     /* instance name, unique */
+    char *path;     /* .so path as written (resolved by the loader) */
+    bool enabled;
+    bool required;
+    const config_setting_t *options; /* may be NULL; owned by the config */
+    int line;       /* line of the entry in the file */
+};
+
+struct hk_config {
+    char *path;          /* file the config came from; owned */
+    char *data_dir;      /* absolute; owned */
+    struct hk_plugin_cfg *plugins;
+    size_t n_plugins;
+    config_t lc;         /* kept alive for plugin option settings */
+    void *values;        /* private: resolved values by schema row */
+};
+
+/* The schema table, NULL-terminated (config/schema.c). */
+extern const struct hk_cfg_field hk_config_schema[];
+
+/* Loads and validates `path` (NULL: $HAWK_CONFIG, else etc/hawk.cfg).
+ * Environment overrides win over the file.  On failure returns HAWK_ECONFIG
+ * and writes a one-line message ("etc/hawk.cfg:12: unknown key 'servr'
+ * (did you mean 'server'?)") into err.  On success the caller releases
+ * with hk_config_release(). */
+int hk_config_load(const char *path, struct hk_config *out, char *err,
+                   size_t errlen);
+void hk_config_release(struct hk_config *c);
+
+/* Typed getters for schema keys.  The value is the file's (after
+ * expansion), the environment override, or the default.  Asking for a key
+ * not in the schema, or with the wrong getter, aborts (programming error).
+ * Strings are borrowed until hk_config_release(); NULL when unset with no
+ * default. */
+int64_t hk_cfg_int(const struct hk_config *c, const char *path);
+bool hk_cfg_bool(const struct hk_config *c, const char *path);
+double hk_cfg_double(const struct hk_config *c, const char *path);
+const char *hk_cfg_str(const struct hk_config *c, const char *path);
+size_t hk_cfg_list_len(const struct hk_config *c, const char *path);
+const char *hk_cfg_list_item(const struct hk_config *c, const char *path,
+                             size_t i);
+/* Raw libconfig setting (for GROUP_LIST keys); NULL when absent. */
+const config_setting_t *hk_cfg_setting(const struct hk_config *c,
+                                       const char *path);
+/* Where a key was set: "file:line", "env HAWK_X", or "default". */
+const char *hk_cfg_origin(const struct hk_config *c, const char *path);
+
+/* Expands ${VAR} and ${VAR:-default} in s.  Returns a new string (caller
+ * frees with hk_free) or NULL with err filled for an unset variable
+ * without default or a malformed reference. */
+char *hk_config_expand(const char *s, char *err, size_t errlen);
+
+/* Returns the JWT secret: the configured one (file or HAWK_JWT_SECRET), or
+ * the one kept in <data_dir>/jwt.secret, generating it (0600) on first
+ * use.  Caller frees with hk_free_secret().  NULL with err on failure. */
+char *hk_config_jwt_secret(const struct hk_config *c, char *err,
+                           size_t errlen);
+
+#endif

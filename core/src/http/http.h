@@ -1,0 +1,196 @@
+/*
+ * http/http.h - the HTTP layer: libmicrohttpd server with a thread pool,
+ * a router with path parameters, request/response helpers, JSON helpers,
+ * request ids and request logging.
+ *
+ * Handlers are synchronous and run on an MHD pool thread.  A handler
+ * reads the request through hk_req_* and fills the response through
+ * hk_resp_*; it must not keep pointers into the request after returning.
+ */
+#ifndef HK_HTTP_H
+#define HK_HTTP_H
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct hk_app;
+struct hk_router;
+
+#define HK_MAX_PATH_PARAMS 8
+
+struct hk_req {
+    struct hk_app *app;
+    const char *method;
+    const char *path;        /* decoded path, without the query */
+    const char *request_id;  /* validated or generated; never NULL */
+    const char *remote_addr; /* "127.0.0.1" */
+    const char *body;        /* NUL-terminated copy; "" when none */
+    size_t body_len;
+    int64_t user_id;         /* set for HK_ROUTE_AUTH routes, else 0 */
+    bool is_admin;
+    const char *param_names[HK_MAX_PATH_PARAMS];
+    const char *param_values[HK_MAX_PATH_PARAMS];
+    size_t n_params;
+    void *impl_;             /* private to http/ */
+};
+
+struct hk_resp_header {
+    char *name;
+    char *value;
+};
+
+struct hk_resp {
+    int status;
+    const char *content_type; /* static string */
+    struct hk_buf body;
+    struct hk_resp_header headers[16];
+    size_t n_headers;
+};
+
+/* Request accessors; returned strings are borrowed for the request. */
+const char *hk_req_header(struct hk_req *req, const char *name);
+const char *hk_req_query(struct hk_req *req, const char *name);
+const char *hk_req_param(struct hk_req *req, const char *name);
+
+/* Reads a path parameter as a positive int64 id.  On failure fills resp
+ * with 404 not_found (an id that is not a number names no resource) and
+ * returns HAWK_EINVAL. */
+int hk_req_param_id(struct hk_req *req, struct hk_resp *resp,
+                    const char *name, int64_t *out);
+
+/* Parses the body as a JSON object.  On failure fills resp (415 for a
+ * Content-Type other than application/json, 400 malformed JSON or not an
+ * object) and returns a negative code.  Caller json_object_put()s *out. */
+int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out);
+
+/* Pagination from ?page=&per_page= (defaults 1 and 20, per_page max
+ * `max_per_page`).  Invalid values fill resp with 400 naming the param and
+ * return HAWK_EINVAL. */
+int hk_req_page(struct hk_req *req, struct hk_resp *resp, int max_per_page,
+                int64_t *page, int64_t *per_page);
+
+/* Response helpers. */
+/* Takes ownership of obj (json_object_put()s it). */
+void hk_resp_json(struct hk_resp *resp, int status, json_object *obj);
+/* {"error":{"code":code,"message":...}} */
+void hk_resp_error(struct hk_resp *resp, int status, const char *code,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, with an extra "field" member naming the offending field. */
+void hk_resp_field_error(struct hk_resp *resp, const char *field,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Copies name and value. */
+void hk_resp_header(struct hk_resp *resp, const char *name,
+                    const char *value);
+void hk_resp_bytes(struct hk_resp *resp, int status,
+                   const char *content_type, const void *data, size_t n);
+/* Maps a HAWK_E* from the data layer: EUNAVAIL -> 503 unavailable,
+ * ENOTFOUND -> 404, ECONFLICT -> 409, else 500 (message not leaked). */
+void hk_resp_from_status(struct hk_resp *resp, int code);
+
+/* ---- router ---- */
+typedef void (*hk_handler_fn)(struct hk_req *req, struct hk_resp *resp);
+
+enum hk_route_flags {
+    HK_ROUTE_PUBLIC = 0,
+    HK_ROUTE_AUTH = 1u << 0,  /* valid access token required */
+    HK_ROUTE_ADMIN = 1u << 1, /* implies AUTH; admin flag required */
+    HK_ROUTE_QUIET = 1u << 2  /* request log at debug level (health) */
+};
+
+struct hk_route_opts {
+    unsigned flags;
+    size_t max_body; /* 0: server default */
+};
+
+/* Caller frees with hk_router_free(). */
+struct hk_router *hk_router_new(void);
+void hk_router_free(struct hk_router *r);
+/* Pattern segments: literal or {name}: "/api/v1/resumes/{id}/download".
+ * Returns 0 or HAWK_EEXIST for a duplicate method+pattern. */
+int hk_router_add(struct hk_router *r, const char *method,
+                  const char *pattern, hk_handler_fn fn, unsigned flags);
+int hk_router_add_opts(struct hk_router *r, const char *method,
+                       const char *pattern, hk_handler_fn fn,
+                       const struct hk_route_opts *o);
+
+enum hk_match {
+    HK_MATCH_OK = 0,
+    HK_MATCH_NOT_FOUND,
+    HK_MATCH_BAD_METHOD /* path exists; `allow` lists methods */
+};
+
+struct hk_route_match {
+    hk_handler_fn fn;
+    struct hk_route_opts opts;
+    const char *pattern;
+    const char *param_names[HK_MAX_PATH_PARAMS];
+    char *param_values[HK_MAX_PATH_PARAMS]; /* owned; hk_route_match_clear */
+    size_t n_params;
+    char allow[64]; /* "GET, POST" for BAD_METHOD */
+};
+
+enum hk_match hk_router_match(const struct hk_router *r, const char *method,
+                              const char *path, struct hk_route_match *m);
+void hk_route_match_clear(struct hk_route_match *m);
+/* Iterates routes (for the OpenAPI consistency test and docs). */
+size_t hk_router_count(const struct hk_router *r);
+void hk_router_at(const struct hk_router *r, size_t i, const char **method,
+                  const char **pattern, unsigned *flags);
+
+/* ---- server ---- */
+struct hk_http_server;
+
+struct hk_http_opts {
+    const char *host;      /* "127.0.0.1" */
+    int port;              /* 0: pick a free port (tests) */
+    int threads;           /* MHD thread pool size */
+    size_t max_body;       /* default body limit */
+    int64_t grace_ms;      /* in-flight drain on stop */
+};
+
+/* Starts listening.  app and router must outlive the server. */
+int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
+                  struct hk_router *router, struct hk_http_server **out,
+                  char *err, size_t errlen);
+int hk_http_port(const struct hk_http_server *s);
+/* Stops accepting, waits up to grace_ms for in-flight requests, frees. */
+void hk_http_stop(struct hk_http_server *s);
+
+/* ---- JSON body validation (http/validate.c) ---- */
+enum hk_ftype {
+    HK_F_STRING = 1,
+    HK_F_INT,
+    HK_F_NUMBER,
+    HK_F_BOOL,
+    HK_F_OBJECT,
+    HK_F_ARRAY,
+    HK_F_EMAIL,  /* string, valid address */
+    HK_F_ANY
+};
+
+struct hk_field {
+    const char *name;
+    enum hk_ftype type;
+    bool required;
+    bool nullable;
+    int64_t min, max; /* INT: value range; STRING: length range; 0,0 none */
+};
+
+/* Checks obj against fields ({NULL}-terminated): unknown members, missing
+ * required ones, wrong types and ranges.  On failure fills resp with 400
+ * {"error":{"code":"invalid_field","field":name,"message":...}} and
+ * returns HAWK_EINVAL. */
+int hk_json_check(json_object *obj, const struct hk_field *fields,
+                  struct hk_resp *resp);
+
+/* Normalizes and validates an email (trim, lower-case domain and local
+ * part); returns a new string (hk_free) or NULL if invalid. */
+char *hk_email_normalize(const char *s);
+
+#endif

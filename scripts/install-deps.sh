@@ -1,0 +1,32 @@
+#!/bin/sh
+# scripts/install-deps.sh [runtime|test] - installs the Debian packages hawk
+# needs, only those missing (fast when everything is present).  Idempotent.
+set -eu
+mode=${1:-runtime}
+
+build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
+libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev"
+runtime_pkgs="postgresql ca-certificates"
+test_pkgs="libcmocka-dev python3 nginx wrk procps binutils"
+
+pkgs="$build_pkgs $runtime_pkgs"
+[ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -q --no-install-recommends $missing
+else
+    echo "install-deps: all $mode packages present"
+fi
