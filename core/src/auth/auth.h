@@ -56,4 +56,26 @@ void hk_auth_routes(struct hk_router *r);
  * and printed once.  Returns a process exit code. */
 int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv);
 
+/* Password length limits in bytes (the minimum is also checked in
+ * characters, which is what the message says). */
+#define HK_PASSWORD_MIN 10
+#define HK_PASSWORD_MAX 1024
+
+/* Checks a new password against the policy: valid UTF-8 without NUL, at
+ * least HK_PASSWORD_MIN characters, at most HK_PASSWORD_MAX bytes.
+ * Returns 0, or HAWK_EINVAL with *msg set to a static user-facing
+ * message. */
+int hk_password_policy(const char *password, size_t len, const char **msg);
+
+/* Reads the auth.* settings from app->cfg (defaults when app or cfg is
+ * NULL), checks the argon2 parameters, and computes the dummy hash that
+ * logins for unknown emails are verified against (so both cases cost one
+ * argon2 verify).  Call once at start-up after the config is loaded and
+ * before serving; the handlers also call it lazily.  Thread-safe.
+ * Returns 0, HAWK_ECONFIG (argon2 parameters refused by libargon2) or
+ * HAWK_EIO (no randomness). */
+int hk_auth_init(struct hk_app *app);
+/* Frees what hk_auth_init() computed; call at shutdown. */
+void hk_auth_shutdown(void);
+
 #endif

@@ -1,0 +1,68 @@
+/*
+ * auth/bearer.c - the Authorization header check used by the router.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "app/app.h"
+#include "auth/auth.h"
+#include "hawk/plugin.h"
+#include "log/log.h"
+#include "util/time.h"
+
+/*
+ * Validates "Bearer <jwt>" (scheme case-insensitive, RFC 7235) against
+ * app->jwt_key.  All pointers are borrowed.  On success returns 0 and
+ * fills *user_id and *is_admin; otherwise returns HAWK_EAUTH with
+ * *reason one of "missing bearer token", "token expired", "invalid
+ * token" (static strings safe to show to the client).  Thread-safe.
+ */
+int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
+                         int64_t *user_id, bool *is_admin,
+                         const char **reason)
+{
+    struct hk_jwt_claims c;
+    const char *why = NULL;
+
+    *user_id = 0;
+    *is_admin = false;
+    *reason = "missing bearer token";
+    if (authorization == NULL)
+        return HAWK_EAUTH;
+    while (*authorization == ' ' || *authorization == '\t')
+        authorization++;
+    if (strncasecmp(authorization, "Bearer", 6) != 0 ||
+        (authorization[6] != ' ' && authorization[6] != '\t'))
+        return HAWK_EAUTH;
+    const char *tok = authorization + 7;
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    size_t len = strlen(tok);
+    while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return HAWK_EAUTH;
+
+    *reason = "invalid token";
+    if (app == NULL || app->jwt_key == NULL || app->jwt_key_len == 0) {
+        hk_error("bearer token check without a jwt key configured");
+        return HAWK_EAUTH;
+    }
+    if (len > 4096)
+        return HAWK_EAUTH;
+    char buf[4097];
+    memcpy(buf, tok, len);
+    buf[len] = '\0';
+
+    int rc = hk_jwt_verify(app->jwt_key, app->jwt_key_len, buf,
+                           hk_wall_ms() / 1000, &c, &why);
+    if (rc < 0) {
+        if (why != NULL && strcmp(why, "expired") == 0)
+            *reason = "token expired";
+        return HAWK_EAUTH;
+    }
+    *user_id = c.sub;
+    *is_admin = c.admin;
+    *reason = NULL;
+    return 0;
+}
