@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/pg.sh start|stop DIR [PORT] - a private PostgreSQL cluster for tests.
+# tests/pg.sh start|resume|stop|kill DIR [PORT] - a private PostgreSQL cluster for tests.
 # Listens only on a Unix socket in DIR/sock (no TCP).  When run as root the
 # cluster runs as the 'postgres' system user (PostgreSQL refuses root).
 set -eu
@@ -27,13 +27,26 @@ start)
         || { cat "$dir/pg.log" >&2; exit 1; }
     echo "postgres ready: host=$dir/sock port=$port"
     ;;
+resume)
+    # start an existing cluster again (after stop), keeping its data
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 30 \
+        -o "-c listen_addresses='' -k $dir/sock -p $port -c fsync=off -c max_connections=200" start >/dev/null \
+        || { cat "$dir/pg.log" >&2; exit 1; }
+    ;;
+kill)
+    # simulate a crash: SIGKILL the postmaster
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        kill -9 "$(head -n 1 "$dir/data/postmaster.pid")" 2>/dev/null || true
+        sleep 0.5
+    fi
+    ;;
 stop)
     if [ -d "$dir/data" ]; then
         as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
 *)
-    echo "usage: $0 start|stop DIR [PORT]" >&2
+    echo "usage: $0 start|resume|stop|kill DIR [PORT]" >&2
     exit 2
     ;;
 esac

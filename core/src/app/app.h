@@ -18,6 +18,7 @@ struct hk_pg_embedded;
 struct hk_app {
     struct hk_config *cfg;
     struct hk_db *db;                 /* NULL until connected */
+    char *db_url;                     /* effective conninfo; owned */
     struct hk_pg_embedded *pg;        /* embedded cluster, or NULL */
     struct hk_plugins *plugins;
     struct hk_router *router;

@@ -44,15 +44,23 @@ PGconn *hk_db_pg(struct hk_dbconn *c);
 /* Runs a parameterized statement (prepared once per connection and
  * cached by text).  params[i] NULL means SQL NULL.  On success returns 0
  * and *out (caller PQclear()s it; may pass out=NULL to discard).  Errors:
- * HAWK_EUNAVAIL (connection lost), HAWK_ECONFLICT (unique violation,
- * SQLSTATE 23505), HAWK_EINVAL (other SQL error; message logged and kept
- * in hk_db_errmsg()). */
+ * HAWK_EUNAVAIL (connection lost, SQLSTATE class 08 or 57P01-03; the
+ * connection is then dropped at release; also class 53, server out of
+ * resources), HAWK_ECONFLICT (unique violation, SQLSTATE 23505),
+ * HAWK_ETIMEDOUT (57014, statement_timeout), HAWK_EINVAL (other SQL error;
+ * SQLSTATE and message logged, parameter values never, and kept in
+ * hk_db_errmsg()/hk_db_sqlstate()). */
 int hk_db_query(struct hk_dbconn *c, const char *sql, int nparams,
                 const char *const *params, PGresult **out);
 /* Same, with explicit lengths and formats (for binary bytea params). */
 int hk_db_query_bin(struct hk_dbconn *c, const char *sql, int nparams,
                     const char *const *params, const int *lengths,
                     const int *formats, PGresult **out);
+/* Same, also choosing the result format (0 text, 1 binary: e.g. bytea
+ * columns read without unescaping; every column is then binary). */
+int hk_db_query_ex(struct hk_dbconn *c, const char *sql, int nparams,
+                   const char *const *params, const int *lengths,
+                   const int *formats, int result_format, PGresult **out);
 /* Plain statement without parameters (BEGIN, COMMIT, LISTEN x...). */
 int hk_db_exec(struct hk_dbconn *c, const char *sql);
 int hk_db_begin(struct hk_dbconn *c);
@@ -65,6 +73,13 @@ const char *hk_db_sqlstate(struct hk_dbconn *c);
 /* Round trip "SELECT 1": 0 with rtt in ms, or HAWK_EUNAVAIL. */
 int hk_db_ping(struct hk_db *db, double *rtt_ms);
 
+/* Pool figures for health output: open connections and idle ones. */
+void hk_db_stats(struct hk_db *db, int *total, int *idle);
+/* Why the last connection attempt failed (libpq's message, one line;
+ * "" after a success), copied into buf.  For health output and CLI
+ * errors; holds no password. */
+void hk_db_last_error(struct hk_db *db, char *buf, size_t n);
+
 /* ---- migrations (db/migrate.c; SQL files in db/migrations/) ---- */
 
 /* Applies pending migrations in order, each in its own transaction,
@@ -74,8 +89,37 @@ int hk_migrate_run(struct hk_db *db, int *applied);
 /* Number of migrations compiled in but not applied. */
 int hk_migrate_pending(struct hk_db *db, int *pending);
 
-/* ---- embedded cluster (db/embedded.c) ---- */
+struct hk_migration;
+/* The same for an explicit list (sorted by version, versions unique),
+ * e.g. a test's own migrations.  The list is borrowed. */
+int hk_migrate_run_list(struct hk_db *db, const struct hk_migration *list,
+                        size_t n, int *applied);
+int hk_migrate_pending_list(struct hk_db *db,
+                            const struct hk_migration *list, size_t n,
+                            int *pending);
+
+/* ---- set-up from the config (db/setup.c) ---- */
+struct hk_config;
 struct hk_pg_embedded;
+
+/* Opens the pool for the database the config names: database.url when
+ * set, else the embedded cluster under data_dir, started here (initdb on
+ * first use).  Does not migrate.  On success *db (close with
+ * hk_db_close), *pg (the embedded cluster or NULL; stop with
+ * hk_pg_embedded_stop after closing the pool) and *url (the effective
+ * conninfo, may hold a password: free with hk_free_secret).  On failure
+ * nothing is left running and err says what failed and how to fix it. */
+int hk_db_from_config(const struct hk_config *cfg, struct hk_db **db,
+                      struct hk_pg_embedded **pg, char **url, char *err,
+                      size_t errlen);
+
+/* `hawk migrate`: opens the database as above, applies the pending
+ * migrations, prints a one-line summary to stdout, closes everything
+ * (stopping an embedded cluster).  Expects logging to be set up.
+ * Returns the process exit code: 0 done, 1 failed (message on stderr). */
+int hk_db_cli_migrate(const struct hk_config *cfg);
+
+/* ---- embedded cluster (db/embedded.c) ---- */
 
 struct hk_pg_embedded_opts {
     const char *data_dir; /* hawk's data dir; the cluster lives in <dir>/pg */

@@ -1,0 +1,211 @@
+/*
+ * app/commands.c - serve, migrate, routes, plugins, user.
+ */
+#include "app/commands.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/lifecycle.h"
+#include "auth/auth.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "log/log.h"
+#include "plugin/http_client.h"
+#include "plugin/plugins.h"
+#include "util/alloc.h"
+#include "util/str.h"
+
+/* Blocks the stop signals in this thread (and every thread it creates
+ * later), so they are taken only by sigtimedwait() in the main loop. */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Splits "host:port" / "[v6]:port"; the config layer validated it. */
+static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL)
+        return HAWK_EINVAL;
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= hostlen)
+        return HAWK_EINVAL;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    int64_t p;
+    if (hk_parse_i64(colon + 1, 0, 65535, &p) < 0)
+        return HAWK_EINVAL;
+    *port = (int)p;
+    return 0;
+}
+
+int hk_cmd_serve(const char *config_path)
+{
+    struct hk_app app;
+    struct hk_http_server *http = NULL;
+    sigset_t set;
+    char err[1024];
+    int code = 1;
+
+    block_signals(&set);
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    hk_http_client_global_init();
+    if (hk_app_load_jwt_key(&app) < 0) {
+        code = 2;
+        goto out;
+    }
+
+    int rc = hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err));
+    if (rc < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
+        goto out;
+    }
+
+    if (hk_app_db_open(&app) < 0)
+        goto out;
+
+    hk_app_routes(&app);
+    char host[256];
+    int port = 0;
+    if (parse_listen(hk_cfg_str(app.cfg, "server.listen"), host, sizeof(host),
+                     &port) < 0) {
+        fprintf(stderr, "hawk: server.listen must be host:port\n");
+        code = 2;
+        goto out;
+    }
+    struct hk_http_opts ho = {
+        .host = host,
+        .port = port,
+        .threads = (int)hk_cfg_int(app.cfg, "server.threads"),
+        .max_body = (size_t)hk_cfg_int(app.cfg, "server.max_body"),
+        .grace_ms = hk_cfg_int(app.cfg, "server.shutdown_grace"),
+    };
+    rc = hk_http_start(&ho, &app, app.router, &http, err, sizeof(err));
+    if (rc < 0) {
+        hk_log(HAWK_LOG_CRIT, "cannot listen on %s: %s", hk_cfg_str(app.cfg, "server.listen"), err);
+        fprintf(stderr, "hawk: cannot listen on %s: %s\n",
+                hk_cfg_str(app.cfg, "server.listen"), err);
+        goto out;
+    }
+    hk_info("hawk %s listening on http://%s:%d", HAWK_VERSION, host,
+            hk_http_port(http));
+
+    /* The API answers 503 until the database is reachable and migrated. */
+    rc = hk_app_db_wait(&app, true, true, &set);
+    if (rc == HAWK_ECANCELED) {
+        code = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+
+    hk_info("hawk ready");
+    for (;;) {
+        int sig = sigwaitinfo(&set, NULL);
+        if (sig == SIGHUP) {
+            hk_info("SIGHUP received: configuration reload needs a restart");
+            continue;
+        }
+        if (sig > 0) {
+            hk_info("signal %d received: shutting down", sig);
+            break;
+        }
+    }
+    code = 0;
+
+out:
+    atomic_store(&app.stopping, true);
+    if (http != NULL)
+        hk_http_stop(http);
+    hk_app_teardown(&app);
+    hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_migrate(const char *config_path)
+{
+    struct hk_app app;
+    sigset_t set;
+    int code = 1;
+    block_signals(&set);
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    if (hk_app_db_open(&app) == 0 && hk_app_db_wait(&app, false, true, &set) == 0) {
+        printf("migrations applied; database schema is current\n");
+        code = 0;
+    }
+    hk_app_teardown(&app);
+    return code;
+}
+
+int hk_cmd_routes(const char *config_path)
+{
+    struct hk_app app;
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    hk_app_routes(&app);
+    size_t n = hk_router_count(app.router);
+    for (size_t i = 0; i < n; i++) {
+        const char *method, *pattern;
+        unsigned flags;
+        hk_router_at(app.router, i, &method, &pattern, &flags);
+        printf("%s %s%s\n", method, pattern,
+               (flags & HK_ROUTE_ADMIN) ? " admin" : (flags & HK_ROUTE_AUTH) ? " auth" : "");
+    }
+    hk_app_teardown(&app);
+    return 0;
+}
+
+int hk_cmd_plugins(const char *config_path, int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "list") != 0) {
+        fprintf(stderr, "usage: hawk plugins list [-c FILE]\n");
+        return 2;
+    }
+    struct hk_app app;
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    hk_http_client_global_init();
+    int code = hk_plugins_cli_list(app.cfg);
+    hk_app_teardown(&app);
+    hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_user(const char *config_path, int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "create-admin") != 0) {
+        fprintf(stderr, "usage: hawk user create-admin --email EMAIL [-c FILE]\n");
+        return 2;
+    }
+    struct hk_app app;
+    sigset_t set;
+    int code = 1;
+    block_signals(&set);
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    /* Command output is for the terminal; logs only when something fails. */
+    if (hk_log_get_level() < HAWK_LOG_WARN)
+        hk_log_set_level(HAWK_LOG_WARN);
+    if (hk_app_db_open(&app) == 0 && hk_app_db_wait(&app, false, true, &set) == 0)
+        code = hk_auth_cli_create_admin(&app, argc, argv);
+    hk_app_teardown(&app);
+    return code;
+}

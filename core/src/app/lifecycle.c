@@ -1,0 +1,246 @@
+/*
+ * app/lifecycle.c - process start-up and shut-down shared by subcommands.
+ */
+#include "app/lifecycle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "health/health.h"
+#include "http/http.h"
+#include "log/log.h"
+#include "plugin/plugins.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/time.h"
+
+int hk_app_setup(struct hk_app *app, const char *config_path)
+{
+    char err[1024];
+    memset(app, 0, sizeof(*app));
+    atomic_store(&app->migrations_pending, -1);
+    app->started_ms = hk_wall_ms();
+    app->started_mono_ms = hk_mono_ms();
+    app->cfg = hk_calloc(1, sizeof(*app->cfg));
+    int rc = hk_config_load(config_path, app->cfg, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "hawk: %s\n", err);
+        hk_free(app->cfg);
+        app->cfg = NULL;
+        return HAWK_ECONFIG;
+    }
+    const char *file = hk_cfg_str(app->cfg, "log.file");
+    struct hk_log_opts lo = {
+        .level = hk_log_level_parse(hk_cfg_str(app->cfg, "log.level")),
+        .to_stdout = hk_cfg_bool(app->cfg, "log.stdout"),
+        .file = (file && file[0]) ? file : NULL,
+        .max_bytes = hk_cfg_int(app->cfg, "log.max_size"),
+        .keep = (int)hk_cfg_int(app->cfg, "log.keep"),
+    };
+    if (lo.level < 0)
+        lo.level = HAWK_LOG_INFO;
+    if (hk_log_init(&lo) < 0)
+        return HAWK_ECONFIG;
+    hk_app_current = app;
+    return 0;
+}
+
+char *hk_redact_conninfo(const char *conninfo)
+{
+    struct hk_buf b;
+    hk_buf_init(&b, 8192);
+    const char *p = conninfo;
+    /* URI form: scheme://user:password@host */
+    const char *scheme = strstr(p, "://");
+    if (scheme != NULL) {
+        const char *at = strchr(scheme + 3, '@');
+        const char *colon = strchr(scheme + 3, ':');
+        if (at != NULL && colon != NULL && colon < at) {
+            hk_buf_append(&b, p, (size_t)(colon - p + 1));
+            hk_buf_puts(&b, "***");
+            p = at;
+        }
+    }
+    /* key=value form and URI query: password=... */
+    while (*p != '\0') {
+        const char *pw = strstr(p, "password=");
+        if (pw == NULL) {
+            hk_buf_puts(&b, p);
+            break;
+        }
+        hk_buf_append(&b, p, (size_t)(pw - p) + 9);
+        hk_buf_puts(&b, "***");
+        p = pw + 9;
+        while (*p != '\0' && *p != ' ' && *p != '&')
+            p++;
+    }
+    return hk_buf_steal(&b, NULL);
+}
+
+/* Waits up to ms for one of the stop signals; true when one arrived. */
+static bool wait_signal(const sigset_t *set, int64_t ms)
+{
+    if (set == NULL) {
+        hk_sleep_ms(ms);
+        return false;
+    }
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    int sig = sigtimedwait(set, NULL, &ts);
+    return sig > 0;
+}
+
+int hk_app_db_open(struct hk_app *app)
+{
+    char err[1024];
+    const char *url = hk_cfg_str(app->cfg, "database.url");
+    if (url == NULL || url[0] == '\0') {
+        const char *bindir = hk_cfg_str(app->cfg, "database.embedded.bindir");
+        struct hk_pg_embedded_opts eo = {
+            .data_dir = app->cfg->data_dir,
+            .run_as = hk_cfg_str(app->cfg, "database.embedded.run_as"),
+            .bindir = (bindir && bindir[0]) ? bindir : NULL,
+        };
+        char *eurl = NULL;
+        hk_info("starting embedded postgresql under %s/pg", app->cfg->data_dir);
+        int rc = hk_pg_embedded_start(&eo, &app->pg, &eurl, err, sizeof(err));
+        if (rc < 0) {
+            hk_log(HAWK_LOG_CRIT, "embedded postgresql failed: %s", err);
+            fprintf(stderr, "hawk: embedded postgresql failed: %s\n", err);
+            return rc;
+        }
+        app->db_url = eurl;
+    } else {
+        app->db_url = hk_strdup(url);
+    }
+
+    struct hk_db_opts o = {
+        .url = app->db_url,
+        .pool_size = (int)hk_cfg_int(app->cfg, "database.pool_size"),
+        .acquire_timeout_ms = hk_cfg_int(app->cfg, "database.acquire_timeout"),
+        .connect_timeout_ms = hk_cfg_int(app->cfg, "database.connect_timeout"),
+    };
+    int rc = hk_db_open(&o, &app->db);
+    if (rc < 0) {
+        fprintf(stderr, "hawk: cannot create the database pool: %s\n",
+                hawk_strerror(rc));
+        return rc;
+    }
+    return 0;
+}
+
+int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
+                   const sigset_t *stop_signals)
+{
+    int rc;
+    char *shown = hk_redact_conninfo(app->db_url);
+    int64_t backoff = 500;
+    int64_t give_up =
+        hk_mono_ms() + 10 * hk_cfg_int(app->cfg, "database.connect_timeout");
+    for (;;) {
+        double rtt = 0;
+        rc = hk_db_ping(app->db, &rtt);
+        if (rc == 0)
+            break;
+        if (!wait_forever && hk_mono_ms() > give_up) {
+            hk_log(HAWK_LOG_CRIT, "database unreachable at %s: giving up", shown);
+            fprintf(stderr,
+                    "hawk: database unreachable at %s: check that PostgreSQL "
+                    "is running and database.url is right\n", shown);
+            hk_free(shown);
+            return HAWK_EUNAVAIL;
+        }
+        hk_log(HAWK_LOG_ERROR,
+               "database unreachable at %s: retrying in %lld ms (check that "
+               "PostgreSQL is running and database.url is right)",
+               shown, (long long)backoff);
+        if (wait_signal(stop_signals, backoff)) {
+            hk_free(shown);
+            return HAWK_ECANCELED;
+        }
+        backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+    }
+    hk_info("database connected at %s", shown);
+    hk_free(shown);
+
+    if (migrate) {
+        int applied = 0;
+        rc = hk_migrate_run(app->db, &applied);
+        if (rc < 0) {
+            hk_log(HAWK_LOG_CRIT, "migrations failed: %s", hawk_strerror(rc));
+            fprintf(stderr, "hawk: migrations failed (see the log above)\n");
+            return rc;
+        }
+        atomic_store(&app->migrations_pending, 0);
+        hk_info("migrations: %d applied", applied);
+    }
+    return 0;
+}
+
+int hk_app_load_jwt_key(struct hk_app *app)
+{
+    char err[512];
+    char *secret = hk_config_jwt_secret(app->cfg, err, sizeof(err));
+    if (secret == NULL) {
+        fprintf(stderr, "hawk: %s\n", err);
+        return HAWK_ECONFIG;
+    }
+    app->jwt_key_len = strlen(secret);
+    app->jwt_key = (unsigned char *)secret;
+    /* Checks the argon2 settings and precomputes the dummy hash that keeps
+     * unknown-email logins as slow as wrong-password ones. */
+    if (hk_auth_init(app) < 0) {
+        fprintf(stderr, "hawk: invalid auth.argon2 settings (see the log)\n");
+        return HAWK_ECONFIG;
+    }
+    return 0;
+}
+
+void hk_app_routes(struct hk_app *app)
+{
+    if (app->router == NULL)
+        app->router = hk_router_new();
+    hk_health_routes(app->router);
+    hk_auth_routes(app->router);
+}
+
+void hk_app_teardown(struct hk_app *app)
+{
+    hk_auth_shutdown();
+    if (app->plugins != NULL) {
+        hk_plugins_unload(app->plugins);
+        app->plugins = NULL;
+    }
+    if (app->router != NULL) {
+        hk_router_free(app->router);
+        app->router = NULL;
+    }
+    if (app->db != NULL) {
+        hk_db_close(app->db);
+        app->db = NULL;
+    }
+    if (app->pg != NULL) {
+        hk_info("stopping embedded postgresql");
+        hk_pg_embedded_stop(app->pg);
+        app->pg = NULL;
+    }
+    hk_free(app->db_url);
+    app->db_url = NULL;
+    if (app->jwt_key != NULL) {
+        hk_free_secret((char *)app->jwt_key);
+        app->jwt_key = NULL;
+    }
+    if (app->cfg != NULL) {
+        hk_config_release(app->cfg);
+        hk_free(app->cfg);
+        app->cfg = NULL;
+    }
+    if (hk_app_current == app)
+        hk_app_current = NULL;
+    hk_log_shutdown();
+}

@@ -1,0 +1,46 @@
+/*
+ * app/lifecycle.h - bringing the process up and down: config and logs,
+ * the database (embedded or external, with retry), migrations, secrets,
+ * plugins, routes.  Shared by every subcommand so `serve`, `worker` and
+ * `migrate` start the same way.
+ */
+#ifndef HK_APP_LIFECYCLE_H
+#define HK_APP_LIFECYCLE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "app/app.h"
+
+/* Loads the config (path NULL: $HAWK_CONFIG or etc/hawk.cfg) and starts
+ * logging.  Prints the error and returns HAWK_ECONFIG on a bad config
+ * (callers exit 2). */
+int hk_app_setup(struct hk_app *app, const char *config_path);
+
+/* Starts the embedded cluster when database.url is empty (sets app->pg)
+ * and creates the pool (app->db, app->db_url).  Does not wait for the
+ * server: the pool connects on demand. */
+int hk_app_db_open(struct hk_app *app);
+
+/* Waits for the server with back-off (0.5 s doubling to 10 s), logging
+ * each failure with the fix.  wait_forever: keep trying until a signal in
+ * `stop_signals` arrives (then HAWK_ECANCELED); else give up after ten
+ * times `database.connect_timeout`.  Applies migrations when `migrate`. */
+int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
+                   const sigset_t *stop_signals);
+
+/* Reads (or creates) the JWT secret into app->jwt_key. */
+int hk_app_load_jwt_key(struct hk_app *app);
+
+/* Registers every route of every module on app->router (creating it). */
+void hk_app_routes(struct hk_app *app);
+
+/* Releases everything set up above, in reverse order.  Safe on a
+ * partially set-up app. */
+void hk_app_teardown(struct hk_app *app);
+
+/* Copies conninfo with any password replaced by "***" (for logs).
+ * Caller frees with hk_free. */
+char *hk_redact_conninfo(const char *conninfo);
+
+#endif
