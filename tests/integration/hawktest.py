@@ -184,7 +184,8 @@ class HawkServer:
         if wait:
             self.wait_ready(start_timeout)
 
-    def wait_ready(self, timeout=60, path="/health/liveness"):
+    def wait_ready(self, timeout=60, path="/health/readiness"):
+        """Waits until `path` answers 200 (readiness: database up, migrated)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.proc.poll() is not None:

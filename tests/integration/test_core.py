@@ -150,7 +150,7 @@ class DatabaseOutage(unittest.TestCase):
         pg.stop()
         srv = HawkServer(db_url=pg.url, wait=False)
         try:
-            srv.wait_ready(30)  # liveness answers while the database is down
+            srv.wait_ready(30, path="/health/liveness")  # answers while the database is down
             status, _, body = srv.request("GET", "/health/readiness")
             self.assertEqual(status, 503)
             time.sleep(1.5)

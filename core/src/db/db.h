@@ -98,28 +98,8 @@ int hk_migrate_pending_list(struct hk_db *db,
                             const struct hk_migration *list, size_t n,
                             int *pending);
 
-/* ---- set-up from the config (db/setup.c) ---- */
-struct hk_config;
-struct hk_pg_embedded;
-
-/* Opens the pool for the database the config names: database.url when
- * set, else the embedded cluster under data_dir, started here (initdb on
- * first use).  Does not migrate.  On success *db (close with
- * hk_db_close), *pg (the embedded cluster or NULL; stop with
- * hk_pg_embedded_stop after closing the pool) and *url (the effective
- * conninfo, may hold a password: free with hk_free_secret).  On failure
- * nothing is left running and err says what failed and how to fix it. */
-int hk_db_from_config(const struct hk_config *cfg, struct hk_db **db,
-                      struct hk_pg_embedded **pg, char **url, char *err,
-                      size_t errlen);
-
-/* `hawk migrate`: opens the database as above, applies the pending
- * migrations, prints a one-line summary to stdout, closes everything
- * (stopping an embedded cluster).  Expects logging to be set up.
- * Returns the process exit code: 0 done, 1 failed (message on stderr). */
-int hk_db_cli_migrate(const struct hk_config *cfg);
-
 /* ---- embedded cluster (db/embedded.c) ---- */
+struct hk_pg_embedded;
 
 struct hk_pg_embedded_opts {
     const char *data_dir; /* hawk's data dir; the cluster lives in <dir>/pg */
