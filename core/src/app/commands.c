@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -175,15 +176,19 @@ int hk_cmd_routes(const char *config_path)
 
 int hk_cmd_plugins(const char *config_path, int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "list") != 0) {
-        fprintf(stderr, "usage: hawk plugins list [-c FILE]\n");
+    bool json = argc >= 2 && strcmp(argv[1], "--json") == 0;
+    if (argc < 1 || strcmp(argv[0], "list") != 0 || (argc >= 2 && !json)) {
+        fprintf(stderr, "usage: hawk plugins list [--json] [-c FILE]\n");
         return 2;
     }
     struct hk_app app;
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
     hk_http_client_global_init();
-    int code = hk_plugins_cli_list(app.cfg);
+    /* The table is for the terminal; keep the log to what went wrong. */
+    if (hk_log_get_level() < HAWK_LOG_WARN)
+        hk_log_set_level(HAWK_LOG_WARN);
+    int code = hk_plugins_cli_list_to(app.cfg, stdout, json);
     hk_app_teardown(&app);
     hk_http_client_global_cleanup();
     return code;

@@ -14,6 +14,8 @@
 #include "health/health.h"
 #include "http/http.h"
 #include "log/log.h"
+#include "platform/platform.h"
+#include "plugin/metrics.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -207,6 +209,7 @@ void hk_app_routes(struct hk_app *app)
         app->router = hk_router_new();
     hk_health_routes(app->router);
     hk_auth_routes(app->router);
+    hk_platform_routes(app->router);
 }
 
 void hk_app_teardown(struct hk_app *app)
@@ -242,5 +245,6 @@ void hk_app_teardown(struct hk_app *app)
     }
     if (hk_app_current == app)
         hk_app_current = NULL;
+    hk_metrics_reset();
     hk_log_shutdown();
 }

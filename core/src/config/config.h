@@ -35,6 +35,11 @@ struct hk_cfg_field {
     const char *default_value; /* text form, NULL for none */
     int64_t min, max;          /* numeric range; both 0: unchecked */
     const char *help;
+    /* Optional semantic check of a string value (after expansion and
+     * overrides).  Returns 0, or HAWK_ECONFIG with msg set to
+     * "<what> must be ..." (no file:line prefix). */
+    int (*check)(const char *what, const char *value, char *msg,
+                 size_t msglen);
 };
 
 /* One entry of the `plugins` list. */
@@ -96,5 +101,15 @@ char *hk_config_expand(const char *s, char *err, size_t errlen);
  * use.  Caller frees with hk_free_secret().  NULL with err on failure. */
 char *hk_config_jwt_secret(const struct hk_config *c, char *err,
                            size_t errlen);
+
+/* Splits a listen address "host:port" or "[v6addr]:port" (host may be
+ * "*" or "0.0.0.0" for all interfaces).  host gets the host part without
+ * brackets.  Returns 0, or HAWK_EINVAL when malformed or the port is not
+ * 1..65535, or when host does not fit. */
+int hk_config_parse_listen(const char *s, char *host, size_t hostlen,
+                           int *port);
+
+/* Schema row for a dotted path, or NULL. */
+const struct hk_cfg_field *hk_config_field(const char *path);
 
 #endif

@@ -160,8 +160,11 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
     {
         (void)k;
         json_object *st;
+        /* A plugin that errors now or failed to load leaves hawk up but
+         * unable to do part of its work: degraded. */
         if (plugins && json_object_object_get_ex(v, "status", &st) &&
-            strcmp(json_object_get_string(st), "error") == 0)
+            (strcmp(json_object_get_string(st), "error") == 0 ||
+             strcmp(json_object_get_string(st), "failed") == 0))
             plugins_ok = false;
     }
     const char *status = !db_ok ? "unavailable" : plugins_ok ? "ok" : "degraded";

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hawk/plugin.h"
 
@@ -27,12 +28,17 @@ struct hk_plugin_entry {
     char *name;                    /* instance name from the config */
     char *path;                    /* resolved .so path */
     enum hk_plugin_status status;
-    char reason[512];              /* why FAILED/DISABLED, "" when loaded */
+    char reason[1024];             /* why FAILED/DISABLED, "" when loaded */
     const struct hawk_plugin *desc; /* NULL unless the descriptor was read */
     struct hawk_instance *instance; /* NULL unless init succeeded */
     struct hawk_host *host;        /* host handle given to init */
     void *dl;                      /* dlopen handle */
     bool required;
+    /* v1.1 additions */
+    struct hawk_config *options;   /* validated options; NULL until read */
+    int line;                      /* line of the entry in the config */
+    bool started;                  /* start() succeeded (or is absent) */
+    void *lock_;                   /* private: per-instance call lock */
 };
 
 struct hk_plugins;
@@ -46,6 +52,20 @@ struct hk_plugins;
 int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
                     bool start_instances, struct hk_plugins **out,
                     char *err, size_t errlen);
+
+/* Flags for hk_plugins_load_ex(). */
+#define HK_PLUGINS_START 0x1u      /* call start() after all are up */
+#define HK_PLUGINS_KEEP_GOING 0x2u /* a failing required plugin does not
+                                      abort the load: the registry is
+                                      returned with it FAILED and the
+                                      return code is still HAWK_ECONFIG
+                                      with err set (for `plugins list`) */
+
+/* hk_plugins_load() with flags.  With HK_PLUGINS_KEEP_GOING, *out is set
+ * even when HAWK_ECONFIG is returned; free it with hk_plugins_unload(). */
+int hk_plugins_load_ex(const struct hk_config *cfg, struct hk_app *app,
+                       unsigned flags, struct hk_plugins **out, char *err,
+                       size_t errlen);
 /* stop() all in reverse order, then fini() all in reverse order, then
  * dlclose.  Accepts NULL. */
 void hk_plugins_unload(struct hk_plugins *p);
@@ -57,11 +77,52 @@ const struct hk_plugin_entry *hk_plugins_at(const struct hk_plugins *p,
 const struct hk_plugin_entry *hk_plugins_find(const struct hk_plugins *p,
                                               enum hawk_kind kind,
                                               const char *name);
+/* "jobboard", "llm", "payment", "storage", or "unknown"; static. */
 const char *hk_plugin_kind_name(enum hawk_kind kind);
 
-/* Appends {"name":{"status":"ok"|"error",...}} members for every loaded
- * plugin's health() to a JSON object text in buf. */
+/* Appends JSON object members (no braces: the caller writes them), one
+ * per configured instance, comma-separated, in config order:
+ *   "name": {"status":"ok","kind":"llm","version":"1.0.0","detail":{...}}
+ *   "name": {"status":"error","kind":...,"version":...,"error":"<msg>"}
+ *   "name": {"status":"disabled"}  or  {"status":"failed","error":"<why>"}
+ * health() of each loaded instance is called with a 2 s deadline (the
+ * plugin must honour it; the host cannot preempt a plugin); one without
+ * health() is "ok".  `detail` is the plugin's JSON object, dropped when
+ * not valid JSON.  No option values appear.  p may be NULL (nothing is
+ * appended). */
 void hk_plugins_health_json(const struct hk_plugins *p, struct hk_buf *buf);
+
+/* Serialise calls into an instance that did not declare
+ * HAWK_PLUGIN_THREADSAFE (no-ops for thread-safe ones).  Every caller of
+ * an op wraps the call in begin/end.  Not reentrant per instance. */
+void hk_plugin_call_begin(const struct hk_plugin_entry *e);
+void hk_plugin_call_end(const struct hk_plugin_entry *e);
+
+/* Checks a descriptor before any of its function pointers is used.
+ * Returns 0, or HAWK_EABI / HAWK_EINVAL with a one-line reason
+ * ("unknown kind 99", "needs host ABI 1.99; this hawk speaks 1.0"). */
+int hk_plugin_check_desc(const struct hawk_plugin *d, char *reason,
+                         size_t reasonlen);
+
+/* Resolves an entry's path: with a slash, relative to the working
+ * directory; without, in HAWK_PLUGIN_PATH / plugin_dir, else the
+ * compiled-in HAWK_DEFAULT_PLUGIN_DIR, else <dir of the executable>/
+ * plugins.  Writes the absolute path to out.  Returns 0, or HAWK_ENOTFOUND
+ * with out set to the first place looked and reason saying where else
+ * was tried. */
+int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
+                           const char *path, char *out, size_t outlen,
+                           char *reason, size_t reasonlen);
+
+/* `hawk plugins list`: loads every plugin (no start), prints a table
+ * NAME KIND VERSION ABI PATH STATUS (status "loaded", "disabled" or
+ * "failed: <reason>") with each loaded instance's options below it
+ * (secrets shown as <redacted>), unloads.  Returns 0, or 1 when a
+ * required plugin failed.  hk_plugins_cli_list_to() writes to `out`,
+ * as a JSON array when json is true. */
+int hk_plugins_cli_list(const struct hk_config *cfg);
+int hk_plugins_cli_list_to(const struct hk_config *cfg, FILE *out,
+                           bool json);
 
 /* ---- call contexts ----
  * A call context lives on the caller's stack for the duration of one
@@ -82,5 +143,22 @@ void hk_call_init(struct hawk_call *call, int64_t user_id,
 
 /* The host API table given to every plugin. */
 extern const struct hawk_host_api hk_host_api;
+
+/* ---- clock ----
+ * The plugin clock is the wall/monotonic clock, unless the environment
+ * variable HAWK_TEST_CLOCK is set to a non-empty value other than "0" when
+ * it is first consulted.  Then it is a virtual clock: it starts at the
+ * real time of its first reading and moves only when sleep_ms() advances
+ * it: sleep_ms() does not sleep, it adds the slept time at once and logs
+ *   {"msg":"plugin sleep","ms":N}
+ * so tests can assert back-off timing exactly, without waiting.  Call
+ * deadlines (hk_call_init, call_remaining_ms) use the same clock, so a
+ * sleep past the deadline advances to it and returns HAWK_ETIMEDOUT.  The
+ * core may use these for the same reason. */
+int64_t hk_plugin_wall_ms(void);
+int64_t hk_plugin_mono_ms(void);
+bool hk_plugin_test_clock(void);
+/* Tests: force the test clock on/off (overrides HAWK_TEST_CLOCK). */
+void hk_plugin_set_test_clock(bool on);
 
 #endif

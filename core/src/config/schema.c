@@ -1,0 +1,210 @@
+/*
+ * config/schema.c - every key hawk.cfg may contain.
+ *
+ * One row per key: dotted path, type, default (text form), range (both 0:
+ * unchecked; DURATION in ms, SIZE in bytes), help, optional check.
+ * Groups are implied by the dotted paths.  Each module keeps its rows in
+ * its own banner section; append new sections before the terminator.
+ * etc/hawk.cfg.example must document every row (a unit test checks it).
+ */
+#include "config/config.h"
+#include "config/internal.h"
+
+#define SEC 1000LL
+#define MINUTE (60 * SEC)
+#define HOUR (60 * MINUTE)
+#define DAY (24 * HOUR)
+#define KIB 1024LL
+#define MIB (1024 * KIB)
+#define GIB (1024 * MIB)
+
+const struct hk_cfg_field hk_config_schema[] = {
+    /* ---------------------------------------------------------------
+     * server: the HTTP listener
+     * ------------------------------------------------------------- */
+    {"server.listen", HK_CFG_STR, "127.0.0.1:8080", 0, 0,
+     "address:port the HTTP API listens on", hk_cfg_check_listen},
+    {"server.threads", HK_CFG_INT, "4", 1, 256,
+     "HTTP worker threads", NULL},
+    {"server.max_body", HK_CFG_SIZE, "1MiB", 1 * KIB, 1 * GIB,
+     "largest accepted request body", NULL},
+    {"server.shutdown_grace", HK_CFG_DURATION, "10s", 0, 10 * MINUTE,
+     "how long in-flight requests may finish on shutdown", NULL},
+
+    /* ---------------------------------------------------------------
+     * files
+     * ------------------------------------------------------------- */
+    {"data_dir", HK_CFG_STR, "var", 0, 0,
+     "directory for runtime data (embedded database, secrets, uploads); "
+     "relative to the working directory",
+     hk_cfg_check_nonempty},
+    {"plugin_dir", HK_CFG_STR, "", 0, 0,
+     "where plugin paths without a slash are looked up; empty: the "
+     "compiled-in directory, then <dir of hawk>/plugins",
+     NULL},
+
+    /* ---------------------------------------------------------------
+     * database
+     * ------------------------------------------------------------- */
+    {"database.url", HK_CFG_SECRET, "", 0, 0,
+     "libpq connection string or postgresql:// URL; empty: run the "
+     "embedded cluster under data_dir",
+     hk_cfg_check_db_url},
+    {"database.pool_size", HK_CFG_INT, "8", 1, 512,
+     "connections kept open", NULL},
+    {"database.connect_timeout", HK_CFG_DURATION, "3s", 100, 5 * MINUTE,
+     "time allowed to open one connection", NULL},
+    {"database.acquire_timeout", HK_CFG_DURATION, "5s", 10, 5 * MINUTE,
+     "time a request waits for a free pool connection", NULL},
+    {"database.embedded.run_as", HK_CFG_STR, "hawk", 0, 0,
+     "user that owns and runs the embedded cluster when hawk runs as root",
+     hk_cfg_check_nonempty},
+    {"database.embedded.bindir", HK_CFG_STR, "", 0, 0,
+     "directory with initdb/pg_ctl; empty: search the system", NULL},
+
+    /* ---------------------------------------------------------------
+     * auth
+     * ------------------------------------------------------------- */
+    {"auth.jwt_secret", HK_CFG_SECRET, "", 0, 0,
+     "HMAC key for access tokens (at least 32 bytes); empty: generated "
+     "once into <data_dir>/jwt.secret",
+     hk_cfg_check_jwt_secret},
+    {"auth.access_ttl", HK_CFG_DURATION, "15m", 1 * MINUTE, 1 * DAY,
+     "lifetime of an access token", NULL},
+    {"auth.refresh_ttl", HK_CFG_DURATION, "30d", 1 * HOUR, 365 * DAY,
+     "lifetime of a refresh token", NULL},
+    {"auth.argon2.t_cost", HK_CFG_INT, "3", 1, 16,
+     "argon2id iterations", NULL},
+    {"auth.argon2.m_cost", HK_CFG_SIZE, "64MiB", 8 * KIB, 4 * GIB,
+     "argon2id memory per hash", NULL},
+    {"auth.argon2.parallelism", HK_CFG_INT, "1", 1, 16,
+     "argon2id lanes", NULL},
+    {"auth.login_max_failures", HK_CFG_INT, "5", 1, 1000,
+     "failed logins allowed per account and address within login_window",
+     NULL},
+    {"auth.login_window", HK_CFG_DURATION, "15m", 1 * SEC, 1 * DAY,
+     "window over which failed logins are counted", NULL},
+
+    /* ---------------------------------------------------------------
+     * log
+     * ------------------------------------------------------------- */
+    {"log.level", HK_CFG_STR, "info", 0, 0,
+     "lowest level written: debug, info, warn, error, crit",
+     hk_cfg_check_log_level},
+    {"log.stdout", HK_CFG_BOOL, "true", 0, 0,
+     "write log lines to standard output", NULL},
+    {"log.file", HK_CFG_STR, "", 0, 0,
+     "also append log lines to this file; empty: no file", NULL},
+    {"log.max_size", HK_CFG_SIZE, "10MiB", 4 * KIB, 64 * GIB,
+     "rotate the log file past this size", NULL},
+    {"log.keep", HK_CFG_INT, "5", 1, 100,
+     "rotated log files kept", NULL},
+
+    /* ---------------------------------------------------------------
+     * plugins (entries are checked by config/plugins_cfg.c and their
+     * options by the plugin loader)
+     * ------------------------------------------------------------- */
+    {"plugins", HK_CFG_GROUP_LIST, NULL, 0, 0,
+     "plugin instances to load, in order", NULL},
+
+    /* ---------------------------------------------------------------
+     * platform: plans and uploads
+     * ------------------------------------------------------------- */
+    {"plans.trial_days", HK_CFG_INT, "14", 0, 3650,
+     "length of the Free Trial a new user starts on, in days", NULL},
+    {"uploads.max_resume_size", HK_CFG_SIZE, "5MiB", 1 * KIB, 256 * MIB,
+     "largest resume file accepted by POST /api/v1/resumes/upload", NULL},
+
+    /* ---------------------------------------------------------------
+     * queue: background jobs and the workers that run them
+     * ------------------------------------------------------------- */
+    {"queue.workers", HK_CFG_INT, "2", 0, 1024,
+     "worker threads in this process (hawk serve and hawk worker); 0: "
+     "none",
+     NULL},
+    {"queue.queues", HK_CFG_STR_LIST, "", 0, 0,
+     "queues this process takes jobs from; empty: all", NULL},
+    {"queue.poll_interval", HK_CFG_DURATION, "1s", 10, 1 * MINUTE,
+     "how often idle workers look for jobs when no notification arrives",
+     NULL},
+    {"queue.heartbeat_interval", HK_CFG_DURATION, "5s", 100, 10 * MINUTE,
+     "how often running jobs are marked alive", NULL},
+    {"queue.rescue_after", HK_CFG_DURATION, "30s", 1 * SEC, 1 * DAY,
+     "a running job without a heartbeat for this long is retried "
+     "elsewhere; keep it several heartbeat intervals",
+     NULL},
+    {"queue.per_user_concurrency", HK_CFG_INT, "2", 0, 100000,
+     "running jobs one user may have at once across all workers; 0: no "
+     "limit",
+     NULL},
+    {"queue.concurrency", HK_CFG_STR_LIST, "", 0, 0,
+     "per-queue limits on running jobs across all workers, as \"name=N\" "
+     "items",
+     NULL},
+    {"queue.prune_after", HK_CFG_DURATION, "7d", 1 * MINUTE, 3650 * DAY,
+     "finished jobs older than this are deleted by the queue_prune job",
+     NULL},
+    {"queue.shutdown_grace", HK_CFG_DURATION, "30s", 0, 1 * HOUR,
+     "on shutdown, how long running jobs may finish before they are "
+     "released back to the queue",
+     NULL},
+    {"queue.batch_size", HK_CFG_INT, "16", 1, 1000,
+     "jobs claimed and completed per database round", NULL},
+    {"queue.max_pending_per_user", HK_CFG_INT, "1000", 1, 1000000,
+     "queued or running tasks one user may have through the task API",
+     NULL},
+    {"scheduler.enabled", HK_CFG_BOOL, "true", 0, 0,
+     "run the scheduler in hawk serve (one node leads at a time)", NULL},
+    {"scheduler.catch_up", HK_CFG_DURATION, "1h", 0, 30 * DAY,
+     "due times missed by less than this (downtime) still fire; older "
+     "ones are skipped",
+     NULL},
+    {"scheduler.lock_id", HK_CFG_INT, "7236837", 1, INT64_MAX,
+     "PostgreSQL advisory lock key that elects the scheduling node", NULL},
+    {"schedules", HK_CFG_GROUP_LIST, NULL, 0, 0,
+     "built-in schedules: { name; cron; tz; kind; payload; jitter; "
+     "enabled; } entries; absent: the nightly prune-jobs schedule",
+     NULL},
+
+    /* ---------------------------------------------------------------
+     * llm: the host features built on the llm plugins (llm/)
+     * ------------------------------------------------------------- */
+    {"llm.plugin", HK_CFG_STR, "", 0, 0,
+     "llm plugin instance the features use; empty: the first loaded one",
+     NULL},
+    {"llm.prompts_dir", HK_CFG_STR, "", 0, 0,
+     "directory of the prompt templates (*.txt); empty: prompts/ beside "
+     "the config file, else the source tree's etc/prompts",
+     NULL},
+    {"llm.templates_dir", HK_CFG_STR, "", 0, 0,
+     "directory of resume.html; empty: templates/ beside the config file, "
+     "else the source tree's etc/templates",
+     NULL},
+    {"llm.timeout", HK_CFG_DURATION, "120s", 1 * SEC, 1 * HOUR,
+     "time one llm feature call may take, retries included", NULL},
+
+    /* ---------------------------------------------------------------
+     * lua: per-run limits of workflow scripts (lua/)
+     * ------------------------------------------------------------- */
+    {"lua.max_instructions", HK_CFG_INT, "50000000", 100000, INT64_MAX / 4,
+     "VM instructions (and pattern-matching steps) one run may execute",
+     NULL},
+    {"lua.max_memory", HK_CFG_SIZE, "32MiB", 1 * MIB, 4 * GIB,
+     "memory one run's Lua state may hold", NULL},
+    {"lua.max_wall", HK_CFG_DURATION, "60s", 1 * SEC, 1 * DAY,
+     "wall-clock time of one run, host calls and sleeps included", NULL},
+    {"lua.max_host_calls", HK_CFG_INT, "1000", 1, 10000000,
+     "hawk.* calls reaching the host in one run", NULL},
+    {"lua.max_source", HK_CFG_SIZE, "64KiB", 1 * KIB, 1 * MIB,
+     "largest workflow script (and load() chunk)", NULL},
+    {"lua.max_sleep", HK_CFG_DURATION, "30s", 0, 1 * HOUR,
+     "longest single hawk.sleep()", NULL},
+    {"lua.state_max", HK_CFG_SIZE, "64KiB", 1 * KIB, 64 * MIB,
+     "hawk.state bytes per user (keys plus JSON values)", NULL},
+    {"lua.max_log_lines", HK_CFG_INT, "1000", 1, 100000,
+     "hawk.log lines kept per run; later ones are counted and dropped",
+     NULL},
+
+    /* terminator */
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
