@@ -21,6 +21,7 @@ static void usage(FILE *to)
             "  user create-admin --email E  create or promote an admin\n"
             "  workflow check FILE        validate a Lua workflow\n"
             "  workflow run FILE --user EMAIL [--dry-run]\n"
+            "  llm chat --prompt TEXT     one call to the configured LLM\n"
             "  routes                     list the HTTP routes\n"
             "  version                    print the version\n"
             "\n"
@@ -79,6 +80,12 @@ int main(int argc, char **argv)
         return hk_cmd_plugins(config, nrest - 1, rest + 1);
     if (strcmp(cmd, "user") == 0)
         return hk_cmd_user(config, nrest - 1, rest + 1);
+    if (strcmp(cmd, "worker") == 0)
+        return hk_cmd_worker(config, nrest - 1, rest + 1);
+    if (strcmp(cmd, "workflow") == 0)
+        return hk_cmd_workflow(config, nrest - 1, rest + 1);
+    if (strcmp(cmd, "llm") == 0)
+        return hk_cmd_llm(config, nrest - 1, rest + 1);
     fprintf(stderr, "hawk: unknown command '%s' (see hawk --help)\n", cmd);
     return 2;
 }

@@ -17,6 +17,10 @@
 #include "log/log.h"
 #include "plugin/http_client.h"
 #include "plugin/plugins.h"
+#include "queue/queue.h"
+#include "sched/sched.h"
+#include "lua/lua.h"
+#include "llm/llm.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -59,6 +63,8 @@ int hk_cmd_serve(const char *config_path)
 {
     struct hk_app app;
     struct hk_http_server *http = NULL;
+    struct hk_workers *workers = NULL;
+    struct hk_sched *sched = NULL;
     sigset_t set;
     char err[1024];
     int code = 1;
@@ -67,7 +73,7 @@ int hk_cmd_serve(const char *config_path)
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
     hk_http_client_global_init();
-    if (hk_app_load_jwt_key(&app) < 0) {
+    if (hk_app_load_jwt_key(&app) < 0 || hk_app_load_templates(&app) < 0) {
         code = 2;
         goto out;
     }
@@ -117,6 +123,15 @@ int hk_cmd_serve(const char *config_path)
     if (rc < 0)
         goto out;
 
+    if (hk_app_register_kinds(&app) < 0)
+        goto out;
+    if (hk_workers_start(&app, 0, NULL, &workers) < 0 ||
+        hk_sched_start(&app, &sched) < 0) {
+        fprintf(stderr, "hawk: cannot start the workers or the scheduler "
+                        "(see the log)\n");
+        code = 2;
+        goto out;
+    }
     hk_info("hawk ready");
     for (;;) {
         int sig = sigwaitinfo(&set, NULL);
@@ -135,6 +150,95 @@ out:
     atomic_store(&app.stopping, true);
     if (http != NULL)
         hk_http_stop(http);
+    hk_sched_stop(sched);
+    if (workers != NULL)
+        hk_workers_stop(workers, hk_cfg_int(app.cfg, "queue.shutdown_grace"));
+    hk_app_teardown(&app);
+    hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_worker(const char *config_path, int argc, char **argv)
+{
+    struct hk_app app;
+    sigset_t set;
+    char err[1024];
+    int code = 1;
+    block_signals(&set);
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    hk_http_client_global_init();
+    if (hk_app_load_templates(&app) < 0) {
+        code = 2;
+        goto out;
+    }
+    if (hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err)) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
+        goto out;
+    }
+    if (hk_app_db_open(&app) < 0)
+        goto out;
+    int rc = hk_app_db_wait(&app, true, true, &set);
+    if (rc == HAWK_ECANCELED) {
+        code = 0;
+        goto out;
+    }
+    if (rc < 0 || hk_app_register_kinds(&app) < 0)
+        goto out;
+    code = hk_queue_cli_worker(&app, argc, argv);
+out:
+    hk_app_teardown(&app);
+    hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_workflow(const char *config_path, int argc, char **argv)
+{
+    struct hk_app app;
+    sigset_t set;
+    char err[1024];
+    int code = 1;
+    if (argc < 1 || (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "run") != 0)) {
+        fprintf(stderr, "usage: hawk workflow check FILE\n"
+                        "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
+        return 2;
+    }
+    block_signals(&set);
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    /* The script's own log goes to the terminal; hawk's stays quiet. */
+    if (hk_log_get_level() < HAWK_LOG_WARN)
+        hk_log_set_level(HAWK_LOG_WARN);
+    hk_http_client_global_init();
+    if (strcmp(argv[0], "run") == 0) {
+        if (hk_app_load_templates(&app) < 0) {
+            code = 2;
+            goto out;
+        }
+        if (hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err)) < 0) {
+            fprintf(stderr, "hawk: %s\n", err);
+            goto out;
+        }
+        if (hk_app_db_open(&app) < 0 || hk_app_db_wait(&app, false, true, &set) < 0)
+            goto out;
+    }
+    code = hk_lua_cli(&app, argc, argv);
+out:
+    hk_app_teardown(&app);
+    hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_llm(const char *config_path, int argc, char **argv)
+{
+    struct hk_app app;
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    if (hk_log_get_level() < HAWK_LOG_WARN)
+        hk_log_set_level(HAWK_LOG_WARN);
+    hk_http_client_global_init();
+    int code = hk_llm_cli(&app, argc, argv);
     hk_app_teardown(&app);
     hk_http_client_global_cleanup();
     return code;

@@ -11,5 +11,8 @@ int hk_cmd_migrate(const char *config_path);
 int hk_cmd_routes(const char *config_path);
 int hk_cmd_plugins(const char *config_path, int argc, char **argv);
 int hk_cmd_user(const char *config_path, int argc, char **argv);
+int hk_cmd_worker(const char *config_path, int argc, char **argv);
+int hk_cmd_workflow(const char *config_path, int argc, char **argv);
+int hk_cmd_llm(const char *config_path, int argc, char **argv);
 
 #endif

@@ -13,8 +13,11 @@
 #include "db/db.h"
 #include "health/health.h"
 #include "http/http.h"
+#include "llm/llm.h"
 #include "log/log.h"
+#include "lua/lua.h"
 #include "platform/platform.h"
+#include "queue/queue.h"
 #include "plugin/metrics.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
@@ -210,6 +213,30 @@ void hk_app_routes(struct hk_app *app)
     hk_health_routes(app->router);
     hk_auth_routes(app->router);
     hk_platform_routes(app->router);
+    hk_queue_routes(app->router);
+    hk_lua_routes(app->router);
+    hk_llm_routes(app->router);
+}
+
+int hk_app_register_kinds(struct hk_app *app)
+{
+    int rc = hk_lua_queue_register(app);
+    if (rc == 0)
+        rc = hk_llm_register_tasks(app);
+    if (rc < 0)
+        hk_log(HAWK_LOG_CRIT, "cannot register job kinds: %s", hawk_strerror(rc));
+    return rc;
+}
+
+int hk_app_load_templates(struct hk_app *app)
+{
+    char err[1024];
+    if (hk_llm_init(app, err, sizeof(err)) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
+        return HAWK_ECONFIG;
+    }
+    return 0;
 }
 
 void hk_app_teardown(struct hk_app *app)
@@ -245,6 +272,7 @@ void hk_app_teardown(struct hk_app *app)
     }
     if (hk_app_current == app)
         hk_app_current = NULL;
+    hk_llm_shutdown();
     hk_metrics_reset();
     hk_log_shutdown();
 }

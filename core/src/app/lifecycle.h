@@ -35,6 +35,14 @@ int hk_app_load_jwt_key(struct hk_app *app);
 /* Registers every route of every module on app->router (creating it). */
 void hk_app_routes(struct hk_app *app);
 
+/* Registers the job kinds of every module with the queue (before any
+ * worker starts).  0 or the queue's error (logged). */
+int hk_app_register_kinds(struct hk_app *app);
+
+/* Loads prompt and document templates; a missing or broken one is an
+ * error naming the file (printed; callers exit 2). */
+int hk_app_load_templates(struct hk_app *app);
+
 /* Releases everything set up above, in reverse order.  Safe on a
  * partially set-up app. */
 void hk_app_teardown(struct hk_app *app);
