@@ -5,9 +5,9 @@ set -eu
 mode=${1:-runtime}
 
 build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
-libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev"
-runtime_pkgs="postgresql ca-certificates"
-test_pkgs="libcmocka-dev python3 nginx wrk procps binutils"
+libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev"
+runtime_pkgs="postgresql ca-certificates tzdata"
+test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang nodejs npm"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
@@ -29,4 +29,11 @@ if [ -n "$missing" ]; then
     $SUDO apt-get install -y -q --no-install-recommends $missing
 else
     echo "install-deps: all $mode packages present"
+fi
+
+# Node tools for the tests (the OpenAPI linter), pinned by
+# tests/package-lock.json.
+if [ "$mode" = test ] && [ ! -x "$(dirname "$0")/../tests/node_modules/.bin/redocly" ]; then
+    echo "install-deps: npm ci --prefix tests"
+    npm ci --prefix "$(dirname "$0")/../tests" --no-audit --no-fund
 fi

@@ -1,0 +1,79 @@
+/*
+ * fuzz_json_validate.c - libFuzzer target for the input validators: the
+ * structured resume validator, the JSON Resume mapping, the YAML reader
+ * and the filter engine.
+ *
+ * The first byte picks the path; the rest is the document.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/filters.h"
+#include "platform/resume.h"
+#include "util/alloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_resume(json_object *o)
+{
+    char path[256], msg[256];
+    if (hk_resume_validate(o, path, sizeof(path), msg, sizeof(msg)) == 0) {
+        /* A validated resume validates again unchanged. */
+        const char *a = json_object_to_json_string(o);
+        char *copy = hk_strdup(a);
+        if (hk_resume_validate(o, path, sizeof(path), msg, sizeof(msg)) != 0)
+            abort();
+        if (strcmp(copy, json_object_to_json_string(o)) != 0)
+            abort();
+        hk_free(copy);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 65536)
+        return 0;
+    int mode = data[0] % 4;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    json_object *o = NULL, *s = NULL;
+    char path[256], msg[256];
+    int line;
+    if (mode == 0 || mode == 1 || mode == 3) {
+        struct json_tokener *tok = json_tokener_new_ex(32);
+        o = json_tokener_parse_ex(tok, text, (int)len);
+        json_tokener_free(tok);
+        if (o == NULL)
+            return 0;
+    }
+    switch (mode) {
+    case 0:
+        check_resume(o);
+        break;
+    case 1:
+        if (hk_resume_from_json_resume(o, &s, path, sizeof(path), msg,
+                                       sizeof(msg)) == 0)
+            check_resume(s);
+        break;
+    case 2:
+        if (hk_yaml_to_json(text, len, &s, &line, msg, sizeof(msg)) == 0)
+            check_resume(s);
+        else if (line < 0)
+            abort();
+        break;
+    case 3: {
+        /* The document is both the configuration and the job. */
+        struct hk_filter_ctx *ctx = hk_filter_ctx_new();
+        struct hk_filter_result res;
+        int rc = hk_filter_eval(ctx, o, o, &res);
+        if (rc != 0 && rc != 1 && rc != -2)
+            abort();
+        hk_filter_ctx_free(ctx);
+        break;
+    }
+    }
+    json_object_put(s);
+    json_object_put(o);
+    return 0;
+}
