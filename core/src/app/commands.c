@@ -106,9 +106,8 @@ int hk_cmd_serve(const char *config_path)
     };
     rc = hk_http_start(&ho, &app, app.router, &http, err, sizeof(err));
     if (rc < 0) {
-        hk_log(HAWK_LOG_CRIT, "cannot listen on %s: %s", hk_cfg_str(app.cfg, "server.listen"), err);
-        fprintf(stderr, "hawk: cannot listen on %s: %s\n",
-                hk_cfg_str(app.cfg, "server.listen"), err);
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
         goto out;
     }
     hk_info("hawk %s listening on http://%s:%d", HAWK_VERSION, host,

@@ -84,6 +84,21 @@ void hk_resp_error(struct hk_resp *resp, int status, const char *code,
 void hk_resp_field_error(struct hk_resp *resp, const char *field,
                          const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The general form: any status and code, with a "field" member when field
+ * is not NULL ("invalid_parameter" for query parameters, for example). */
+void hk_resp_error_field(struct hk_resp *resp, int status, const char *code,
+                         const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Prepares an empty response (status 0, JSON, no headers), as the server
+ * does before calling a handler; for calling handlers directly in tests.
+ * Release with hk_resp_release(). */
+void hk_resp_init(struct hk_resp *resp);
+/* Frees the body and the copied headers; resp may be reused after
+ * hk_resp_init(). */
+void hk_resp_release(struct hk_resp *resp);
+/* The value of a header set with hk_resp_header() (case-insensitive), or
+ * NULL; borrowed from resp. */
+const char *hk_resp_get_header(const struct hk_resp *resp, const char *name);
 /* Copies name and value. */
 void hk_resp_header(struct hk_resp *resp, const char *name,
                     const char *value);
@@ -146,12 +161,23 @@ void hk_router_at(const struct hk_router *r, size_t i, const char **method,
 /* ---- server ---- */
 struct hk_http_server;
 
+/* Checks an Authorization header value for HK_ROUTE_AUTH routes: 0 with
+ * the user filled in, or HAWK_EAUTH with *reason (static text). */
+typedef int (*hk_http_auth_fn)(struct hk_app *app, const char *authorization,
+                               int64_t *user_id, bool *is_admin,
+                               const char **reason);
+
+#define HK_HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)
+
 struct hk_http_opts {
     const char *host;      /* "127.0.0.1" */
     int port;              /* 0: pick a free port (tests) */
     int threads;           /* MHD thread pool size */
-    size_t max_body;       /* default body limit */
+    size_t max_body;       /* default body limit (0: 1 MiB) */
     int64_t grace_ms;      /* in-flight drain on stop */
+    unsigned conn_limit;   /* open connections (0: 1024) */
+    unsigned timeout_s;    /* idle connection timeout (0: 30 s) */
+    hk_http_auth_fn auth;  /* NULL: hk_auth_check_bearer (tests inject) */
 };
 
 /* Starts listening.  app and router must outlive the server. */
@@ -159,6 +185,9 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
                   struct hk_router *router, struct hk_http_server **out,
                   char *err, size_t errlen);
 int hk_http_port(const struct hk_http_server *s);
+/* Requests between their request line and their completion (for
+ * metrics).  Thread-safe. */
+int hk_http_in_flight(const struct hk_http_server *s);
 /* Stops accepting, waits up to grace_ms for in-flight requests, frees. */
 void hk_http_stop(struct hk_http_server *s);
 
@@ -180,6 +209,8 @@ struct hk_field {
     bool required;
     bool nullable;
     int64_t min, max; /* INT: value range; STRING: length range; 0,0 none */
+                      /* STRING/ARRAY (items): max 0 = no maximum;
+                       * INT: max < min = no maximum */
 };
 
 /* Checks obj against fields ({NULL}-terminated): unknown members, missing
