@@ -191,7 +191,8 @@ struct hawk_http_req {
     int timeout_ms;            /* 0: the call's deadline only */
     size_t max_response_bytes; /* 0: host default (16 MiB) */
     /* Optional streaming: when set, body bytes go here as they arrive and
-     * resp->body stays empty. */
+     * resp->body stays empty.  Only for 2xx responses: the body of any
+     * other status is collected in resp->body so the error can be read. */
     struct hawk_text_sink *body_sink;
     /* Optional AWS SigV4 signing ("aws:amz:region:service") with
      * user_pwd "KEY:SECRET"; NULL for none. */

@@ -1,0 +1,80 @@
+/*
+ * llm/init.c - start-up of the llm features: find and load the prompt
+ * templates and the resume template.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "config/config.h"
+#include "llm/llm.h"
+#include "llm/llm_int.h"
+#include "util/alloc.h"
+#include "util/str.h"
+
+/* Picks the directory for one kind of template: the configured one, else
+ * <dir of the config file>/<sub>, else the source tree's etc/<sub>. */
+static int pick_dir(const struct hk_config *cfg, const char *key,
+                    const char *sub, char *out, size_t outlen, char *err,
+                    size_t errlen)
+{
+    const char *set = cfg != NULL ? hk_cfg_str(cfg, key) : NULL;
+    char beside[1024] = "";
+
+    if (set != NULL && set[0] != '\0') {
+        if (!hk_llm_is_dir(set)) {
+            snprintf(err, errlen, "%s: directory '%s' does not exist", key,
+                     set);
+            return HAWK_ECONFIG;
+        }
+        hk_strlcpy(out, set, outlen);
+        return 0;
+    }
+    if (cfg != NULL && cfg->path != NULL) {
+        char *copy = hk_strdup(cfg->path);
+        snprintf(beside, sizeof(beside), "%s/%s", dirname(copy), sub);
+        hk_free(copy);
+        if (hk_llm_is_dir(beside)) {
+            hk_strlcpy(out, beside, outlen);
+            return 0;
+        }
+    }
+    char source[1024];
+    snprintf(source, sizeof(source), "%s/etc/%s", HAWK_SOURCE_DIR, sub);
+    if (hk_llm_is_dir(source)) {
+        hk_strlcpy(out, source, outlen);
+        return 0;
+    }
+    snprintf(err, errlen,
+             "%s templates not found (looked in %s%s%s); set %s", sub,
+             beside[0] ? beside : "", beside[0] ? " and " : "", source, key);
+    return HAWK_ECONFIG;
+}
+
+/* See llm.h. */
+int hk_llm_init(struct hk_app *app, char *err, size_t errlen)
+{
+    char dir[1024];
+    const struct hk_config *cfg = app != NULL ? app->cfg : NULL;
+
+    int rc = pick_dir(cfg, "llm.prompts_dir", "prompts", dir, sizeof(dir),
+                      err, errlen);
+    if (rc == 0)
+        rc = hk_prompts_load(dir, err, errlen);
+    if (rc == 0)
+        rc = pick_dir(cfg, "llm.templates_dir", "templates", dir,
+                      sizeof(dir), err, errlen);
+    if (rc == 0)
+        rc = hk_llm_templates_load(dir, err, errlen);
+    if (rc < 0)
+        hk_llm_shutdown();
+    return rc;
+}
+
+/* See llm.h. */
+void hk_llm_shutdown(void)
+{
+    hk_prompts_free();
+    hk_llm_templates_free();
+}
