@@ -221,6 +221,10 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
         }
         if (hk_app_db_open(&app) < 0 || hk_app_db_wait(&app, false, true, &set) < 0)
             goto out;
+        /* Registered kinds let the run enqueue submissions that the
+         * serve/worker processes then carry out. */
+        if (hk_app_register_kinds(&app) < 0)
+            goto out;
     }
     code = hk_lua_cli(&app, argc, argv);
 out:
