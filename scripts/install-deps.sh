@@ -7,10 +7,16 @@ mode=${1:-runtime}
 build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
 libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
-test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang nodejs npm"
+test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
+
+# Node.js and npm (for the OpenAPI linter) only when no npm is on PATH: a
+# machine may carry its own Node.js build, which Debian's npm conflicts with.
+if [ "$mode" = test ] && ! command -v npm >/dev/null 2>&1; then
+    pkgs="$pkgs nodejs npm"
+fi
 
 missing=""
 for p in $pkgs; do

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apply/apply.h"
 #include "auth/auth.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -223,6 +224,8 @@ int hk_app_register_kinds(struct hk_app *app)
     int rc = hk_lua_queue_register(app);
     if (rc == 0)
         rc = hk_llm_register_tasks(app);
+    if (rc == 0)
+        rc = hk_apply_register_kind(app);
     if (rc < 0)
         hk_log(HAWK_LOG_CRIT, "cannot register job kinds: %s", hawk_strerror(rc));
     return rc;
