@@ -2,7 +2,8 @@
  * init_fail - fixture llm plugin whose init() always fails with
  * HAWK_EINVAL and the message "missing endpoint".
  */
-#include <hawk/plugin.h>
+#include "fixture.h"
+
 #include <stdio.h>
 
 static int fx_init(const struct hawk_host_api *api, struct hawk_host *host,
@@ -17,28 +18,9 @@ static int fx_init(const struct hawk_host_api *api, struct hawk_host *host,
     return HAWK_EINVAL;
 }
 
-static void fx_fini(struct hawk_instance *in)
-{
-    (void)in;
-}
-
-static int fx_chat(struct hawk_instance *in, struct hawk_call *call,
-                   const struct hawk_llm_req *req,
-                   struct hawk_text_sink *content,
-                   struct hawk_llm_result *result, struct hawk_error *err)
-{
-    (void)in;
-    (void)call;
-    (void)req;
-    (void)content;
-    (void)result;
-    (void)err;
-    return HAWK_EUNSUPPORTED;
-}
-
 static const struct hawk_llm_ops ops = {
     .struct_size = sizeof(struct hawk_llm_ops),
-    .chat = fx_chat,
+    .chat = fx_chat_unsupported,
 };
 
 HAWK_PLUGIN_DEFINE = {

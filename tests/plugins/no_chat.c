@@ -1,25 +1,7 @@
 /*
  * no_chat - fixture plugin: an llm plugin without the mandatory chat op
  */
-#include <hawk/plugin.h>
-#include <stddef.h>
-
-static int fx_init(const struct hawk_host_api *api, struct hawk_host *host,
-                   const struct hawk_config *cfg, struct hawk_instance **out,
-                   struct hawk_error *err)
-{
-    (void)api;
-    (void)host;
-    (void)cfg;
-    (void)err;
-    *out = NULL;
-    return 0;
-}
-
-static void fx_fini(struct hawk_instance *in)
-{
-    (void)in;
-}
+#include "fixture.h"
 
 static const struct hawk_llm_ops ops = {
     .struct_size = sizeof(struct hawk_llm_ops),
@@ -31,7 +13,7 @@ HAWK_PLUGIN_DEFINE = {
     .name = "no_chat",
     .version = "0.0.1",
     .kind = HAWK_KIND_LLM,
-    .init = fx_init,
+    .init = fx_init_ok,
     .fini = fx_fini,
     .ops = &ops,
 };

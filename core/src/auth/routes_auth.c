@@ -83,6 +83,28 @@ static char *read_email(json_object *body, struct hk_resp *resp)
     return email;
 }
 
+/* Reads the body of register and login: checked against fields, with its
+ * email normalized and its password member.  Returns 0, or HAWK_EINVAL
+ * with resp filled (400 naming the member).  Either way the caller
+ * json_object_put()s *body and hk_free()s *email (each may be NULL). */
+static int read_credentials(struct hk_req *req, struct hk_resp *resp,
+                            const struct hk_field *fields, json_object **body,
+                            char **email, const char **password,
+                            size_t *pwlen)
+{
+    *email = NULL;
+    *body = read_body(req, resp, fields);
+    if (*body == NULL)
+        return HAWK_EINVAL;
+    *email = read_email(*body, resp);
+    if (*email == NULL)
+        return HAWK_EINVAL;
+    if (hk_auth_str_member(*body, "password", password, pwlen, resp) ==
+        HAWK_EINVAL)
+        return HAWK_EINVAL;
+    return 0;
+}
+
 /* Reads an optional nullable string member into *out (NULL when absent
  * or null).  Returns 0 or HAWK_EINVAL with resp filled. */
 static int optional_str(json_object *body, const char *name,
@@ -113,14 +135,8 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, HAWK_EINTERNAL);
         return;
     }
-    body = read_body(req, resp, register_fields);
-    if (body == NULL)
-        return;
-    email = read_email(body, resp);
-    if (email == NULL)
-        goto out;
-    if (hk_auth_str_member(body, "password", &password, &pwlen, resp) ==
-        HAWK_EINVAL)
+    if (read_credentials(req, resp, register_fields, &body, &email,
+                         &password, &pwlen) < 0)
         goto out;
     if (hk_password_policy(password, pwlen, &msg) < 0) {
         hk_resp_field_error(resp, "password", "%s", msg);
@@ -254,14 +270,8 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, HAWK_EINTERNAL);
         return;
     }
-    body = read_body(req, resp, login_fields);
-    if (body == NULL)
-        return;
-    email = read_email(body, resp);
-    if (email == NULL)
-        goto out;
-    if (hk_auth_str_member(body, "password", &password, &pwlen, resp) ==
-        HAWK_EINVAL)
+    if (read_credentials(req, resp, login_fields, &body, &email, &password,
+                         &pwlen) < 0)
         goto out;
     if (login_lookup(req, s, email, &row, resp) < 0)
         goto out;

@@ -108,12 +108,15 @@ void hk_lua_env_release(struct hk_lua_env *env)
  * config, resume, state, sleep
  * --------------------------------------------------------------------- */
 
-static int h_config(struct hk_lua_env *env, struct hk_dbconn *c,
-                    struct hk_lua_hostcall *hc, int64_t timeout_ms)
+/* Answers a call with the user's document read by fetch (JSON text the
+ * caller frees), or nil when the user has none. */
+static int fetched_result(struct hk_lua_env *env, struct hk_dbconn *c,
+                          struct hk_lua_hostcall *hc,
+                          int (*fetch)(struct hk_dbconn *c, int64_t user_id,
+                                       char **json))
 {
-    (void)timeout_ms;
     char *json = NULL;
-    int rc = hk_jobconfig_active(c, env->user_id, &json);
+    int rc = fetch(c, env->user_id, &json);
     if (rc == HAWK_ENOTFOUND)
         return 0;
     if (rc < 0)
@@ -123,19 +126,18 @@ static int h_config(struct hk_lua_env *env, struct hk_dbconn *c,
     return 0;
 }
 
+static int h_config(struct hk_lua_env *env, struct hk_dbconn *c,
+                    struct hk_lua_hostcall *hc, int64_t timeout_ms)
+{
+    (void)timeout_ms;
+    return fetched_result(env, c, hc, hk_jobconfig_active);
+}
+
 static int h_resume(struct hk_lua_env *env, struct hk_dbconn *c,
                     struct hk_lua_hostcall *hc, int64_t timeout_ms)
 {
     (void)timeout_ms;
-    char *json = NULL;
-    int rc = hk_resume_default_structured(c, env->user_id, &json);
-    if (rc == HAWK_ENOTFOUND)
-        return 0;
-    if (rc < 0)
-        return rc;
-    hc->result = hk_lua_host_parse(json);
-    hk_free(json);
-    return 0;
+    return fetched_result(env, c, hc, hk_resume_default_structured);
 }
 
 static int h_state_get(struct hk_lua_env *env, struct hk_dbconn *c,

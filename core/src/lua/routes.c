@@ -229,6 +229,12 @@ static const char *opt_string(json_object *body, const char *k)
                                                   : NULL;
 }
 
+static void wf_not_found(struct hk_resp *resp, int64_t id)
+{
+    hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
+                  (long long)id);
+}
+
 static bool name_ok(struct hk_resp *resp, const char *name)
 {
     if (name == NULL)
@@ -238,6 +244,37 @@ static bool name_ok(struct hk_resp *resp, const char *name)
         return false;
     }
     return true;
+}
+
+/* The common end of a create and an update, inside their transaction:
+ * rc is what the insert or update returned.  A taken name is 409;
+ * otherwise syncs the schedule, commits and answers `status` with the
+ * stored workflow and its next runs.  The caller releases c (which rolls
+ * back an unfinished transaction). */
+static void finish_save(struct hk_req *req, struct hk_resp *resp,
+                        struct hk_dbconn *c, int rc, int64_t id,
+                        const char *name, struct checked *ck, int status)
+{
+    if (rc == HAWK_ECONFLICT) {
+        hk_resp_error(resp, 409, "conflict",
+                      "a workflow named '%s' already exists; choose another "
+                      "name",
+                      name != NULL ? name : "");
+        return;
+    }
+    if (rc == 0)
+        rc = hk_lua_schedule_sync(req->app, c, req->user_id, id,
+                                  hk_wall_ms() / 1000);
+    if (rc == 0)
+        rc = hk_db_commit(c);
+    char *json = NULL;
+    if (rc == 0)
+        rc = hk_wf_get_json(c, req->user_id, id, true, &json);
+    if (rc < 0) {
+        hk_resp_from_status(resp, rc);
+        return;
+    }
+    hk_resp_json(resp, status, with_next_runs(json, ck));
 }
 
 static void h_create(struct hk_req *req, struct hk_resp *resp)
@@ -294,26 +331,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     int64_t id = 0;
     rc = hk_wf_insert(c, req->user_id, name, source, enabled,
                       ck.schedule_json, &id);
-    if (rc == HAWK_ECONFLICT) {
-        hk_resp_error(resp, 409, "conflict",
-                      "a workflow named '%s' already exists; choose another "
-                      "name",
-                      name);
-        goto out;
-    }
-    if (rc == 0)
-        rc = hk_lua_schedule_sync(req->app, c, req->user_id, id,
-                                  hk_wall_ms() / 1000);
-    if (rc == 0)
-        rc = hk_db_commit(c);
-    char *json = NULL;
-    if (rc == 0)
-        rc = hk_wf_get_json(c, req->user_id, id, true, &json);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        goto out;
-    }
-    hk_resp_json(resp, 201, with_next_runs(json, &ck));
+    finish_save(req, resp, c, rc, id, name, &ck, 201);
 out:
     checked_release(&ck);
     release(req, c);
@@ -350,8 +368,7 @@ static void h_get(struct hk_req *req, struct hk_resp *resp)
     int rc = hk_wf_get_json(c, req->user_id, id, true, &json);
     release(req, c);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
-                      (long long)id);
+        wf_not_found(resp, id);
         return;
     }
     if (rc < 0) {
@@ -387,8 +404,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     struct hk_workflow w;
     int rc = hk_wf_load(c, req->user_id, id, &w);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
-                      (long long)id);
+        wf_not_found(resp, id);
         goto out;
     }
     if (rc < 0) {
@@ -409,26 +425,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     if (rc == 0)
         rc = hk_wf_update(c, req->user_id, id, name, source, enabled,
                           ck.schedule_json);
-    if (rc == HAWK_ECONFLICT) {
-        hk_resp_error(resp, 409, "conflict",
-                      "a workflow named '%s' already exists; choose another "
-                      "name",
-                      name != NULL ? name : "");
-        goto out;
-    }
-    if (rc == 0)
-        rc = hk_lua_schedule_sync(req->app, c, req->user_id, id,
-                                  hk_wall_ms() / 1000);
-    if (rc == 0)
-        rc = hk_db_commit(c);
-    char *json = NULL;
-    if (rc == 0)
-        rc = hk_wf_get_json(c, req->user_id, id, true, &json);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        goto out;
-    }
-    hk_resp_json(resp, 200, with_next_runs(json, &ck));
+    finish_save(req, resp, c, rc, id, name, &ck, 200);
 out:
     checked_release(&ck);
     release(req, c);
@@ -452,8 +449,7 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
         rc = hk_db_commit(c);
     release(req, c);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
-                      (long long)id);
+        wf_not_found(resp, id);
         return;
     }
     if (rc < 0) {
@@ -496,8 +492,7 @@ static void h_run(struct hk_req *req, struct hk_resp *resp)
         rc = hk_wf_run_insert(c, req->user_id, id, "manual", dry_run,
                               &run_id);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
-                      (long long)id);
+        wf_not_found(resp, id);
         goto out;
     }
     char payload[64];
@@ -545,8 +540,7 @@ static void h_runs(struct hk_req *req, struct hk_resp *resp)
                                   &total);
     release(req, c);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
-                      (long long)id);
+        wf_not_found(resp, id);
         return;
     }
     if (rc < 0) {
@@ -629,6 +623,30 @@ static int awaiting_review(struct hk_req *req, struct hk_resp *resp,
     return 0;
 }
 
+/* Opens the review of application app_id: borrows a connection into *c,
+ * begins a transaction, checks (locking the row) that the application
+ * awaits review and writes the acting user into actor.  Returns 0, or a
+ * negative code with resp filled.  The caller releases *c either way
+ * (release rolls back an unfinished transaction). */
+static int review_begin(struct hk_req *req, struct hk_resp *resp,
+                        int64_t app_id, struct hk_dbconn **c, char *actor,
+                        size_t actor_len)
+{
+    int rc = acquire(req, resp, c);
+    if (rc < 0)
+        return rc;
+    rc = hk_db_begin(*c);
+    if (rc < 0) {
+        hk_resp_from_status(resp, rc);
+        return rc;
+    }
+    rc = awaiting_review(req, resp, *c, app_id);
+    if (rc < 0)
+        return rc;
+    snprintf(actor, actor_len, "user:%lld", (long long)req->user_id);
+    return 0;
+}
+
 static void review_done(struct hk_req *req, struct hk_resp *resp,
                         int64_t app_id, const char *status, const char *sub)
 {
@@ -669,17 +687,10 @@ static void h_approve(struct hk_req *req, struct hk_resp *resp)
             }
         }
     }
-    if (acquire(req, resp, &c) < 0)
-        goto out;
-    int rc = hk_db_begin(c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        goto out;
-    }
-    if (awaiting_review(req, resp, c, app_id) < 0)
-        goto out;
     char actor[32];
-    snprintf(actor, sizeof(actor), "user:%lld", (long long)req->user_id);
+    int rc = review_begin(req, resp, app_id, &c, actor, sizeof(actor));
+    if (rc < 0)
+        goto out;
     json_object *ans = NULL;
     if (body != NULL && json_object_object_get_ex(body, "answers", &ans)) {
         json_object_object_foreach(ans, q, a)
@@ -735,17 +746,10 @@ static void h_reject(struct hk_req *req, struct hk_resp *resp)
             status = s;
         note = opt_string(body, "note");
     }
-    if (acquire(req, resp, &c) < 0)
-        goto out;
-    int rc = hk_db_begin(c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        goto out;
-    }
-    if (awaiting_review(req, resp, c, app_id) < 0)
-        goto out;
     char actor[32];
-    snprintf(actor, sizeof(actor), "user:%lld", (long long)req->user_id);
+    int rc = review_begin(req, resp, app_id, &c, actor, sizeof(actor));
+    if (rc < 0)
+        goto out;
     rc = hk_app_set_status(c, req->user_id, app_id, status,
                            note != NULL ? note : "rejected after review",
                            actor);

@@ -649,20 +649,9 @@ static const char sql_detail[] =
 static void h_get(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
+    PGresult *r;
+    if (hk_pf_query_by_id(req, resp, sql_detail, &id, &r) < 0)
         return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c, sql_detail, 2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
     if (PQntuples(r) == 0) {
         not_found(resp, id);
         PQclear(r);
@@ -737,29 +726,10 @@ out:
 /* DELETE /api/v1/job-applications/{id} */
 static void h_delete(struct hk_req *req, struct hk_resp *resp)
 {
-    int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         "DELETE FROM applications WHERE id = $1::bigint"
-                         " AND user_id = $2::bigint RETURNING id",
-                         2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
-    if (PQntuples(r) == 0)
-        not_found(resp, id);
-    else
-        hk_pf_no_content(resp);
-    PQclear(r);
+    hk_pf_delete_by_id(req, resp,
+                       "DELETE FROM applications WHERE id = $1::bigint"
+                       " AND user_id = $2::bigint RETURNING id",
+                       not_found);
 }
 
 static json_object *note_json(const PGresult *r, int i, int off)

@@ -80,24 +80,6 @@ static int check_columns(json_object *body, bool create,
     return 0;
 }
 
-static const char *member_str(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int member_bool(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_boolean))
-        return -1;
-    return json_object_get_boolean(v) ? 1 : 0;
-}
-
 static const char *tf(int b)
 {
     return b < 0 ? NULL : (b ? "true" : "false");
@@ -126,14 +108,13 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         goto fail;
     rc = hk_plan_check(c, req->user_id, HK_LIMIT_JOB_CONFIGS, 1, &lim);
     if (rc == HAWK_EQUOTA) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         hk_plan_limit_resp(resp, &lim);
         goto out;
     }
     if (rc < 0)
         goto fail;
-    int def = member_bool(body, "is_default");
+    int def = hk_pf_member_bool(body, "is_default");
     hk_pf_id(uid, req->user_id);
     const char *p1[] = {uid};
     if (def == 1) {
@@ -146,7 +127,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
             goto fail;
     }
     const char *params[] = {
-        uid, member_str(body, "name"), tf(member_bool(body, "is_active")),
+        uid, hk_pf_member_str(body, "name"), tf(hk_pf_member_bool(body, "is_active")),
         tf(def),
         json_object_to_json_string_ext(settings, JSON_C_TO_STRING_PLAIN)};
     /* No is_default given: default when the user has none yet. */
@@ -168,11 +149,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     PQclear(r);
     goto out;
 fail:
-    if (r != NULL)
-        PQclear(r);
-    hk_db_rollback(c);
-    hk_pf_release(req, c);
-    hk_resp_from_status(resp, rc);
+    hk_pf_tx_fail(req, resp, c, r, rc);
 out:
     json_object_put(settings);
     json_object_put(body);
@@ -181,38 +158,14 @@ out:
 /* GET /api/v1/job-configs */
 static void h_list(struct hk_req *req, struct hk_resp *resp)
 {
-    int64_t page, per_page, total = 0;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char uid[24], lim[24], off[24];
-    if (hk_req_page(req, resp, PF_MAX_PER_PAGE, &page, &per_page) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(uid, req->user_id),
-                            hk_pf_id(lim, per_page),
-                            hk_pf_id(off, (page - 1) * per_page)};
-    int rc = hk_db_query(
-        c,
+    hk_pf_list(
+        req, resp,
         "SELECT t.total, " JC_COLS " FROM (SELECT count(*) AS total FROM"
         " job_configs WHERE user_id = $1::bigint) t LEFT JOIN LATERAL"
         " (SELECT * FROM job_configs WHERE user_id = $1::bigint ORDER BY"
         " created_at DESC, id DESC LIMIT $2::bigint OFFSET $3::bigint) j"
         " ON true ORDER BY created_at DESC, id DESC",
-        3, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
-    json_object *items = json_object_new_array();
-    for (int i = 0; i < PQntuples(r); i++) {
-        total = hk_pf_i64(r, i, 0);
-        if (!PQgetisnull(r, i, 1))
-            json_object_array_add(items, jc_json(r, i, 1));
-    }
-    PQclear(r);
-    hk_resp_json(resp, 200, hk_pf_page(items, page, per_page, total));
+        jc_json);
 }
 
 /* Loads one configuration of the request's user; 404 when absent. */
@@ -282,19 +235,17 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     if (rc < 0)
         goto fail;
     if (load(req, resp, c, id, true, &r) < 0) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         goto out;
     }
     base = hk_pf_jsonb(r, 0, 4);
     PQclear(r);
     r = NULL;
     if (hk_pf_jobconfig_settings(body, base, &settings, resp) < 0) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         goto out;
     }
-    int def = member_bool(body, "is_default");
+    int def = hk_pf_member_bool(body, "is_default");
     const char *p2[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
     if (def == 1) {
         rc = hk_db_query(c,
@@ -306,7 +257,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
             goto fail;
     }
     const char *params[] = {
-        b0, b1, member_str(body, "name"), tf(member_bool(body, "is_active")),
+        b0, b1, hk_pf_member_str(body, "name"), tf(hk_pf_member_bool(body, "is_active")),
         tf(def),
         json_object_to_json_string_ext(settings, JSON_C_TO_STRING_PLAIN)};
     rc = hk_db_query(c,
@@ -327,11 +278,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     PQclear(r);
     goto out;
 fail:
-    if (r != NULL)
-        PQclear(r);
-    hk_db_rollback(c);
-    hk_pf_release(req, c);
-    hk_resp_from_status(resp, rc);
+    hk_pf_tx_fail(req, resp, c, r, rc);
 out:
     json_object_put(base);
     json_object_put(settings);
@@ -341,29 +288,10 @@ out:
 /* DELETE /api/v1/job-configs/{id} */
 static void h_delete(struct hk_req *req, struct hk_resp *resp)
 {
-    int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         "DELETE FROM job_configs WHERE id = $1::bigint"
-                         " AND user_id = $2::bigint RETURNING id",
-                         2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
-    if (PQntuples(r) == 0)
-        not_found(resp, id);
-    else
-        hk_pf_no_content(resp);
-    PQclear(r);
+    hk_pf_delete_by_id(req, resp,
+                       "DELETE FROM job_configs WHERE id = $1::bigint"
+                       " AND user_id = $2::bigint RETURNING id",
+                       not_found);
 }
 
 static const struct hk_field preview_fields[] = {
@@ -390,7 +318,7 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
         return;
     if (hk_json_check(body, preview_fields, resp) < 0)
         goto out;
-    const char *wp = member_str(body, "workplace");
+    const char *wp = hk_pf_member_str(body, "workplace");
     if (wp != NULL && strcmp(wp, "remote") != 0 && strcmp(wp, "hybrid") != 0 &&
         strcmp(wp, "onsite") != 0 && strcmp(wp, "any") != 0) {
         hk_resp_field_error(resp, "workplace",
@@ -410,7 +338,7 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
     struct hk_filter_ctx *fctx = hk_filter_ctx_new();
     int rc = hk_filter_eval(fctx, cfg, body, &res);
     hk_filter_ctx_free(fctx);
-    const char *company = member_str(body, "company");
+    const char *company = hk_pf_member_str(body, "company");
     json_object *once = NULL;
     if (rc == 0 && company != NULL && *company &&
         json_object_object_get_ex(cfg, "apply_once_at_company", &once) &&

@@ -190,30 +190,24 @@ out:
     hk_pf_q_release(&where);
 }
 
+static void not_found(struct hk_resp *resp, int64_t id)
+{
+    hk_resp_error(resp, 404, "not_found", "no job with id %" PRId64, id);
+}
+
 /* GET /api/v1/jobs/{id} */
 static void h_get(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
+    PGresult *r;
+    if (hk_pf_query_by_id(req, resp,
+                          "SELECT " JOB_COLS JOB_FROM
+                          " WHERE uj.user_id = $2::bigint"
+                          " AND uj.job_id = $1::bigint",
+                          &id, &r) < 0)
         return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         "SELECT " JOB_COLS JOB_FROM
-                         " WHERE uj.user_id = $2::bigint"
-                         " AND uj.job_id = $1::bigint",
-                         2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
     if (PQntuples(r) == 0)
-        hk_resp_error(resp, 404, "not_found", "no job with id %" PRId64, id);
+        not_found(resp, id);
     else
         hk_resp_json(resp, 200, job_json(r, 0, true));
     PQclear(r);
@@ -223,29 +217,10 @@ static void h_get(struct hk_req *req, struct hk_resp *resp)
  * itself stays for other users and for applications). */
 static void h_delete(struct hk_req *req, struct hk_resp *resp)
 {
-    int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         "DELETE FROM user_jobs WHERE job_id = $1::bigint"
-                         " AND user_id = $2::bigint RETURNING job_id",
-                         2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
-    if (PQntuples(r) == 0)
-        hk_resp_error(resp, 404, "not_found", "no job with id %" PRId64, id);
-    else
-        hk_pf_no_content(resp);
-    PQclear(r);
+    hk_pf_delete_by_id(req, resp,
+                       "DELETE FROM user_jobs WHERE job_id = $1::bigint"
+                       " AND user_id = $2::bigint RETURNING job_id",
+                       not_found);
 }
 
 static const struct hk_field manual_fields[] = {
@@ -262,15 +237,6 @@ static const struct hk_field manual_fields[] = {
     {"external_id", HK_F_STRING, false, false, 1, 200},
     {"search_term", HK_F_STRING, false, true, 0, 200},
     {NULL, 0, false, false, 0, 0}};
-
-static const char *member_str(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
 
 /* POST /api/v1/jobs: a job the user found elsewhere (board "manual"). */
 static void h_create(struct hk_req *req, struct hk_resp *resp)
@@ -289,18 +255,18 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     memset(&job, 0, sizeof(job));
     job.struct_size = sizeof(job);
     job.board = "manual";
-    job.title = member_str(body, "title");
-    job.company = member_str(body, "company");
-    job.location = member_str(body, "location");
-    job.salary = member_str(body, "salary");
-    job.description = member_str(body, "description");
-    job.url = member_str(body, "url");
+    job.title = hk_pf_member_str(body, "title");
+    job.company = hk_pf_member_str(body, "company");
+    job.location = hk_pf_member_str(body, "location");
+    job.salary = hk_pf_member_str(body, "salary");
+    job.description = hk_pf_member_str(body, "description");
+    job.url = hk_pf_member_str(body, "url");
     job.applicants = -1;
     if (json_object_object_get_ex(body, "applicants", &v) && v != NULL)
         job.applicants = (int)json_object_get_int64(v);
     if (json_object_object_get_ex(body, "easy_apply", &v))
         job.easy_apply = json_object_get_boolean(v);
-    const char *wp = member_str(body, "workplace");
+    const char *wp = hk_pf_member_str(body, "workplace");
     if (wp == NULL || strcmp(wp, "any") == 0)
         job.workplace = HAWK_WORKPLACE_ANY;
     else if (strcmp(wp, "onsite") == 0)
@@ -315,7 +281,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
                             "hybrid");
         goto out;
     }
-    const char *posted = member_str(body, "posted_at");
+    const char *posted = hk_pf_member_str(body, "posted_at");
     if (posted != NULL && hk_pf_parse_time(posted, &job.posted_at) < 0) {
         hk_resp_field_error(resp, "posted_at",
                             "'posted_at' must be a date (2025-01-31) or an "
@@ -328,7 +294,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
                             "'url' must start with https:// or http://");
         goto out;
     }
-    const char *given = member_str(body, "external_id");
+    const char *given = hk_pf_member_str(body, "external_id");
     if (given == NULL) {
         unsigned char raw[8];
         if (hk_random_bytes(raw, sizeof(raw)) < 0) {
@@ -347,7 +313,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         rc = hk_jobs_upsert(c, &job, &job_id);
     if (rc == 0)
         rc = hk_user_jobs_link(c, req->user_id, job_id,
-                               member_str(body, "search_term"));
+                               hk_pf_member_str(body, "search_term"));
     const char *params[] = {hk_pf_id(b0, job_id), hk_pf_id(b1, req->user_id)};
     if (rc == 0)
         rc = hk_db_query(c,
@@ -358,8 +324,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     if (rc == 0)
         rc = hk_db_commit(c);
     if (rc < 0) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         if (rc == HAWK_EINVAL)
             hk_resp_error(resp, 400, "invalid_field",
                           "the job could not be stored; check that every "

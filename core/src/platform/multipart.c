@@ -107,6 +107,32 @@ static int read_attr(const char **pp, const char *end, char *out,
     return 0;
 }
 
+/* Reads the next "; attr=value" parameter of a header value at *pp.
+ * Returns 1 with attr and val filled and *pp moved past it, 0 at the end
+ * of the value, or HAWK_EINVAL when the parameter is malformed. */
+static int next_param(const char **pp, const char *end, char *attr,
+                      size_t attrlen, char *val, size_t vallen)
+{
+    const char *p = skip_ws(*pp, end);
+    if (p >= end)
+        return 0;
+    if (*p != ';')
+        return HAWK_EINVAL;
+    p = skip_ws(p + 1, end);
+    if (p >= end)
+        return 0;
+    if (read_attr(&p, end, attr, attrlen) < 0)
+        return HAWK_EINVAL;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '=')
+        return HAWK_EINVAL;
+    p = skip_ws(p + 1, end);
+    if (read_value(&p, end, val, vallen) < 0)
+        return HAWK_EINVAL;
+    *pp = p;
+    return 1;
+}
+
 /* See multipart.h. */
 int hk_mp_boundary(const char *content_type, char *out, size_t outlen,
                    char *err, size_t errlen)
@@ -129,21 +155,10 @@ int hk_mp_boundary(const char *content_type, char *out, size_t outlen,
     char val[HK_MP_MAX_BOUNDARY + 2];
     bool found = false;
     for (;;) {
-        p = skip_ws(p, end);
-        if (p >= end)
+        int more = next_param(&p, end, attr, sizeof(attr), val, sizeof(val));
+        if (more == 0)
             break;
-        if (*p != ';')
-            goto bad;
-        p = skip_ws(p + 1, end);
-        if (p >= end)
-            break;
-        if (read_attr(&p, end, attr, sizeof(attr)) < 0)
-            goto bad;
-        p = skip_ws(p, end);
-        if (p >= end || *p != '=')
-            goto bad;
-        p = skip_ws(p + 1, end);
-        if (read_value(&p, end, val, sizeof(val)) < 0)
+        if (more < 0)
             goto bad;
         if (strcmp(attr, "boundary") == 0) {
             if (found)
@@ -188,21 +203,10 @@ static int parse_disposition(const char *p, const char *end,
     char attr[32];
     char val[256];
     for (;;) {
-        p = skip_ws(p, end);
-        if (p >= end)
+        int more = next_param(&p, end, attr, sizeof(attr), val, sizeof(val));
+        if (more == 0)
             break;
-        if (*p != ';')
-            goto bad;
-        p = skip_ws(p + 1, end);
-        if (p >= end)
-            break;
-        if (read_attr(&p, end, attr, sizeof(attr)) < 0)
-            goto bad;
-        p = skip_ws(p, end);
-        if (p >= end || *p != '=')
-            goto bad;
-        p = skip_ws(p + 1, end);
-        if (read_value(&p, end, val, sizeof(val)) < 0)
+        if (more < 0)
             goto bad;
         if (strcmp(attr, "name") == 0) {
             if (have_name || val[0] == '\0' ||

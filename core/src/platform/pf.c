@@ -186,10 +186,132 @@ int hk_pf_user_lock(struct hk_dbconn *c, int ns, int64_t user_id)
 }
 
 /* See pf.h. */
+const char *hk_pf_member_str(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, k, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* See pf.h. */
+int hk_pf_member_bool(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, k, &v) ||
+        !json_object_is_type(v, json_type_boolean))
+        return -1;
+    return json_object_get_boolean(v) ? 1 : 0;
+}
+
+/* See pf.h. */
+void hk_pf_tx_abort(struct hk_req *req, struct hk_dbconn *c)
+{
+    hk_db_rollback(c);
+    hk_pf_release(req, c);
+}
+
+/* See pf.h. */
+void hk_pf_tx_fail(struct hk_req *req, struct hk_resp *resp,
+                   struct hk_dbconn *c, PGresult *r, int rc)
+{
+    if (r != NULL)
+        PQclear(r);
+    hk_pf_tx_abort(req, c);
+    hk_resp_from_status(resp, rc);
+}
+
+/* See pf.h. */
 void hk_pf_no_content(struct hk_resp *resp)
 {
     hk_buf_reset(&resp->body);
     resp->status = 204;
+}
+
+static int query_by_id(struct hk_req *req, struct hk_resp *resp,
+                       const char *sql, int result_format, int64_t *id,
+                       PGresult **r)
+{
+    struct hk_dbconn *c = NULL;
+    char b0[24], b1[24];
+    *r = NULL;
+    int rc = hk_req_param_id(req, resp, "id", id);
+    if (rc < 0)
+        return rc;
+    rc = hk_pf_acquire(req, resp, &c);
+    if (rc < 0)
+        return rc;
+    const char *params[] = {hk_pf_id(b0, *id), hk_pf_id(b1, req->user_id)};
+    rc = hk_db_query_ex(c, sql, 2, params, NULL, NULL, result_format, r);
+    hk_pf_release(req, c);
+    if (rc < 0) {
+        *r = NULL;
+        hk_resp_from_status(resp, rc);
+    }
+    return rc;
+}
+
+/* See pf.h. */
+int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp,
+                      const char *sql, int64_t *id, PGresult **r)
+{
+    return query_by_id(req, resp, sql, 0, id, r);
+}
+
+/* See pf.h. */
+int hk_pf_query_by_id_binary(struct hk_req *req, struct hk_resp *resp,
+                             const char *sql, int64_t *id, PGresult **r)
+{
+    return query_by_id(req, resp, sql, 1, id, r);
+}
+
+/* See pf.h. */
+void hk_pf_delete_by_id(struct hk_req *req, struct hk_resp *resp,
+                        const char *sql,
+                        void (*not_found)(struct hk_resp *resp, int64_t id))
+{
+    int64_t id;
+    PGresult *r;
+    if (hk_pf_query_by_id(req, resp, sql, &id, &r) < 0)
+        return;
+    if (PQntuples(r) == 0)
+        not_found(resp, id);
+    else
+        hk_pf_no_content(resp);
+    PQclear(r);
+}
+
+/* See pf.h. */
+void hk_pf_list(struct hk_req *req, struct hk_resp *resp, const char *sql,
+                json_object *(*item)(const PGresult *r, int row, int off))
+{
+    int64_t page, per_page, total = 0;
+    struct hk_dbconn *c = NULL;
+    PGresult *r = NULL;
+    char uid[24], lim[24], off[24];
+    if (hk_req_page(req, resp, PF_MAX_PER_PAGE, &page, &per_page) < 0)
+        return;
+    if (hk_pf_acquire(req, resp, &c) < 0)
+        return;
+    const char *params[] = {hk_pf_id(uid, req->user_id),
+                            hk_pf_id(lim, per_page),
+                            hk_pf_id(off, (page - 1) * per_page)};
+    int rc = hk_db_query(c, sql, 3, params, &r);
+    hk_pf_release(req, c);
+    if (rc < 0) {
+        hk_resp_from_status(resp, rc);
+        return;
+    }
+    json_object *items = json_object_new_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        total = hk_pf_i64(r, i, 0);
+        if (PQgetisnull(r, i, 1))
+            continue; /* page past the end: only the count row */
+        json_object_array_add(items, item(r, i, 1));
+    }
+    PQclear(r);
+    hk_resp_json(resp, 200, hk_pf_page(items, page, per_page, total));
 }
 
 /* See pf.h. */

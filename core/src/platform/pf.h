@@ -54,6 +54,12 @@ int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp,
 int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp,
                     const char *name, size_t maxlen, const char **out);
 
+/* Member k of o when it is a string (borrowed from o), else NULL: for
+ * bodies hk_json_check() has already checked. */
+const char *hk_pf_member_str(json_object *o, const char *k);
+/* Member k of o as 1 or 0 when it is a boolean, else -1. */
+int hk_pf_member_bool(json_object *o, const char *k);
+
 /* Formats an id into buf (24 bytes) and returns buf. */
 const char *hk_pf_id(char *buf, int64_t id);
 
@@ -76,8 +82,47 @@ int hk_pf_user_lock(struct hk_dbconn *c, int ns, int64_t user_id);
 #define PF_LOCK_JOB_CONFIGS 2
 #define PF_LOCK_APPLICATIONS 3
 
+/* Abandons the request's transaction on c: rolls it back and gives the
+ * connection back (the caller then answers). */
+void hk_pf_tx_abort(struct hk_req *req, struct hk_dbconn *c);
+/* Ends a request whose transaction on c failed with rc: PQclear()s r (may
+ * be NULL), rolls back, gives the connection back and answers rc with
+ * hk_resp_from_status(). */
+void hk_pf_tx_fail(struct hk_req *req, struct hk_resp *resp,
+                   struct hk_dbconn *c, PGresult *r, int rc);
+
 /* Fills resp with 204 No Content. */
 void hk_pf_no_content(struct hk_resp *resp);
+
+/* One statement about the user's own resource named by the {id} path
+ * parameter: reads {id} (400 naming it when bad), borrows a connection
+ * (503), runs sql with $1 = the id and $2 = the user's id, and gives the
+ * connection back.  On success returns 0 with *id set and *r the result
+ * (caller PQclear()s it; no rows means the user has no such resource, which
+ * the caller answers with its own 404).  On failure fills resp and returns
+ * the negative code; *r is then NULL.  The _binary form asks for binary
+ * results (bytea columns as raw bytes, see hk_db_query_ex). */
+int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp,
+                      const char *sql, int64_t *id, PGresult **r);
+int hk_pf_query_by_id_binary(struct hk_req *req, struct hk_resp *resp,
+                             const char *sql, int64_t *id, PGresult **r);
+
+/* Answers a DELETE of the user's resource {id}: runs sql as
+ * hk_pf_query_by_id() does (a DELETE ... RETURNING, so a row comes back
+ * only when something was deleted) and answers 204, or 404 through
+ * not_found(resp, id) when no row came back. */
+void hk_pf_delete_by_id(struct hk_req *req, struct hk_resp *resp,
+                        const char *sql,
+                        void (*not_found)(struct hk_resp *resp, int64_t id));
+
+/* Answers a plain list of the user's rows: reads ?page=&per_page= (400 on
+ * a bad one), runs sql with $1 = the user's id, $2 = the page size and
+ * $3 = the offset, and answers 200 with hk_pf_page().  sql returns the
+ * total in column 0 of every row and an item from column 1 on, all NULL in
+ * the single row of a page past the end; item(r, row, 1) builds each
+ * item. */
+void hk_pf_list(struct hk_req *req, struct hk_resp *resp, const char *sql,
+                json_object *(*item)(const PGresult *r, int row, int off));
 
 /* A statement assembled from constant fragments, with every value passed
  * as a parameter: filters that are absent add no SQL, so each

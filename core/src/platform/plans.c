@@ -450,19 +450,10 @@ static const struct hk_field plan_fields_update[] = {
     {"stripe_price_id", HK_F_STRING, false, true, 1, 200},
     {NULL, 0, false, false, 0, 0}};
 
-static const char *get_str(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
 /* Checks the members hk_json_check cannot: currency, interval, features. */
 static int check_plan_body(json_object *body, struct hk_resp *resp)
 {
-    const char *cur = get_str(body, "currency");
+    const char *cur = hk_pf_member_str(body, "currency");
     if (cur != NULL) {
         for (int i = 0; i < 3; i++) {
             if (cur[i] < 'a' || cur[i] > 'z') {
@@ -473,7 +464,7 @@ static int check_plan_body(json_object *body, struct hk_resp *resp)
             }
         }
     }
-    const char *iv = get_str(body, "interval");
+    const char *iv = hk_pf_member_str(body, "interval");
     if (iv != NULL && strcmp(iv, "month") != 0 && strcmp(iv, "year") != 0 &&
         strcmp(iv, "once") != 0) {
         hk_resp_field_error(resp, "interval",
@@ -603,11 +594,11 @@ static void h_admin_create(struct hk_req *req, struct hk_resp *resp)
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
     const char *params[] = {
-        get_str(body, "name"),
+        hk_pf_member_str(body, "name"),
         param_of(body, "description", NULL, 0),
         param_of(body, "price_cents", b1, sizeof(b1)),
-        get_str(body, "currency"),
-        get_str(body, "interval"),
+        hk_pf_member_str(body, "currency"),
+        hk_pf_member_str(body, "interval"),
         param_of(body, "features", NULL, 0),
         param_of(body, "is_active", b2, sizeof(b2)),
         param_of(body, "stripe_price_id", NULL, 0)};
@@ -652,11 +643,11 @@ static void h_admin_update(struct hk_req *req, struct hk_resp *resp)
     bool has_sp = json_object_object_get_ex(body, "stripe_price_id", &sp);
     const char *params[] = {
         hk_pf_id(b0, id),
-        get_str(body, "name"),
+        hk_pf_member_str(body, "name"),
         param_of(body, "description", NULL, 0),
         param_of(body, "price_cents", b1, sizeof(b1)),
-        get_str(body, "currency"),
-        get_str(body, "interval"),
+        hk_pf_member_str(body, "currency"),
+        hk_pf_member_str(body, "interval"),
         param_of(body, "features", NULL, 0),
         param_of(body, "is_active", b2, sizeof(b2)),
         has_sp ? "true" : "false",
@@ -709,7 +700,7 @@ static void h_admin_user_plan(struct hk_req *req, struct hk_resp *resp)
         return;
     if (hk_json_check(body, user_plan_fields, resp) < 0)
         goto out;
-    const char *status = get_str(body, "status");
+    const char *status = hk_pf_member_str(body, "status");
     if (status != NULL && strcmp(status, "active") != 0 &&
         strcmp(status, "trialing") != 0 && strcmp(status, "canceled") != 0) {
         hk_resp_field_error(resp, "status",

@@ -53,6 +53,8 @@ static int copy_text(struct ictx *c, const char *path, json_object *src,
     return 0;
 }
 
+/* Member k of o when it is a string, else NULL.  (This file is built on
+ * its own by the fuzz targets, without the platform's route helpers.) */
 static const char *member_str(json_object *o, const char *k)
 {
     json_object *v = NULL;
@@ -192,169 +194,17 @@ static int map_basics(struct ictx *c, json_object *jr, json_object *out)
     return 0;
 }
 
-static int map_work(struct ictx *c, json_object *jr, json_object *out)
-{
-    json_object *work = NULL;
-    int rc = get_list(c, jr, "work", &work);
-    if (rc < 0 || work == NULL)
-        return rc;
-    json_object *arr = json_object_new_array();
-    json_object_object_add(out, "experience_details", arr);
-    size_t n = json_object_array_length(work);
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        json_object *w = json_object_array_get_idx(work, i);
-        rc = item_object(c, "work", i, w, p, sizeof(p));
-        if (rc < 0)
-            return rc;
-        json_object *e = json_object_new_object();
-        json_object_array_add(arr, e);
-        if ((rc = copy_text(c, p, w, "position", e, "position")) < 0 ||
-            (rc = copy_text(c, p, w, "name", e, "company")) < 0 ||
-            (rc = copy_text(c, p, w, "location", e, "location")) < 0 ||
-            (rc = copy_text(c, p, w, "description", e, "industry")) < 0)
-            return rc;
-        if (!json_object_object_get_ex(e, "company", NULL))
-            if ((rc = copy_text(c, p, w, "company", e, "company")) < 0)
-                return rc;
-        const char *start = member_str(w, "startDate");
-        const char *end = member_str(w, "endDate");
-        if (start != NULL) {
-            char *period = hk_asprintf("%s - %s", start,
-                                       end && *end ? end : "Present");
-            json_object_object_add(e, "employment_period",
-                                   json_object_new_string(period));
-            hk_free(period);
-        }
-        rc = copy_textlist(c, p, w, "highlights", e, "key_responsibilities");
-        if (rc < 0)
-            return rc;
-        const char *summary = member_str(w, "summary");
-        if (summary != NULL && *summary) {
-            json_object *kr = NULL;
-            if (!json_object_object_get_ex(e, "key_responsibilities", &kr)) {
-                kr = json_object_new_array();
-                json_object_object_add(e, "key_responsibilities", kr);
-            }
-            json_object_array_add(kr, json_object_new_string(summary));
-        }
-    }
-    return 0;
-}
+/* Maps one item of a JSON Resume list: in is the item (an object; path p
+ * names it in errors, e.g. "work[2]"); appends what it makes of it to
+ * arr.  arg is the list's own argument (see map_list). */
+typedef int (*item_fn)(struct ictx *c, const char *p, json_object *in,
+                       json_object *arr, const void *arg);
 
-static int map_education(struct ictx *c, json_object *jr, json_object *out)
-{
-    json_object *ed = NULL;
-    int rc = get_list(c, jr, "education", &ed);
-    if (rc < 0 || ed == NULL)
-        return rc;
-    json_object *arr = json_object_new_array();
-    json_object_object_add(out, "education_details", arr);
-    size_t n = json_object_array_length(ed);
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        json_object *s = json_object_array_get_idx(ed, i);
-        rc = item_object(c, "education", i, s, p, sizeof(p));
-        if (rc < 0)
-            return rc;
-        json_object *e = json_object_new_object();
-        json_object_array_add(arr, e);
-        if ((rc = copy_text(c, p, s, "institution", e, "institution")) < 0 ||
-            (rc = copy_text(c, p, s, "studyType", e, "education_level")) < 0 ||
-            (rc = copy_text(c, p, s, "area", e, "field_of_study")) < 0 ||
-            (rc = copy_text(c, p, s, "score", e, "final_evaluation_grade")) <
-                0 ||
-            (rc = copy_text(c, p, s, "startDate", e, "start_date")) < 0)
-            return rc;
-        const char *end = member_str(s, "endDate");
-        if (end != NULL && strlen(end) >= 4)
-            json_object_object_add(e, "year_of_completion",
-                                   json_object_new_string_len(end, 4));
-    }
-    return 0;
-}
-
-static int map_skills(struct ictx *c, json_object *jr, json_object *out)
-{
-    json_object *sk = NULL;
-    int rc = get_list(c, jr, "skills", &sk);
-    if (rc < 0 || sk == NULL)
-        return rc;
-    json_object *arr = json_object_new_array();
-    json_object_object_add(out, "skills", arr);
-    size_t n = json_object_array_length(sk);
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        json_object *s = json_object_array_get_idx(sk, i);
-        rc = item_object(c, "skills", i, s, p, sizeof(p));
-        if (rc < 0)
-            return rc;
-        json_object *e = json_object_new_object();
-        json_object_array_add(arr, e);
-        if ((rc = copy_text(c, p, s, "name", e, "name")) < 0 ||
-            (rc = copy_text(c, p, s, "level", e, "level")) < 0 ||
-            (rc = copy_textlist(c, p, s, "keywords", e, "keywords")) < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int map_languages(struct ictx *c, json_object *jr, json_object *out)
-{
-    json_object *l = NULL;
-    int rc = get_list(c, jr, "languages", &l);
-    if (rc < 0 || l == NULL)
-        return rc;
-    json_object *arr = json_object_new_array();
-    json_object_object_add(out, "languages", arr);
-    size_t n = json_object_array_length(l);
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        json_object *s = json_object_array_get_idx(l, i);
-        rc = item_object(c, "languages", i, s, p, sizeof(p));
-        if (rc < 0)
-            return rc;
-        json_object *e = json_object_new_object();
-        json_object_array_add(arr, e);
-        if ((rc = copy_text(c, p, s, "language", e, "language")) < 0 ||
-            (rc = copy_text(c, p, s, "fluency", e, "proficiency")) < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int map_interests(struct ictx *c, json_object *jr, json_object *out)
-{
-    json_object *l = NULL;
-    int rc = get_list(c, jr, "interests", &l);
-    if (rc < 0 || l == NULL)
-        return rc;
-    json_object *arr = json_object_new_array();
-    json_object_object_add(out, "interests", arr);
-    size_t n = json_object_array_length(l);
-    for (size_t i = 0; i < n; i++) {
-        char p[64];
-        json_object *s = json_object_array_get_idx(l, i);
-        rc = item_object(c, "interests", i, s, p, sizeof(p));
-        if (rc < 0)
-            return rc;
-        const char *name = member_str(s, "name");
-        if (name == NULL) {
-            char pn[96];
-            snprintf(pn, sizeof(pn), "%s.name", p);
-            return ifail(c, pn, "must be a string");
-        }
-        json_object_array_add(arr, json_object_new_string(name));
-    }
-    return 0;
-}
-
-/* projects, awards and certificates share the {name, description} shape
- * with different source keys; `extra` (may be NULL) is appended to the
- * description in parentheses (issuer, awarder). */
-static int map_named(struct ictx *c, json_object *jr, json_object *out,
-                     const char *src, const char *dst, const char *name_key,
-                     const char *desc_key, const char *extra)
+/* Maps the list jr[src] (absent or null: nothing) into a new array
+ * out[dst], item by item. */
+static int map_list(struct ictx *c, json_object *jr, json_object *out,
+                    const char *src, const char *dst, item_fn item,
+                    const void *arg)
 {
     json_object *l = NULL;
     int rc = get_list(c, jr, src, &l);
@@ -369,26 +219,161 @@ static int map_named(struct ictx *c, json_object *jr, json_object *out,
         rc = item_object(c, src, i, s, p, sizeof(p));
         if (rc < 0)
             return rc;
-        json_object *e = json_object_new_object();
-        json_object_array_add(arr, e);
-        if ((rc = copy_text(c, p, s, name_key, e, "name")) < 0 ||
-            (rc = copy_text(c, p, s, desc_key, e, "description")) < 0)
+        rc = item(c, p, s, arr, arg);
+        if (rc < 0)
             return rc;
-        if (strcmp(dst, "projects") == 0 &&
-            (rc = copy_text(c, p, s, "url", e, "link")) < 0)
-            return rc;
-        const char *x = extra ? member_str(s, extra) : NULL;
-        if (x != NULL && *x) {
-            const char *d = member_str(e, "description");
-            char *desc = d && *d ? hk_asprintf("%s (%s)", d, x)
-                                 : hk_strdup(x);
-            json_object_object_add(e, "description",
-                                   json_object_new_string(desc));
-            hk_free(desc);
-        }
     }
     return 0;
 }
+
+/* A new object appended to arr (owned by arr). */
+static json_object *new_item(json_object *arr)
+{
+    json_object *e = json_object_new_object();
+    json_object_array_add(arr, e);
+    return e;
+}
+
+static int work_item(struct ictx *c, const char *p, json_object *w,
+                     json_object *arr, const void *arg)
+{
+    (void)arg;
+    json_object *e = new_item(arr);
+    int rc;
+    if ((rc = copy_text(c, p, w, "position", e, "position")) < 0 ||
+        (rc = copy_text(c, p, w, "name", e, "company")) < 0 ||
+        (rc = copy_text(c, p, w, "location", e, "location")) < 0 ||
+        (rc = copy_text(c, p, w, "description", e, "industry")) < 0)
+        return rc;
+    if (!json_object_object_get_ex(e, "company", NULL))
+        if ((rc = copy_text(c, p, w, "company", e, "company")) < 0)
+            return rc;
+    const char *start = member_str(w, "startDate");
+    const char *end = member_str(w, "endDate");
+    if (start != NULL) {
+        char *period =
+            hk_asprintf("%s - %s", start, end && *end ? end : "Present");
+        json_object_object_add(e, "employment_period",
+                               json_object_new_string(period));
+        hk_free(period);
+    }
+    rc = copy_textlist(c, p, w, "highlights", e, "key_responsibilities");
+    if (rc < 0)
+        return rc;
+    const char *summary = member_str(w, "summary");
+    if (summary != NULL && *summary) {
+        json_object *kr = NULL;
+        if (!json_object_object_get_ex(e, "key_responsibilities", &kr)) {
+            kr = json_object_new_array();
+            json_object_object_add(e, "key_responsibilities", kr);
+        }
+        json_object_array_add(kr, json_object_new_string(summary));
+    }
+    return 0;
+}
+
+static int education_item(struct ictx *c, const char *p, json_object *s,
+                          json_object *arr, const void *arg)
+{
+    (void)arg;
+    json_object *e = new_item(arr);
+    int rc;
+    if ((rc = copy_text(c, p, s, "institution", e, "institution")) < 0 ||
+        (rc = copy_text(c, p, s, "studyType", e, "education_level")) < 0 ||
+        (rc = copy_text(c, p, s, "area", e, "field_of_study")) < 0 ||
+        (rc = copy_text(c, p, s, "score", e, "final_evaluation_grade")) <
+            0 ||
+        (rc = copy_text(c, p, s, "startDate", e, "start_date")) < 0)
+        return rc;
+    const char *end = member_str(s, "endDate");
+    if (end != NULL && strlen(end) >= 4)
+        json_object_object_add(e, "year_of_completion",
+                               json_object_new_string_len(end, 4));
+    return 0;
+}
+
+static int skill_item(struct ictx *c, const char *p, json_object *s,
+                      json_object *arr, const void *arg)
+{
+    (void)arg;
+    json_object *e = new_item(arr);
+    int rc;
+    if ((rc = copy_text(c, p, s, "name", e, "name")) < 0 ||
+        (rc = copy_text(c, p, s, "level", e, "level")) < 0 ||
+        (rc = copy_textlist(c, p, s, "keywords", e, "keywords")) < 0)
+        return rc;
+    return 0;
+}
+
+static int language_item(struct ictx *c, const char *p, json_object *s,
+                         json_object *arr, const void *arg)
+{
+    (void)arg;
+    json_object *e = new_item(arr);
+    int rc;
+    if ((rc = copy_text(c, p, s, "language", e, "language")) < 0 ||
+        (rc = copy_text(c, p, s, "fluency", e, "proficiency")) < 0)
+        return rc;
+    return 0;
+}
+
+/* Interests become plain strings: their names. */
+static int interest_item(struct ictx *c, const char *p, json_object *s,
+                         json_object *arr, const void *arg)
+{
+    (void)arg;
+    const char *name = member_str(s, "name");
+    if (name == NULL) {
+        char pn[96];
+        snprintf(pn, sizeof(pn), "%s.name", p);
+        return ifail(c, pn, "must be a string");
+    }
+    json_object_array_add(arr, json_object_new_string(name));
+    return 0;
+}
+
+/* projects, awards and certificates share the {name, description} shape
+ * with different source keys; `extra` (may be NULL) is appended to the
+ * description in parentheses (issuer, awarder). */
+struct named_list {
+    const char *src, *dst, *name_key, *desc_key, *extra;
+};
+
+static int named_item(struct ictx *c, const char *p, json_object *s,
+                      json_object *arr, const void *arg)
+{
+    const struct named_list *nl = arg;
+    json_object *e = new_item(arr);
+    int rc;
+    if ((rc = copy_text(c, p, s, nl->name_key, e, "name")) < 0 ||
+        (rc = copy_text(c, p, s, nl->desc_key, e, "description")) < 0)
+        return rc;
+    if (strcmp(nl->dst, "projects") == 0 &&
+        (rc = copy_text(c, p, s, "url", e, "link")) < 0)
+        return rc;
+    const char *x = nl->extra ? member_str(s, nl->extra) : NULL;
+    if (x != NULL && *x) {
+        const char *d = member_str(e, "description");
+        char *desc = d && *d ? hk_asprintf("%s (%s)", d, x) : hk_strdup(x);
+        json_object_object_add(e, "description",
+                               json_object_new_string(desc));
+        hk_free(desc);
+    }
+    return 0;
+}
+
+static int map_named(struct ictx *c, json_object *jr, json_object *out,
+                     const struct named_list *nl)
+{
+    return map_list(c, jr, out, nl->src, nl->dst, named_item, nl);
+}
+
+static const struct named_list projects = {"projects", "projects", "name",
+                                           "description", NULL};
+static const struct named_list awards = {"awards", "achievements", "title",
+                                         "summary", "awarder"};
+static const struct named_list certificates = {
+    "certificates", "certifications", "name", "date", "issuer"};
 
 /* See resume.h. */
 int hk_resume_from_json_resume(json_object *jr, json_object **out,
@@ -402,17 +387,19 @@ int hk_resume_from_json_resume(json_object *jr, json_object **out,
     json_object *res = json_object_new_object();
     int rc;
     if ((rc = map_basics(&c, jr, res)) < 0 ||
-        (rc = map_work(&c, jr, res)) < 0 ||
-        (rc = map_education(&c, jr, res)) < 0 ||
-        (rc = map_skills(&c, jr, res)) < 0 ||
-        (rc = map_languages(&c, jr, res)) < 0 ||
-        (rc = map_interests(&c, jr, res)) < 0 ||
-        (rc = map_named(&c, jr, res, "projects", "projects", "name",
-                        "description", NULL)) < 0 ||
-        (rc = map_named(&c, jr, res, "awards", "achievements", "title",
-                        "summary", "awarder")) < 0 ||
-        (rc = map_named(&c, jr, res, "certificates", "certifications",
-                        "name", "date", "issuer")) < 0) {
+        (rc = map_list(&c, jr, res, "work", "experience_details",
+                       work_item, NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "education", "education_details",
+                       education_item, NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "skills", "skills", skill_item,
+                       NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "languages", "languages", language_item,
+                       NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "interests", "interests", interest_item,
+                       NULL)) < 0 ||
+        (rc = map_named(&c, jr, res, &projects)) < 0 ||
+        (rc = map_named(&c, jr, res, &awards)) < 0 ||
+        (rc = map_named(&c, jr, res, &certificates)) < 0) {
         json_object_put(res);
         return rc;
     }

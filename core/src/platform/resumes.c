@@ -118,8 +118,7 @@ static void insert_resume(struct hk_req *req, struct hk_resp *resp,
         goto fail;
     rc = hk_plan_check(c, req->user_id, HK_LIMIT_RESUMES, 1, &lim);
     if (rc == HAWK_EQUOTA) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         hk_plan_limit_resp(resp, &lim);
         return;
     }
@@ -174,11 +173,7 @@ static void insert_resume(struct hk_req *req, struct hk_resp *resp,
     PQclear(r);
     return;
 fail:
-    if (r != NULL)
-        PQclear(r);
-    hk_db_rollback(c);
-    hk_pf_release(req, c);
-    hk_resp_from_status(resp, rc);
+    hk_pf_tx_fail(req, resp, c, r, rc);
 }
 
 /* Validates a structured resume member; fills resp with 400 naming the
@@ -212,33 +207,15 @@ static const struct hk_field import_fields[] = {
     {"resume", HK_F_OBJECT, true, false, 0, 0},
     {NULL, 0, false, false, 0, 0}};
 
-static const char *member_str(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int member_bool(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, k, &v) ||
-        !json_object_is_type(v, json_type_boolean))
-        return -1;
-    return json_object_get_boolean(v) ? 1 : 0;
-}
-
 /* Inserts a validated structured resume (s is borrowed). */
 static void create_structured(struct hk_req *req, struct hk_resp *resp,
                               json_object *body, json_object *s)
 {
     struct new_resume nr;
     memset(&nr, 0, sizeof(nr));
-    nr.name = member_str(body, "name");
-    nr.description = member_str(body, "description");
-    nr.is_default = member_bool(body, "is_default");
+    nr.name = hk_pf_member_str(body, "name");
+    nr.description = hk_pf_member_str(body, "description");
+    nr.is_default = hk_pf_member_bool(body, "is_default");
     nr.structured = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN);
     insert_resume(req, resp, &nr);
 }
@@ -544,42 +521,21 @@ out:
  * ------------------------------------------------------------------ */
 
 /* GET /api/v1/resumes */
+static json_object *resume_list_item(const PGresult *r, int i, int off)
+{
+    return resume_json(r, i, off, false);
+}
+
 static void h_list(struct hk_req *req, struct hk_resp *resp)
 {
-    int64_t page, per_page, total = 0;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char uid[24], lim[24], off[24];
-    if (hk_req_page(req, resp, PF_MAX_PER_PAGE, &page, &per_page) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(uid, req->user_id),
-                            hk_pf_id(lim, per_page),
-                            hk_pf_id(off, (page - 1) * per_page)};
-    int rc = hk_db_query(
-        c,
+    hk_pf_list(
+        req, resp,
         "SELECT t.total, " RESUME_COLS " FROM"
         " (SELECT count(*) AS total FROM resumes WHERE user_id = $1::bigint) t"
         " LEFT JOIN LATERAL (SELECT * FROM resumes WHERE user_id = $1::bigint"
         "  ORDER BY created_at DESC, id DESC LIMIT $2::bigint"
         "  OFFSET $3::bigint) r ON true ORDER BY created_at DESC, id DESC",
-        3, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
-    json_object *items = json_object_new_array();
-    for (int i = 0; i < PQntuples(r); i++) {
-        total = hk_pf_i64(r, i, 0);
-        if (PQgetisnull(r, i, 1))
-            continue; /* page past the end: only the count row */
-        json_object *o = resume_json(r, i, 1, false);
-        json_object_array_add(items, o);
-    }
-    PQclear(r);
-    hk_resp_json(resp, 200, hk_pf_page(items, page, per_page, total));
+        resume_list_item);
 }
 
 static void not_found(struct hk_resp *resp, int64_t id)
@@ -591,23 +547,12 @@ static void not_found(struct hk_resp *resp, int64_t id)
 static void h_get(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
+    PGresult *r;
+    if (hk_pf_query_by_id(req, resp,
+                          "SELECT " RESUME_DETAIL_COLS " FROM resumes"
+                          " WHERE id = $1::bigint AND user_id = $2::bigint",
+                          &id, &r) < 0)
         return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         "SELECT " RESUME_DETAIL_COLS " FROM resumes"
-                         " WHERE id = $1::bigint AND user_id = $2::bigint",
-                         2, params, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
-        return;
-    }
     if (PQntuples(r) == 0)
         not_found(resp, id);
     else
@@ -657,25 +602,15 @@ static void pct_name(const char *in, char *out, size_t outlen)
 static void h_download(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    struct hk_dbconn *c = NULL;
-    PGresult *r = NULL;
-    char b0[24], b1[24];
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    if (hk_pf_acquire(req, resp, &c) < 0)
-        return;
-    const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
+    PGresult *r;
     /* Binary results: the bytea arrives as raw bytes, the texts as text. */
-    int rc = hk_db_query_ex(c,
-                            "SELECT file, file_name, content_type,"
-                            " file IS NOT NULL FROM resumes"
-                            " WHERE id = $1::bigint AND user_id = $2::bigint",
-                            2, params, NULL, NULL, 1, &r);
-    hk_pf_release(req, c);
-    if (rc < 0) {
-        hk_resp_from_status(resp, rc);
+    if (hk_pf_query_by_id_binary(
+            req, resp,
+            "SELECT file, file_name, content_type,"
+            " file IS NOT NULL FROM resumes"
+            " WHERE id = $1::bigint AND user_id = $2::bigint",
+            &id, &r) < 0)
         return;
-    }
     if (PQntuples(r) == 0) {
         not_found(resp, id);
     } else if (PQgetisnull(r, 0, 0)) {
@@ -731,7 +666,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     bool has_s = json_object_object_get_ex(body, "structured", &s);
     if (has_s && s != NULL && validate_structured(s, "structured", resp) < 0)
         goto out;
-    int def = member_bool(body, "is_default");
+    int def = hk_pf_member_bool(body, "is_default");
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
     const char *p2[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
@@ -747,8 +682,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
         goto fail;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         not_found(resp, id);
         goto out;
     }
@@ -757,16 +691,14 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     PQclear(r);
     r = NULL;
     if (def == 0 && was_default) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         hk_resp_field_error(resp, "is_default",
                             "a default resume is required; mark another "
                             "resume as default instead");
         goto out;
     }
     if (has_s && s == NULL && !has_file) {
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         hk_resp_field_error(resp, "structured",
                             "'structured' cannot be removed from a resume "
                             "without a file; delete the resume instead");
@@ -784,8 +716,8 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     const char *params[] = {
         b0,
         b1,
-        member_str(body, "name"),
-        member_str(body, "description"),
+        hk_pf_member_str(body, "name"),
+        hk_pf_member_str(body, "description"),
         def == 1 ? "true" : NULL,
         has_s ? "true" : "false",
         s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN)
@@ -809,11 +741,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     PQclear(r);
     goto out;
 fail:
-    if (r != NULL)
-        PQclear(r);
-    hk_db_rollback(c);
-    hk_pf_release(req, c);
-    hk_resp_from_status(resp, rc);
+    hk_pf_tx_fail(req, resp, c, r, rc);
 out:
     json_object_put(body);
 }
@@ -841,8 +769,7 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
         goto fail;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        hk_db_rollback(c);
-        hk_pf_release(req, c);
+        hk_pf_tx_abort(req, c);
         not_found(resp, id);
         return;
     }
@@ -867,11 +794,7 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
     hk_pf_no_content(resp);
     return;
 fail:
-    if (r != NULL)
-        PQclear(r);
-    hk_db_rollback(c);
-    hk_pf_release(req, c);
-    hk_resp_from_status(resp, rc);
+    hk_pf_tx_fail(req, resp, c, r, rc);
 }
 
 /* See platform.h. */
