@@ -27,6 +27,8 @@ static int64_t g_max_bytes = 10 << 20;
 static int g_keep = 5;
 static int64_t g_size;
 static hk_log_sink_fn g_sink;
+/* False only when lines go to stdout alone (see emit_line). */
+static atomic_bool g_locked_path;
 static void *g_sink_opaque;
 
 static _Thread_local char t_request_id[65];
@@ -94,6 +96,7 @@ int hk_log_init(const struct hk_log_opts *o)
             g_path = hk_strdup(o->file);
         }
     }
+    atomic_store(&g_locked_path, g_fd >= 0 || g_sink != NULL || !g_stdout);
     pthread_mutex_unlock(&g_lock);
     return rc;
 }
@@ -106,6 +109,7 @@ void hk_log_shutdown(void)
     g_fd = -1;
     hk_free(g_path);
     g_path = NULL;
+    atomic_store(&g_locked_path, g_sink != NULL || !g_stdout);
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -114,6 +118,7 @@ void hk_log_set_sink(hk_log_sink_fn fn, void *opaque)
     pthread_mutex_lock(&g_lock);
     g_sink = fn;
     g_sink_opaque = opaque;
+    atomic_store(&g_locked_path, g_fd >= 0 || g_sink != NULL || !g_stdout);
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -173,6 +178,12 @@ static void write_all(int fd, const char *p, size_t n)
 
 static void emit_line(const char *line, size_t len)
 {
+    /* The common container case, stdout only: one write() per line is
+     * atomic enough (lines stay whole), so no lock on the hot path. */
+    if (!atomic_load(&g_locked_path)) {
+        write_all(STDOUT_FILENO, line, len);
+        return;
+    }
     pthread_mutex_lock(&g_lock);
     if (g_sink != NULL) {
         g_sink(g_sink_opaque, line, len);
@@ -216,29 +227,88 @@ static void append_fields(struct hk_buf *b, const char *fields)
     hk_buf_append(b, p, n);
 }
 
+/* Per-thread timestamp cache: gmtime_r and the date formatting run once
+ * per second per thread, not once per line. */
+static _Thread_local int64_t t_ts_sec = -1;
+static _Thread_local char t_ts_prefix[24]; /* "2026-11-29T11:07:13." */
+
+static void format_time(char out[32])
+{
+    int64_t ms = hk_wall_ms();
+    int64_t sec = ms / 1000;
+    if (sec != t_ts_sec) {
+        char full[32];
+        hk_time_rfc3339(ms, full, sizeof(full));
+        memcpy(t_ts_prefix, full, 20);
+        t_ts_prefix[20] = '\0';
+        t_ts_sec = sec;
+    }
+    int frac = (int)(ms % 1000);
+    memcpy(out, t_ts_prefix, 20);
+    out[20] = (char)('0' + frac / 100);
+    out[21] = (char)('0' + frac / 10 % 10);
+    out[22] = (char)('0' + frac % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
+/* Per-thread line buffer, kept between lines (freed at thread exit by
+ * the key destructor) so logging a line allocates nothing. */
+static pthread_key_t g_buf_key;
+static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+
+static void buf_destroy(void *p)
+{
+    struct hk_buf *b = p;
+    hk_buf_release(b);
+    hk_free(b);
+}
+
+static void buf_key_init(void)
+{
+    pthread_key_create(&g_buf_key, buf_destroy);
+}
+
+static struct hk_buf *line_buf(void)
+{
+    pthread_once(&g_buf_once, buf_key_init);
+    struct hk_buf *b = pthread_getspecific(g_buf_key);
+    if (b == NULL) {
+        b = hk_malloc(sizeof(*b));
+        hk_buf_init(b, 256 << 10);
+        pthread_setspecific(g_buf_key, b);
+    }
+    hk_buf_reset(b);
+    return b;
+}
+
 static void log_line(int level, const char *msg, const char *fields)
 {
-    struct hk_buf b;
+    struct hk_buf *b = line_buf();
     char ts[32];
-    hk_buf_init(&b, 256 << 10);
-    hk_time_rfc3339(hk_wall_ms(), ts, sizeof(ts));
-    hk_buf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", ts,
-                  hk_log_level_name(level));
+    format_time(ts);
+    hk_buf_puts(b, "{\"time\":\"");
+    hk_buf_puts(b, ts);
+    hk_buf_puts(b, "\",\"level\":\"");
+    hk_buf_puts(b, hk_log_level_name(level));
+    hk_buf_puts(b, "\",\"msg\":");
     size_t mlen = strlen(msg);
     if (mlen > 64 * 1024)
         mlen = 64 * 1024;
-    hk_buf_json_str(&b, msg, mlen);
+    hk_buf_json_str(b, msg, mlen);
     if (t_request_id[0] != '\0') {
-        hk_buf_puts(&b, ",\"request_id\":");
-        hk_buf_json_str(&b, t_request_id, strlen(t_request_id));
+        hk_buf_puts(b, ",\"request_id\":");
+        hk_buf_json_str(b, t_request_id, strlen(t_request_id));
     }
     if (t_user_id != 0)
-        hk_buf_printf(&b, ",\"user_id\":%lld", (long long)t_user_id);
+        hk_buf_printf(b, ",\"user_id\":%lld", (long long)t_user_id);
     if (fields != NULL)
-        append_fields(&b, fields);
-    hk_buf_puts(&b, "}\n");
-    emit_line(hk_buf_str(&b), b.len);
-    hk_buf_release(&b);
+        append_fields(b, fields);
+    hk_buf_puts(b, "}\n");
+    emit_line(hk_buf_str(b), b->len);
+    /* A rare huge line should not pin its memory to the thread. */
+    if (b->cap > (64 << 10))
+        hk_buf_release(b);
 }
 
 void hk_log(int level, const char *fmt, ...)
