@@ -148,7 +148,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      "on shutdown, how long running jobs may finish before they are "
      "released back to the queue",
      NULL},
-    {"queue.batch_size", HK_CFG_INT, "16", 1, 1000,
+    {"queue.batch_size", HK_CFG_INT, "50", 1, 1000,
      "jobs claimed and completed per database round", NULL},
     {"queue.max_pending_per_user", HK_CFG_INT, "1000", 1, 1000000,
      "queued or running tasks one user may have through the task API",
