@@ -59,6 +59,19 @@ static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
     return 0;
 }
 
+/* Loads and starts the configured plugins into app->plugins; a required
+ * plugin that fails is printed and logged.  0 or the loader's error. */
+static int load_plugins(struct hk_app *app)
+{
+    char err[1024];
+    int rc = hk_plugins_load(app->cfg, app, true, &app->plugins, err, sizeof(err));
+    if (rc < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
+    }
+    return rc;
+}
+
 int hk_cmd_serve(const char *config_path)
 {
     struct hk_app app;
@@ -78,17 +91,14 @@ int hk_cmd_serve(const char *config_path)
         goto out;
     }
 
-    int rc = hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err));
-    if (rc < 0) {
-        hk_log(HAWK_LOG_CRIT, "%s", err);
-        fprintf(stderr, "hawk: %s\n", err);
+    if (load_plugins(&app) < 0)
         goto out;
-    }
 
     if (hk_app_db_open(&app) < 0)
         goto out;
 
     hk_app_routes(&app);
+    int rc;
     char host[256];
     int port = 0;
     if (parse_listen(hk_cfg_str(app.cfg, "server.listen"), host, sizeof(host),
@@ -161,7 +171,6 @@ int hk_cmd_worker(const char *config_path, int argc, char **argv)
 {
     struct hk_app app;
     sigset_t set;
-    char err[1024];
     int code = 1;
     block_signals(&set);
     if (hk_app_setup(&app, config_path) < 0)
@@ -171,11 +180,8 @@ int hk_cmd_worker(const char *config_path, int argc, char **argv)
         code = 2;
         goto out;
     }
-    if (hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err)) < 0) {
-        hk_log(HAWK_LOG_CRIT, "%s", err);
-        fprintf(stderr, "hawk: %s\n", err);
+    if (load_plugins(&app) < 0)
         goto out;
-    }
     if (hk_app_db_open(&app) < 0)
         goto out;
     int rc = hk_app_db_wait(&app, true, true, &set);
@@ -196,7 +202,6 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
 {
     struct hk_app app;
     sigset_t set;
-    char err[1024];
     int code = 1;
     if (argc < 1 || (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "run") != 0)) {
         fprintf(stderr, "usage: hawk workflow check FILE\n"
@@ -215,10 +220,8 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
             code = 2;
             goto out;
         }
-        if (hk_plugins_load(app.cfg, &app, true, &app.plugins, err, sizeof(err)) < 0) {
-            fprintf(stderr, "hawk: %s\n", err);
+        if (load_plugins(&app) < 0)
             goto out;
-        }
         if (hk_app_db_open(&app) < 0 || hk_app_db_wait(&app, false, true, &set) < 0)
             goto out;
         /* Registered kinds let the run enqueue submissions that the
