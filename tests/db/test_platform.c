@@ -32,36 +32,7 @@ static char db_name[64];
 static const char *base_url;
 static struct hk_db *pool;
 
-static void quiet(void *arg, const char *msg)
-{
-    (void)arg;
-    (void)msg;
-}
-
-static void admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(base_url);
-    if (PQstatus(c) != CONNECTION_OK)
-        fail_msg("cannot connect: %s", PQerrorMessage(c));
-    PQsetNoticeProcessor(c, quiet, NULL);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-static struct hk_dbconn *conn(void)
-{
-    struct hk_dbconn *c = NULL;
-    assert_int_equal(hk_db_acquire(pool, &c), 0);
-    return c;
-}
-
-static void done(struct hk_dbconn *c)
-{
-    hk_db_release(pool, c);
-}
+#include "dbtest.h"
 
 static int64_t q_i64(const char *sql)
 {
