@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -322,21 +323,63 @@ static void test_refusals_change_nothing(void **state)
     hk_free(bd);
 
     if (geteuid() == 0) {
-        char *locked = hk_asprintf("%s/locked", tmpdir);
-        assert_int_equal(mkdir(locked, 0700), 0);
-        char *inner = hk_asprintf("%s/var", locked);
-        o.data_dir = inner;
-        expect_refusal(&o, HAWK_EPERM, locked);
-        assert_int_not_equal(stat(inner, &st), 0);
-        hk_free(inner);
-        hk_free(locked);
-
         o.data_dir = data_dir;
         o.run_as = "Bad Name";
         expect_refusal(&o, HAWK_EINVAL, "not a valid user name");
         o.run_as = "root";
         expect_refusal(&o, HAWK_EINVAL, "refuses");
     }
+}
+
+/* A data_dir below a directory the cluster user cannot pass through (a
+ * checkout under /root): the cluster moves to /var/lib/hawk/<hash>/pg,
+ * <data_dir>/pg links to it, and it works like any other. */
+static void test_private_parent_relocates(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char *locked = hk_asprintf("%s/locked", tmpdir);
+    assert_int_equal(mkdir(locked, 0700), 0);
+    char *inner = hk_asprintf("%s/var", locked);
+    struct hk_pg_embedded_opts o = {.data_dir = inner};
+    struct hk_pg_embedded *p = NULL;
+    char *url = NULL;
+    char err[1024] = "";
+    if (hk_pg_embedded_start(&o, &p, &url, err, sizeof(err)) != 0)
+        fail_msg("start failed: %s", err);
+    char *link = hk_asprintf("%s/pg", inner);
+    char target[4096];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    assert_true(n > 0);
+    target[n] = '\0';
+    assert_true(strncmp(target, "/var/lib/hawk/", 14) == 0);
+    assert_non_null(strstr(url, target));
+    struct stat st;
+    assert_int_equal(stat(locked, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700); /* the private dir untouched */
+
+    PGconn *c = PQconnectdb(url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQfinish(c);
+    hk_pg_embedded_stop(p);
+
+    /* A second start finds the same cluster through the same key. */
+    char *url2 = NULL;
+    p = NULL;
+    if (hk_pg_embedded_start(&o, &p, &url2, err, sizeof(err)) != 0)
+        fail_msg("second start failed: %s", err);
+    assert_string_equal(url, url2);
+    hk_pg_embedded_stop(p);
+
+    char *base = hk_strndup(target, (size_t)(strrchr(target, '/') - target));
+    hk_pgproc_remove_tree(base);
+    hk_free(base);
+    hk_free(url);
+    hk_free(url2);
+    hk_free(link);
+    hk_free(inner);
+    hk_free(locked);
 }
 
 static void test_start_failure_shows_log(void **state)
@@ -414,6 +457,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lifecycle),
         cmocka_unit_test(test_refusals_change_nothing),
+        cmocka_unit_test(test_private_parent_relocates),
         cmocka_unit_test(test_start_failure_shows_log),
         cmocka_unit_test(test_creates_missing_run_as_user),
     };

@@ -44,8 +44,11 @@ def free_port():
 
 
 def make_tmpdir(prefix):
-    """A temp dir others (the postgres user) can traverse."""
-    d = tempfile.mkdtemp(prefix=prefix)
+    """A temp dir others (the postgres and hawk users) can traverse.
+
+    Always under /tmp: the clusters run as their own users, who must be
+    able to pass through every parent directory, whatever TMPDIR says."""
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(d, 0o755)
     return d
 

@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,6 +553,53 @@ static int prepare_dirs(struct hk_pg_embedded *pg, const char *data_dir,
     return 0;
 }
 
+/* Where the cluster goes when data_dir sits below a directory its user
+ * cannot pass through (a checkout under /root or a 0700 home).  Rather
+ * than refuse to start, the cluster lives in a system directory keyed by
+ * data_dir, and <data_dir>/pg becomes a symlink to it so it can be found.
+ * Replaces pg's paths; *base_out (caller frees) is the new parent. */
+#define HK_PG_RELOCATE_ROOT "/var/lib/hawk"
+
+static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
+                    char **base_out, char *err, size_t errlen)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the data_dir path */
+    for (const char *p = data_dir; *p != '\0'; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL;
+    }
+    char *base = hk_asprintf(HK_PG_RELOCATE_ROOT "/%016llx", (unsigned long long)h);
+    if (make_dirs(base, 0711) < 0) {
+        snprintf(err, errlen, "data_dir '%s' is not reachable by user '%s' "
+                 "and %s cannot be created: %s", data_dir, pg->user.name,
+                 base, strerror(errno));
+        hk_free(base);
+        return HAWK_EIO;
+    }
+    chmod(HK_PG_RELOCATE_ROOT, 0711);
+    chmod(base, 0711);
+    hk_free(pg->pgdir);
+    hk_free(pg->datadir);
+    hk_free(pg->rundir);
+    hk_free(pg->logfile);
+    pg->pgdir = hk_asprintf("%s/pg", base);
+    pg->datadir = hk_asprintf("%s/data", pg->pgdir);
+    pg->rundir = hk_asprintf("%s/run", pg->pgdir);
+    pg->logfile = hk_asprintf("%s/postgres.log", pg->pgdir);
+
+    char *link = hk_asprintf("%s/pg", data_dir);
+    struct stat st;
+    if (make_dirs(data_dir, 0711) == 0 && lstat(link, &st) < 0 &&
+        errno == ENOENT && symlink(pg->pgdir, link) < 0)
+        hk_warn("cannot link %s to %s: %s", link, pg->pgdir, strerror(errno));
+    hk_info("data_dir %s is not reachable by user '%s' (a parent directory "
+            "is private): the embedded PostgreSQL lives in %s (linked from "
+            "%s)", data_dir, pg->user.name, pg->pgdir, link);
+    hk_free(link);
+    *base_out = base;
+    return 0;
+}
+
 /* See db.h.  Not thread-safe: called once at start-up. */
 int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
                          struct hk_pg_embedded **out, char **url_out,
@@ -601,6 +649,17 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
     rc = hk_pgproc_resolve_user(o->run_as, &pg->user, err, errlen);
     if (rc < 0)
         goto out;
+    if (pg->user.drop) {
+        char why[512];
+        if (hk_pgproc_check_traverse(&pg->user, data_dir, why, sizeof(why)) < 0) {
+            char *base = NULL;
+            rc = relocate(pg, data_dir, &base, err, errlen);
+            if (rc < 0)
+                goto out;
+            hk_free(data_dir);
+            data_dir = base;
+        }
+    }
     rc = prepare_dirs(pg, data_dir, err, errlen);
     if (rc < 0)
         goto out;
