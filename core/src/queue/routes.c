@@ -132,6 +132,31 @@ static struct hk_dbconn *acquire(struct hk_req *req, struct hk_resp *resp)
     return c;
 }
 
+/* Reads the {id} path parameter and borrows a connection: NULL (resp
+ * filled) when the id is not a number or the database is unavailable. */
+static struct hk_dbconn *id_and_conn(struct hk_req *req, struct hk_resp *resp,
+                                     int64_t *id)
+{
+    if (hk_req_param_id(req, resp, "id", id) < 0)
+        return NULL;
+    return acquire(req, resp);
+}
+
+/* Answers a failed job operation: 404 for HAWK_ENOTFOUND, 409 with
+ * `conflict` for HAWK_ECONFLICT, the data-layer mapping otherwise.
+ * Returns true when rc was an error (resp filled). */
+static bool op_failed(struct hk_resp *resp, int rc, const char *not_found,
+                      const char *conflict)
+{
+    if (rc == HAWK_ENOTFOUND)
+        hk_resp_error(resp, 404, "not_found", "%s", not_found);
+    else if (rc == HAWK_ECONFLICT)
+        hk_resp_error(resp, 409, "conflict", "%s", conflict);
+    else if (rc < 0)
+        hk_resp_from_status(resp, rc);
+    return rc < 0;
+}
+
 static const char SQL_TASK_USER[] =
     "SELECT " TASK_COLUMNS " FROM queue_jobs"
     " WHERE id = $1::bigint AND user_id = $2::bigint";
@@ -314,9 +339,7 @@ static void tasks_create(struct hk_req *req, struct hk_resp *resp)
 static void tasks_get(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    struct hk_dbconn *c = acquire(req, resp);
+    struct hk_dbconn *c = id_and_conn(req, resp, &id);
     if (c == NULL)
         return;
     respond_task(resp, c, id, req->user_id, false, 200);
@@ -384,22 +407,14 @@ static void tasks_list(struct hk_req *req, struct hk_resp *resp)
 static void tasks_cancel(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    struct hk_dbconn *c = acquire(req, resp);
+    struct hk_dbconn *c = id_and_conn(req, resp, &id);
     if (c == NULL)
         return;
     enum hk_cancel_result res;
     int rc = hk_queue_cancel(c, id, req->user_id, &res);
-    if (rc == HAWK_ENOTFOUND)
-        hk_resp_error(resp, 404, "not_found", "task not found");
-    else if (rc == HAWK_ECONFLICT)
-        hk_resp_error(resp, 409, "conflict",
-                      "task already finished; only queued or running tasks "
-                      "can be cancelled");
-    else if (rc < 0)
-        hk_resp_from_status(resp, rc);
-    else
+    if (!op_failed(resp, rc, "task not found",
+                   "task already finished; only queued or running tasks "
+                   "can be cancelled"))
         respond_task(resp, c, id, req->user_id, false, 200);
     hk_db_release(req->app->db, c);
 }
@@ -479,9 +494,7 @@ static void admin_jobs(struct hk_req *req, struct hk_resp *resp)
 static void admin_job_get(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    struct hk_dbconn *c = acquire(req, resp);
+    struct hk_dbconn *c = id_and_conn(req, resp, &id);
     if (c == NULL)
         return;
     respond_task(resp, c, id, 0, true, 200);
@@ -491,22 +504,14 @@ static void admin_job_get(struct hk_req *req, struct hk_resp *resp)
 static void admin_retry(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    struct hk_dbconn *c = acquire(req, resp);
+    struct hk_dbconn *c = id_and_conn(req, resp, &id);
     if (c == NULL)
         return;
     int rc = hk_queue_retry(c, id);
-    if (rc == HAWK_ENOTFOUND)
-        hk_resp_error(resp, 404, "not_found", "job not found");
-    else if (rc == HAWK_ECONFLICT)
-        hk_resp_error(resp, 409, "conflict",
-                      "only dead or cancelled jobs can be retried, and not "
-                      "while another job with the same unique key is "
-                      "pending");
-    else if (rc < 0)
-        hk_resp_from_status(resp, rc);
-    else {
+    if (!op_failed(resp, rc, "job not found",
+                   "only dead or cancelled jobs can be retried, and not "
+                   "while another job with the same unique key is "
+                   "pending")) {
         hk_info("admin retried job %" PRId64, id);
         respond_task(resp, c, id, 0, true, 200);
     }
@@ -516,22 +521,14 @@ static void admin_retry(struct hk_req *req, struct hk_resp *resp)
 static void admin_delete(struct hk_req *req, struct hk_resp *resp)
 {
     int64_t id;
-    if (hk_req_param_id(req, resp, "id", &id) < 0)
-        return;
-    struct hk_dbconn *c = acquire(req, resp);
+    struct hk_dbconn *c = id_and_conn(req, resp, &id);
     if (c == NULL)
         return;
     int rc = hk_queue_delete(c, id);
     hk_db_release(req->app->db, c);
-    if (rc == HAWK_ENOTFOUND)
-        hk_resp_error(resp, 404, "not_found", "job not found");
-    else if (rc == HAWK_ECONFLICT)
-        hk_resp_error(resp, 409, "conflict",
-                      "only finished (done, dead or cancelled) jobs can be "
-                      "deleted; cancel it first");
-    else if (rc < 0)
-        hk_resp_from_status(resp, rc);
-    else {
+    if (!op_failed(resp, rc, "job not found",
+                   "only finished (done, dead or cancelled) jobs can be "
+                   "deleted; cancel it first")) {
         hk_info("admin deleted job %" PRId64, id);
         hk_resp_bytes(resp, 204, "application/json", "", 0);
     }
