@@ -141,12 +141,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
                      5, params, &r);
     if (rc < 0)
         goto fail;
-    rc = hk_db_commit(c);
-    if (rc < 0)
-        goto fail;
-    hk_pf_release(req, c);
-    hk_resp_json(resp, 201, jc_json(r, 0, 0));
-    PQclear(r);
+    hk_pf_commit_reply(req, resp, c, r, 201, jc_json(r, 0, 0));
     goto out;
 fail:
     hk_pf_tx_fail(req, resp, c, r, rc);
@@ -270,12 +265,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
                      6, params, &r);
     if (rc < 0)
         goto fail;
-    rc = hk_db_commit(c);
-    if (rc < 0)
-        goto fail;
-    hk_pf_release(req, c);
-    hk_resp_json(resp, 200, jc_json(r, 0, 0));
-    PQclear(r);
+    hk_pf_commit_reply(req, resp, c, r, 200, jc_json(r, 0, 0));
     goto out;
 fail:
     hk_pf_tx_fail(req, resp, c, r, rc);

@@ -223,6 +223,22 @@ void hk_pf_tx_fail(struct hk_req *req, struct hk_resp *resp,
 }
 
 /* See pf.h. */
+void hk_pf_commit_reply(struct hk_req *req, struct hk_resp *resp,
+                        struct hk_dbconn *c, PGresult *r, int status,
+                        json_object *obj)
+{
+    int rc = hk_db_commit(c);
+    if (rc < 0) {
+        json_object_put(obj);
+        hk_pf_tx_fail(req, resp, c, r, rc);
+        return;
+    }
+    hk_pf_release(req, c);
+    hk_resp_json(resp, status, obj);
+    PQclear(r);
+}
+
+/* See pf.h. */
 void hk_pf_no_content(struct hk_resp *resp)
 {
     hk_buf_reset(&resp->body);

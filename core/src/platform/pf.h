@@ -91,6 +91,14 @@ void hk_pf_tx_abort(struct hk_req *req, struct hk_dbconn *c);
 void hk_pf_tx_fail(struct hk_req *req, struct hk_resp *resp,
                    struct hk_dbconn *c, PGresult *r, int rc);
 
+/* The common end of a create or update: commits c's transaction and
+ * answers `status` with obj (built from r's returned row); when the commit
+ * fails, drops obj and answers as hk_pf_tx_fail() does.  Takes ownership
+ * of obj; clears r and gives c back either way. */
+void hk_pf_commit_reply(struct hk_req *req, struct hk_resp *resp,
+                        struct hk_dbconn *c, PGresult *r, int status,
+                        json_object *obj);
+
 /* Fills resp with 204 No Content. */
 void hk_pf_no_content(struct hk_resp *resp);
 

@@ -165,12 +165,7 @@ static void insert_resume(struct hk_req *req, struct hk_resp *resp,
     rc = hk_db_query_bin(c, sql_insert, 11, params, lengths, formats, &r);
     if (rc < 0)
         goto fail;
-    rc = hk_db_commit(c);
-    if (rc < 0)
-        goto fail;
-    hk_pf_release(req, c);
-    hk_resp_json(resp, 201, resume_json(r, 0, 0, true));
-    PQclear(r);
+    hk_pf_commit_reply(req, resp, c, r, 201, resume_json(r, 0, 0, true));
     return;
 fail:
     hk_pf_tx_fail(req, resp, c, r, rc);
@@ -733,12 +728,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
                      7, params, &r);
     if (rc < 0)
         goto fail;
-    rc = hk_db_commit(c);
-    if (rc < 0)
-        goto fail;
-    hk_pf_release(req, c);
-    hk_resp_json(resp, 200, resume_json(r, 0, 0, true));
-    PQclear(r);
+    hk_pf_commit_reply(req, resp, c, r, 200, resume_json(r, 0, 0, true));
     goto out;
 fail:
     hk_pf_tx_fail(req, resp, c, r, rc);
