@@ -40,5 +40,8 @@ check-fast: build
 bench: build
 	bench/run-all.sh
 
+format:
+	@scripts/format.sh
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -7,7 +7,7 @@ mode=${1:-runtime}
 build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
 libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
-test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client"
+test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

@@ -62,8 +62,8 @@ int main(int argc, char **argv)
     struct hk_log_opts lo = {.level = HAWK_LOG_INFO, .to_stdout = true};
     hk_log_init(&lo);
     struct hk_router *r = hk_router_new();
-    if (hk_router_add(r, "GET", "/health/liveness", h_body,
-                      HK_ROUTE_QUIET) < 0 ||
+    if (hk_router_add(r, "GET", "/health/liveness", h_body, HK_ROUTE_QUIET) <
+            0 ||
         hk_router_add(r, "GET", "/api/v1/ping", h_body, 0) < 0) {
         hk_router_free(r);
         return 1;

@@ -67,8 +67,7 @@ static void *worker(void *arg)
         /* json-c objects are not shared between threads (serialising one
          * writes into it), so each call parses its own resume. */
         json_object *resume = json_tokener_parse(resume_json);
-        int rc = hk_llm_score_ask(s->app, 0, &s->job, resume, NULL, &out,
-                                  &err);
+        int rc = hk_llm_score_ask(s->app, 0, &s->job, resume, NULL, &out, &err);
         json_object_put(resume);
         json_object *doc = rc == 0 ? json_tokener_parse(out.content) : NULL;
         s->lat_ms[i] = (double)(hk_mono_us() - t0) / 1000.0;
@@ -149,8 +148,8 @@ int main(int argc, char **argv)
         return 1;
     }
     /* Log lines are formatted as in production, then discarded. */
-    struct hk_log_opts lo = {.level = HAWK_LOG_INFO, .to_stdout = false,
-                             .file = NULL};
+    struct hk_log_opts lo = {
+        .level = HAWK_LOG_INFO, .to_stdout = false, .file = NULL};
     hk_log_init(&lo);
     memset(&app, 0, sizeof(app));
     app.cfg = &cfg;

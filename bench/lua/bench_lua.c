@@ -175,7 +175,6 @@ int main(int argc, char **argv)
     printf("  bare:      %9.0f runs/s  %7.1f us/run  (fastest round %.1f "
            "us)\n",
            1e6 / b, b, b_us[0]);
-    printf("  sandboxed/bare time: %.2fx (mean %.2fx)\n", s / b,
-           s_sum / b_sum);
+    printf("  sandboxed/bare time: %.2fx (mean %.2fx)\n", s / b, s_sum / b_sum);
     return 0;
 }

@@ -139,8 +139,8 @@ int main(int argc, char **argv)
     }
     hk_log_set_level(HAWK_LOG_WARN);
     struct hk_db *db = NULL;
-    struct hk_db_opts o = {.url = url, .pool_size = 8,
-                           .acquire_timeout_ms = 10000};
+    struct hk_db_opts o = {
+        .url = url, .pool_size = 8, .acquire_timeout_ms = 10000};
     if (hk_db_open(&o, &db) < 0 || hk_migrate_run(db, NULL) < 0) {
         fprintf(stderr, "bench_queue: cannot open or migrate %s\n", url);
         return 1;
@@ -193,8 +193,7 @@ int main(int argc, char **argv)
                jobs, best_enqueue);
         printf("drain %" PRId64 " jobs, %" PRId64 " workers, batch %" PRId64
                ": %.0f jobs/s (median %.0f of %" PRId64 " runs)\n",
-               jobs, nw, batch, rates[repeat - 1], rates[repeat / 2],
-               repeat);
+               jobs, nw, batch, rates[repeat - 1], rates[repeat / 2], repeat);
         fflush(stdout);
     }
     hk_free(wl);
@@ -206,8 +205,8 @@ int main(int argc, char **argv)
     }
     /* latency into an idle pool */
     exec_sql(db, "TRUNCATE queue_jobs");
-    struct hk_workers_opts wo = {.n = 4, .batch_size = (int)batch,
-                                 .poll_interval_ms = 1000};
+    struct hk_workers_opts wo = {
+        .n = 4, .batch_size = (int)batch, .poll_interval_ms = 1000};
     struct hk_workers *w = NULL;
     if (hk_workers_start_opts(&app, &wo, &w) < 0)
         return 1;

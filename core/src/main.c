@@ -45,7 +45,8 @@ int main(int argc, char **argv)
             config = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
             config = argv[i] + 9;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(argv[i], "-h") == 0 ||
+                   strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
         } else if (nrest < (int)(sizeof(rest) / sizeof(rest[0]))) {

@@ -87,8 +87,8 @@ static void put_msg(struct oai_buf *b, bool *first, const char *role,
 
 static void put_messages(struct oai_buf *b, const struct hawk_instance *in,
                          const struct hawk_llm_req *req,
-                         const struct oai_schema *schema,
-                         const char *bad_reply, const char *why)
+                         const struct oai_schema *schema, const char *bad_reply,
+                         const char *why)
 {
     const char *instr = NULL;
     size_t ilen = 0;

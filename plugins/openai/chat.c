@@ -41,8 +41,7 @@ static void oai_reply_clear(struct oai_reply *r)
     r->prompt_tokens = r->completion_tokens = r->total_tokens = 0;
 }
 
-static void oai_str_member(json_object *o, const char *key, char *dst,
-                           size_t n)
+static void oai_str_member(json_object *o, const char *key, char *dst, size_t n)
 {
     json_object *v = NULL;
     if (json_object_object_get_ex(o, key, &v) &&
@@ -163,8 +162,7 @@ static bool oai_name_ok(const char *s)
     return true;
 }
 
-static int oai_check_req(const struct hawk_llm_req *req,
-                         struct hawk_error *err)
+static int oai_check_req(const struct hawk_llm_req *req, struct hawk_error *err)
 {
     if (req == NULL || req->struct_size < sizeof(struct hawk_llm_req)) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "invalid llm request");
@@ -314,8 +312,8 @@ static void oai_add_usage(const struct hawk_instance *in,
     snprintf(res->response_id, sizeof(res->response_id), "%s", r->id);
 }
 
-static int oai_emit(struct hawk_text_sink *sink, const char *text,
-                    size_t len, struct hawk_error *err)
+static int oai_emit(struct hawk_text_sink *sink, const char *text, size_t len,
+                    struct hawk_error *err)
 {
     int rc = sink->write(sink, text, len);
     if (rc < 0)
@@ -332,8 +330,7 @@ static void oai_stream_error(const struct hawk_instance *in,
     if (s->error[0] == '\0')
         return;
     oai_redact(s->error, in->api_key, safe, sizeof(safe));
-    HAWK_ERR_SET(err, HAWK_EPROTO, false, 200,
-                 "llm stream failed: %s", safe);
+    HAWK_ERR_SET(err, HAWK_EPROTO, false, 200, "llm stream failed: %s", safe);
 }
 
 /* One round trip: body -> accepted reply in r. */
@@ -353,8 +350,8 @@ static int oai_round(struct hawk_instance *in, struct hawk_call *call,
     s.url = in->chat_url;
     s.body = body;
     s.body_len = body_len;
-    s.timeout_ms = (int)(req->timeout_ms > 0 ? req->timeout_ms
-                                             : in->timeout_ms);
+    s.timeout_ms =
+        (int)(req->timeout_ms > 0 ? req->timeout_ms : in->timeout_ms);
     s.sse = r->sse;
     s.check = r->sse != NULL ? oai_check_stream : oai_check_plain;
     s.opaque = r;
@@ -420,8 +417,7 @@ int oai_chat(struct hawk_instance *in, struct hawk_call *call,
             rc = oai_emit(content, text, len, err);
             break;
         }
-        in->api->log(in->host, HAWK_LOG_WARN,
-                     "llm reply rejected (%s)%s", why,
+        in->api->log(in->host, HAWK_LOG_WARN, "llm reply rejected (%s)%s", why,
                      round == 0 ? ", asking again" : "");
         free(bad);
         bad = r.content;

@@ -17,8 +17,8 @@
 /* How a JSON schema is enforced (option structured_output). */
 enum oai_mode {
     OAI_MODE_JSON_SCHEMA = 1, /* response_format json_schema, strict */
-    OAI_MODE_JSON_OBJECT,     /* response_format json_object + schema in prompt */
-    OAI_MODE_PROMPT           /* schema in the prompt only */
+    OAI_MODE_JSON_OBJECT, /* response_format json_object + schema in prompt */
+    OAI_MODE_PROMPT       /* schema in the prompt only */
 };
 
 struct oai_price {
@@ -161,10 +161,10 @@ const char *oai_header(const struct hawk_http_resp *resp, const char *name);
 /* ---- sse.c ---- */
 /* Parser for a streamed chat completion (text/event-stream). */
 struct oai_sse {
-    struct hawk_text_sink sink; /* give &sse->sink to the host */
-    struct oai_buf line;    /* the incomplete line so far */
-    struct oai_buf data;    /* data lines of the current event */
-    struct oai_buf content; /* concatenated delta.content */
+    struct hawk_text_sink sink;     /* give &sse->sink to the host */
+    struct oai_buf line;            /* the incomplete line so far */
+    struct oai_buf data;            /* data lines of the current event */
+    struct oai_buf content;         /* concatenated delta.content */
     struct hawk_text_sink *forward; /* NULL: only accumulate */
     bool started;                   /* bytes were forwarded */
     bool done;                      /* [DONE] seen */

@@ -24,10 +24,9 @@ static const struct hawk_cfg_key oai_keys[] = {
      "model used when the caller does not name one", 0, 0},
     {"organization", HAWK_CFG_STR, 0, NULL,
      "sent as OpenAI-Organization when set", 0, 0},
-    {"project", HAWK_CFG_STR, 0, NULL, "sent as OpenAI-Project when set", 0,
-     0},
-    {"timeout", HAWK_CFG_DURATION, 0, "60s",
-     "time limit of one HTTP attempt", 1, 3600000},
+    {"project", HAWK_CFG_STR, 0, NULL, "sent as OpenAI-Project when set", 0, 0},
+    {"timeout", HAWK_CFG_DURATION, 0, "60s", "time limit of one HTTP attempt",
+     1, 3600000},
     {"max_retries", HAWK_CFG_INT, 0, "2",
      "retries after a 408/409/429/5xx or a connection error", 0, 10},
     {"retry_base", HAWK_CFG_DURATION, 0, "500ms",
@@ -35,16 +34,15 @@ static const struct hawk_cfg_key oai_keys[] = {
     {"retry_cap", HAWK_CFG_DURATION, 0, "8s", "longest back-off wait", 1,
      3600000},
     {"structured_output", HAWK_CFG_STR, 0, "json_schema",
-     "json_schema, json_object or prompt (for servers without schemas)", 0,
-     0},
+     "json_schema, json_object or prompt (for servers without schemas)", 0, 0},
     {"prices", HAWK_CFG_STR_LIST, 0, NULL,
      "\"model:input_usd_per_1M:output_usd_per_1M\" entries", 0, 0},
-    {"health_probe", HAWK_CFG_STR, 0, "models",
-     "models (GET /models) or none", 0, 0},
+    {"health_probe", HAWK_CFG_STR, 0, "models", "models (GET /models) or none",
+     0, 0},
     {"extra_headers", HAWK_CFG_STR_LIST, 0, NULL,
      "\"Name: value\" headers added to every request", 0, 0},
-    {"stream", HAWK_CFG_BOOL, 0, "false",
-     "stream replies (server-sent events)", 0, 0},
+    {"stream", HAWK_CFG_BOOL, 0, "false", "stream replies (server-sent events)",
+     0, 0},
     {"max_tokens_field", HAWK_CFG_STR, 0, "max_completion_tokens",
      "max_completion_tokens, or max_tokens for older servers", 0, 0},
     {NULL, 0, 0, NULL, NULL, 0, 0}};
@@ -93,8 +91,8 @@ static void oai_add_header(struct hawk_instance *in, const char *name,
 /* Names that carry credentials: their values are marked secret. */
 static bool oai_secret_header(const char *name)
 {
-    static const char *const words[] = {"auth", "key", "token", "secret",
-                                        "cookie", NULL};
+    static const char *const words[] = {"auth",   "key",    "token",
+                                        "secret", "cookie", NULL};
     for (size_t i = 0; words[i] != NULL; i++) {
         if (strcasestr(name, words[i]) != NULL)
             return true;
@@ -119,7 +117,8 @@ static int oai_extra_headers(struct hawk_instance *in,
             item == NULL)
             return oai_cfg_fail(err, "extra_headers", "unreadable entry");
         const char *colon = strchr(item, ':');
-        if (colon == NULL || !oai_header_name_ok(item, (size_t)(colon - item)) ||
+        if (colon == NULL ||
+            !oai_header_name_ok(item, (size_t)(colon - item)) ||
             !oai_printable(item))
             return oai_cfg_fail(err, "extra_headers",
                                 "entries must look like \"Name: value\"");
@@ -194,14 +193,16 @@ static int oai_read_urls(struct hawk_instance *in,
     const char *base = NULL, *key = NULL, *model = NULL;
 
     if (oai_str_opt(in, cfg, "base_url", &base) < 0 || base == NULL ||
-        (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) ||
+        (strncmp(base, "http://", 7) != 0 &&
+         strncmp(base, "https://", 8) != 0) ||
         !oai_printable(base) || strchr(base, ' ') != NULL)
         return oai_cfg_fail(err, "base_url",
                             "must be an http:// or https:// URL");
     if (oai_str_opt(in, cfg, "api_key", &key) < 0 || key == NULL ||
         key[0] == '\0')
-        return oai_cfg_fail(err, "api_key",
-                            "is required (set api_key = \"${OPENAI_API_KEY}\")");
+        return oai_cfg_fail(
+            err, "api_key",
+            "is required (set api_key = \"${OPENAI_API_KEY}\")");
     if (!oai_printable(key) || strlen(key) > 1024)
         return oai_cfg_fail(err, "api_key", "contains invalid characters");
     if (oai_str_opt(in, cfg, "model", &model) < 0 || model == NULL ||
@@ -376,7 +377,8 @@ static int oai_sink_printf(struct hawk_text_sink *s, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return HAWK_EINTERNAL;
-    return s->write(s, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    return s->write(s, buf,
+                    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static int oai_health(struct hawk_instance *in, struct hawk_call *call,

@@ -15,10 +15,10 @@
 #define OAI_SCHEMA_MAX_DEPTH 32
 
 static const char *const oai_schema_keywords[] = {
-    "type",     "properties", "required",  "additionalProperties",
-    "items",    "enum",       "minimum",   "maximum",
-    "minItems", "maxItems",   "minLength", "maxLength",
-    "description", "title",   "$schema",   NULL};
+    "type",        "properties", "required",  "additionalProperties",
+    "items",       "enum",       "minimum",   "maximum",
+    "minItems",    "maxItems",   "minLength", "maxLength",
+    "description", "title",      "$schema",   NULL};
 
 static bool oai_type_name_ok(const char *t)
 {
@@ -83,21 +83,21 @@ static int oai_check_keywords(json_object *s, const char *path, char *why,
         for (size_t i = 0; oai_schema_keywords[i] != NULL; i++)
             known = known || strcmp(key, oai_schema_keywords[i]) == 0;
         if (!known)
-            return oai_fail(why, n, "schema %s: unsupported keyword '%s'",
-                            path, key);
+            return oai_fail(why, n, "schema %s: unsupported keyword '%s'", path,
+                            key);
         if ((strcmp(key, "required") == 0 || strcmp(key, "enum") == 0) &&
             !json_object_is_type(val, json_type_array))
             return oai_fail(why, n, "schema %s: %s must be an array", path,
                             key);
         /* Validation reads names with json_object_get_string(), which on
          * a non-string would write into the shared, cached schema. */
-        for (size_t i = 0; strcmp(key, "required") == 0 &&
-                           i < json_object_array_length(val);
+        for (size_t i = 0;
+             strcmp(key, "required") == 0 && i < json_object_array_length(val);
              i++) {
             if (!json_object_is_type(json_object_array_get_idx(val, i),
                                      json_type_string))
-                return oai_fail(why, n, "schema %s: %s must list strings",
-                                path, key);
+                return oai_fail(why, n, "schema %s: %s must list strings", path,
+                                key);
         }
         if ((strcmp(key, "minimum") == 0 || strcmp(key, "maximum") == 0) &&
             !json_object_is_type(val, json_type_int) &&
@@ -158,8 +158,8 @@ bool oai_schema_strict_ok(json_object *s)
     bool is_object = json_object_object_get_ex(s, "properties", &props);
     if (json_object_object_get_ex(s, "type", &t)) {
         if (json_object_is_type(t, json_type_string))
-            is_object = is_object ||
-                        strcmp(json_object_get_string(t), "object") == 0;
+            is_object =
+                is_object || strcmp(json_object_get_string(t), "object") == 0;
     }
     if (is_object) {
         if (!json_object_object_get_ex(s, "additionalProperties", &addl) ||
@@ -171,9 +171,8 @@ bool oai_schema_strict_ok(json_object *s)
             json_object_object_foreach(props, key, child)
             {
                 bool listed = false;
-                for (size_t i = 0; req != NULL &&
-                                   i < json_object_array_length(req);
-                     i++) {
+                for (size_t i = 0;
+                     req != NULL && i < json_object_array_length(req); i++) {
                     const char *r = json_object_get_string(
                         json_object_array_get_idx(req, i));
                     listed = listed || (r != NULL && strcmp(r, key) == 0);
@@ -251,11 +250,13 @@ static int oai_validate_type(json_object *s, json_object *d, const char *path,
         return oai_fail(why, n, "%s: %s", path, detail);
     }
     for (size_t i = 0; i < json_object_array_length(t); i++) {
-        const char *want = json_object_get_string(json_object_array_get_idx(t, i));
+        const char *want =
+            json_object_get_string(json_object_array_get_idx(t, i));
         if (want != NULL && oai_type_matches(want, d))
             return 0;
     }
-    return oai_fail(why, n, "%s: %s", path, "value has none of the allowed types");
+    return oai_fail(why, n, "%s: %s", path,
+                    "value has none of the allowed types");
 }
 
 static int oai_validate_enum(json_object *s, json_object *d, const char *path,
@@ -269,7 +270,8 @@ static int oai_validate_enum(json_object *s, json_object *d, const char *path,
         if (json_object_equal(json_object_array_get_idx(e, i), d))
             return 0;
     }
-    return oai_fail(why, n, "%s: %s", path, "value is not one of the allowed values");
+    return oai_fail(why, n, "%s: %s", path,
+                    "value is not one of the allowed values");
 }
 
 static int oai_validate_number(json_object *s, json_object *d, const char *path,
@@ -290,8 +292,8 @@ static int oai_validate_number(json_object *s, json_object *d, const char *path,
     }
     if (json_object_object_get_ex(s, "maximum", &lim) &&
         v > json_object_get_double(lim)) {
-        snprintf(detail, sizeof(detail), "%g is greater than the maximum %g",
-                 v, json_object_get_double(lim));
+        snprintf(detail, sizeof(detail), "%g is greater than the maximum %g", v,
+                 json_object_get_double(lim));
         return oai_fail(why, n, "%s: %s", path, detail);
     }
     return 0;
@@ -330,9 +332,8 @@ static int oai_validate_len(json_object *s, const char *path, size_t len,
 static int oai_validate_node(json_object *s, json_object *d, const char *path,
                              int depth, char *why, size_t n);
 
-static int oai_validate_object(json_object *s, json_object *d,
-                               const char *path, int depth, char *why,
-                               size_t n)
+static int oai_validate_object(json_object *s, json_object *d, const char *path,
+                               int depth, char *why, size_t n)
 {
     json_object *props = NULL, *req = NULL, *addl = NULL;
     char sub[256];
@@ -341,7 +342,8 @@ static int oai_validate_object(json_object *s, json_object *d,
     json_object_object_get_ex(s, "additionalProperties", &addl);
     if (json_object_object_get_ex(s, "required", &req)) {
         for (size_t i = 0; i < json_object_array_length(req); i++) {
-            const char *k = json_object_get_string(json_object_array_get_idx(req, i));
+            const char *k =
+                json_object_get_string(json_object_array_get_idx(req, i));
             if (k != NULL && !json_object_object_get_ex(d, k, NULL))
                 return oai_fail(why, n, "%s: missing required member '%s'",
                                 path, k);
@@ -370,16 +372,15 @@ static int oai_validate_object(json_object *s, json_object *d,
     return 0;
 }
 
-static int oai_validate_array(json_object *s, json_object *d,
-                              const char *path, int depth, char *why,
-                              size_t n)
+static int oai_validate_array(json_object *s, json_object *d, const char *path,
+                              int depth, char *why, size_t n)
 {
     json_object *items = NULL;
     char sub[256];
     size_t len = json_object_array_length(d);
 
-    int rc = oai_validate_len(s, path, len, "minItems", "maxItems", "items",
-                              why, n);
+    int rc =
+        oai_validate_len(s, path, len, "minItems", "maxItems", "items", why, n);
     if (rc < 0 || !json_object_object_get_ex(s, "items", &items))
         return rc;
     for (size_t i = 0; i < len; i++) {
@@ -414,8 +415,7 @@ static int oai_validate_node(json_object *s, json_object *d, const char *path,
     case json_type_string:
         return oai_validate_len(s, path,
                                 oai_utf8_len(json_object_get_string(d)),
-                                "minLength", "maxLength", "characters", why,
-                                n);
+                                "minLength", "maxLength", "characters", why, n);
     default:
         return 0;
     }

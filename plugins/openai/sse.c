@@ -14,8 +14,7 @@
 
 #define OAI_SSE_MAX_LINE ((size_t)1 << 20)
 
-static void oai_copy_str(json_object *o, const char *key, char *dst,
-                         size_t n)
+static void oai_copy_str(json_object *o, const char *key, char *dst, size_t n)
 {
     json_object *v = NULL;
     if (json_object_object_get_ex(o, key, &v) &&

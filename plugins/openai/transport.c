@@ -165,10 +165,11 @@ int oai_http_error(const struct hawk_instance *in,
     oai_redact(msg, in->api_key, safe, sizeof(safe));
 
     int rc = oai_status_code(resp->status, code[0] != '\0' ? code : NULL);
-    bool retry = oai_status_retryable(resp->status, code[0] ? code : NULL, resp);
-    HAWK_ERR_SET(err, rc, retry, resp->status, "llm server returned %d%s%.40s%s: %.180s",
-                 resp->status, code[0] ? " (" : "", code, code[0] ? ")" : "",
-                 safe);
+    bool retry =
+        oai_status_retryable(resp->status, code[0] ? code : NULL, resp);
+    HAWK_ERR_SET(err, rc, retry, resp->status,
+                 "llm server returned %d%s%.40s%s: %.180s", resp->status,
+                 code[0] ? " (" : "", code, code[0] ? ")" : "", safe);
     return rc;
 }
 
@@ -257,10 +258,9 @@ int oai_transport(struct hawk_instance *in, struct hawk_call *call,
                  err->msg, (long long)wait);
         int src = api->sleep_ms(call, wait);
         if (src < 0) {
-            HAWK_ERR_SET(err, src, false, 0,
-                         "llm call %s while waiting to retry",
-                         src == HAWK_ECANCELED ? "cancelled"
-                                               : "reached its deadline");
+            HAWK_ERR_SET(
+                err, src, false, 0, "llm call %s while waiting to retry",
+                src == HAWK_ECANCELED ? "cancelled" : "reached its deadline");
             return src;
         }
     }

@@ -77,8 +77,8 @@ static int64_t make_app(int64_t user)
     int64_t job = sqlf("INSERT INTO jobs (board, external_id, title) VALUES"
                        " ('testboard', 'ap-%d-%ld', 'Engineer') RETURNING id",
                        ++n, (long)getpid());
-    sqlf("INSERT INTO user_jobs (user_id, job_id) VALUES (%" PRId64
-         ", %" PRId64 ")",
+    sqlf("INSERT INTO user_jobs (user_id, job_id) VALUES (%" PRId64 ", %" PRId64
+         ")",
          user, job);
     struct hk_dbconn *c = conn();
     int64_t app = 0;
@@ -151,8 +151,8 @@ static int group_setup(void **state)
     admin_exec(sql);
     hk_free(sql);
     db_url = hk_asprintf("%s dbname=%s", base_url, db_name);
-    struct hk_db_opts o = {.url = db_url, .pool_size = 4,
-                           .acquire_timeout_ms = 5000};
+    struct hk_db_opts o = {
+        .url = db_url, .pool_size = 4, .acquire_timeout_ms = 5000};
     if (hk_db_open(&o, &pool) != 0)
         return -1;
     if (hk_migrate_run(pool, NULL) != 0) {
@@ -170,8 +170,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     hk_db_close(pool);
-    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                            db_name);
+    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
     admin_exec(sql);
     hk_free(sql);
     hk_free(db_url);
@@ -235,9 +234,9 @@ static void test_answers_precedence_and_scope(void **state)
     a = answers(u, app);
     json_object *o = json_tokener_parse(a);
     assert_non_null(o);
-    json_object *want = json_tokener_parse(
-        "{\"notice period\":\"4 weeks\",\"salary\":\"120k\","
-        "\"skills\":[\"C\",\"Go\"]}");
+    json_object *want =
+        json_tokener_parse("{\"notice period\":\"4 weeks\",\"salary\":\"120k\","
+                           "\"skills\":[\"C\",\"Go\"]}");
     assert_true(json_object_equal(o, want));
     json_object_put(o);
     json_object_put(want);
@@ -401,8 +400,7 @@ static void test_documents(void **state)
                                          "{\"a\":1}", "json", NULL),
                      0);
     assert_int_equal(hk_app_add_document(c, u, app, "tailored_resume",
-                                         "<html>tailored</html>", "html",
-                                         NULL),
+                                         "<html>tailored</html>", "html", NULL),
                      0);
     done(c);
     prepare(u, app, chosen, &d);

@@ -76,8 +76,8 @@ static char *make_db(const char *suffix)
 
 static struct hk_db *open_pool(const char *url, int size, int64_t acq_ms)
 {
-    struct hk_db_opts o = {.url = url, .pool_size = size,
-                           .acquire_timeout_ms = acq_ms};
+    struct hk_db_opts o = {
+        .url = url, .pool_size = size, .acquire_timeout_ms = acq_ms};
     struct hk_db *db = NULL;
     assert_int_equal(hk_db_open(&o, &db), 0);
     assert_non_null(db);
@@ -132,8 +132,8 @@ static int group_teardown(void **state)
 {
     (void)state;
     for (int i = 0; i < n_made; i++) {
-        char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                                made_dbs[i]);
+        char *sql =
+            hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", made_dbs[i]);
         admin_exec(sql);
         hk_free(sql);
     }
@@ -292,8 +292,8 @@ static void *worker_main(void *arg)
         snprintf(v, sizeof(v), "%d", i);
         const char *p[] = {v};
         if (hk_db_begin(c) != 0 ||
-            hk_db_query(c, "INSERT INTO t_conc (v) VALUES ($1)", 1, p,
-                        NULL) != 0 ||
+            hk_db_query(c, "INSERT INTO t_conc (v) VALUES ($1)", 1, p, NULL) !=
+                0 ||
             hk_db_commit(c) != 0)
             w->failures++;
         atomic_fetch_sub(w->in_use, 1);
@@ -315,8 +315,8 @@ static void test_concurrent_threads_share_small_pool(void **state)
     struct worker w[N_THREADS];
     pthread_t t[N_THREADS];
     for (int i = 0; i < N_THREADS; i++) {
-        w[i] = (struct worker){.db = db, .in_use = &in_use,
-                               .max_in_use = &max_in_use};
+        w[i] = (struct worker){
+            .db = db, .in_use = &in_use, .max_in_use = &max_in_use};
         pthread_create(&t[i], NULL, worker_main, &w[i]);
     }
     for (int i = 0; i < N_THREADS; i++) {
@@ -342,7 +342,8 @@ static void test_server_unreachable_fails_fast(void **state)
 {
     (void)state;
     struct hk_db *db = open_pool("host=/nonexistent-hawk-dir port=5432 "
-                                 "dbname=x user=x", 2, 5000);
+                                 "dbname=x user=x",
+                                 2, 5000);
     int64_t t0 = hk_mono_ms();
     struct hk_dbconn *c = NULL;
     assert_int_equal(hk_db_acquire(db, &c), HAWK_EUNAVAIL);
@@ -396,9 +397,12 @@ static void test_prepared_statement_cache(void **state)
     /* prepared once on the server, found once in the cache */
     const char *p[] = {sql};
     PGresult *r = NULL;
-    assert_int_equal(hk_db_query(c, "SELECT count(*) FROM "
-                                    "pg_prepared_statements WHERE statement"
-                                    " = $1", 1, p, &r), 0);
+    assert_int_equal(hk_db_query(c,
+                                 "SELECT count(*) FROM "
+                                 "pg_prepared_statements WHERE statement"
+                                 " = $1",
+                                 1, p, &r),
+                     0);
     assert_string_equal(PQgetvalue(r, 0, 0), "1");
     PQclear(r);
     const struct hk_stmt *st = hk_stmt_cache_find(&c->stmts, sql);
@@ -424,13 +428,13 @@ static void test_statement_survives_schema_change(void **state)
     struct hk_dbconn *c = NULL;
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(hk_db_exec(c, "CREATE TABLE t_alter (a int);"
-                                   "INSERT INTO t_alter VALUES (1)"), 0);
+                                   "INSERT INTO t_alter VALUES (1)"),
+                     0);
     PGresult *r = NULL;
     assert_int_equal(hk_db_query(c, "SELECT * FROM t_alter", 0, NULL, &r), 0);
     assert_int_equal(PQnfields(r), 1);
     PQclear(r);
-    assert_int_equal(hk_db_exec(c, "ALTER TABLE t_alter ADD COLUMN b int"),
-                     0);
+    assert_int_equal(hk_db_exec(c, "ALTER TABLE t_alter ADD COLUMN b int"), 0);
     /* the cached plan's result type changed: re-prepared transparently */
     assert_int_equal(hk_db_query(c, "SELECT * FROM t_alter", 0, NULL, &r), 0);
     assert_int_equal(PQnfields(r), 2);
@@ -451,7 +455,8 @@ static void test_unique_violation_is_conflict(void **state)
     struct hk_dbconn *c = NULL;
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(hk_db_exec(c, "CREATE TABLE t_uniq (k text "
-                                   "CONSTRAINT t_uniq_k UNIQUE)"), 0);
+                                   "CONSTRAINT t_uniq_k UNIQUE)"),
+                     0);
     const char *p[] = {"alpha"};
     const char *ins = "INSERT INTO t_uniq (k) VALUES ($1)";
     assert_int_equal(hk_db_query(c, ins, 1, p, NULL), 0);
@@ -478,24 +483,25 @@ static void test_error_mapping(void **state)
     assert_string_equal(hk_db_sqlstate(c), "42601");
     assert_non_null(strstr(hk_db_errmsg(c), "syntax error"));
 
-    assert_int_equal(hk_db_query(c, "SELECT * FROM no_such_table", 0, NULL,
-                                 NULL), HAWK_EINVAL);
+    assert_int_equal(
+        hk_db_query(c, "SELECT * FROM no_such_table", 0, NULL, NULL),
+        HAWK_EINVAL);
     assert_string_equal(hk_db_sqlstate(c), "42P01");
 
     /* wrong parameter count: a caller bug, the connection stays usable */
     const char *one[] = {"1"};
-    assert_int_equal(hk_db_query(c, "SELECT $1::int + $2::int", 1, one,
-                                 NULL), HAWK_EINVAL);
+    assert_int_equal(hk_db_query(c, "SELECT $1::int + $2::int", 1, one, NULL),
+                     HAWK_EINVAL);
     assert_false(c->broken);
     assert_int_equal(scalar_long(c, "SELECT 41 + 1"), 42);
 
     /* bad arguments */
     assert_int_equal(hk_db_query(c, NULL, 0, NULL, NULL), HAWK_EINVAL);
     assert_int_equal(hk_db_query(c, "SELECT 1", 1, NULL, NULL), HAWK_EINVAL);
-    assert_int_equal(hk_db_query(NULL, "SELECT 1", 0, NULL, NULL),
-                     HAWK_EINVAL);
-    assert_int_equal(hk_db_query_ex(c, "SELECT 1", 0, NULL, NULL, NULL, 2,
-                                    NULL), HAWK_EINVAL);
+    assert_int_equal(hk_db_query(NULL, "SELECT 1", 0, NULL, NULL), HAWK_EINVAL);
+    assert_int_equal(
+        hk_db_query_ex(c, "SELECT 1", 0, NULL, NULL, NULL, 2, NULL),
+        HAWK_EINVAL);
 
     /* statement_timeout -> ETIMEDOUT */
     assert_int_equal(hk_db_exec(c, "SET statement_timeout = 50"), 0);
@@ -520,8 +526,7 @@ static void test_error_mapping(void **state)
     assert_int_equal(hk_db_map_error("22P02", CONNECTION_OK, &lost),
                      HAWK_EINVAL);
     assert_false(lost);
-    assert_int_equal(hk_db_map_error(NULL, CONNECTION_OK, &lost),
-                     HAWK_EINVAL);
+    assert_int_equal(hk_db_map_error(NULL, CONNECTION_OK, &lost), HAWK_EINVAL);
     assert_int_equal(hk_db_map_error("53300", CONNECTION_OK, &lost),
                      HAWK_EUNAVAIL);
     assert_false(lost);
@@ -537,8 +542,7 @@ static void test_errors_logged_without_values(void **state)
     assert_int_equal(hk_db_acquire(db, &c), 0);
     hk_buf_reset(&logbuf);
     const char *p[] = {"s3cr3t-value-not-a-number"};
-    assert_int_equal(hk_db_query(c, "SELECT $1::int", 1, p, NULL),
-                     HAWK_EINVAL);
+    assert_int_equal(hk_db_query(c, "SELECT $1::int", 1, p, NULL), HAWK_EINVAL);
     assert_string_equal(hk_db_sqlstate(c), "22P02");
     /* the caller sees the full message ... */
     assert_non_null(strstr(hk_db_errmsg(c), "s3cr3t"));
@@ -564,20 +568,21 @@ static void test_binary_params_and_results(void **state)
     struct hk_db *db = main_pool(1, 1000);
     struct hk_dbconn *c = NULL;
     assert_int_equal(hk_db_acquire(db, &c), 0);
-    assert_int_equal(hk_db_exec(c, "CREATE TABLE t_bin (id int, b bytea)"),
-                     0);
+    assert_int_equal(hk_db_exec(c, "CREATE TABLE t_bin (id int, b bytea)"), 0);
     const char bytes[] = {'a', '\0', '\xff', '\x01', '\0', 'z'};
     const char *params[] = {"7", bytes};
     const int lengths[] = {0, (int)sizeof(bytes)};
     const int formats[] = {0, 1};
-    assert_int_equal(hk_db_query_bin(c, "INSERT INTO t_bin VALUES ($1, $2)",
-                                     2, params, lengths, formats, NULL), 0);
+    assert_int_equal(hk_db_query_bin(c, "INSERT INTO t_bin VALUES ($1, $2)", 2,
+                                     params, lengths, formats, NULL),
+                     0);
     assert_int_equal(scalar_long(c, "SELECT length(b) FROM t_bin"),
                      (long)sizeof(bytes));
     PGresult *r = NULL;
     const char *id[] = {"7"};
-    assert_int_equal(hk_db_query_ex(c, "SELECT b FROM t_bin WHERE id = $1",
-                                    1, id, NULL, NULL, 1, &r), 0);
+    assert_int_equal(hk_db_query_ex(c, "SELECT b FROM t_bin WHERE id = $1", 1,
+                                    id, NULL, NULL, 1, &r),
+                     0);
     assert_int_equal(PQgetlength(r, 0, 0), (int)sizeof(bytes));
     assert_memory_equal(PQgetvalue(r, 0, 0), bytes, sizeof(bytes));
     PQclear(r);
@@ -657,11 +662,13 @@ static void test_listen_dropped_on_release(void **state)
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(hk_db_exec(c, "LISTEN hk_test_chan"), 0);
     assert_int_equal(scalar_long(c, "SELECT count(*) FROM "
-                                    "pg_listening_channels()"), 1);
+                                    "pg_listening_channels()"),
+                     1);
     hk_db_release(db, c);
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(scalar_long(c, "SELECT count(*) FROM "
-                                    "pg_listening_channels()"), 0);
+                                    "pg_listening_channels()"),
+                     0);
     hk_db_release(db, c);
     hk_db_close(db);
 }
@@ -686,8 +693,7 @@ static void test_dropped_connection(void **state)
     assert_int_equal(hk_db_acquire(db, &c), 0);
     long pid = scalar_long(c, "SELECT pg_backend_pid()");
     terminate(pid);
-    assert_int_equal(hk_db_query(c, "SELECT 1", 0, NULL, NULL),
-                     HAWK_EUNAVAIL);
+    assert_int_equal(hk_db_query(c, "SELECT 1", 0, NULL, NULL), HAWK_EUNAVAIL);
     assert_true(c->broken);
     /* and stays so without touching the socket again */
     assert_int_equal(hk_db_exec(c, "SELECT 1"), HAWK_EUNAVAIL);
@@ -718,20 +724,23 @@ static void test_dropped_connection(void **state)
 /* ---- migrations ---- */
 
 static const struct hk_migration good[] = {
-    {1, "0001_first", "CREATE TABLE m_a (id int);\n"
-                      "INSERT INTO m_a VALUES (1);\n"
-                      "INSERT INTO m_a VALUES (2);\n"},
+    {1, "0001_first",
+     "CREATE TABLE m_a (id int);\n"
+     "INSERT INTO m_a VALUES (1);\n"
+     "INSERT INTO m_a VALUES (2);\n"},
     {2, "0002_second", "CREATE TABLE m_b (id int PRIMARY KEY);"},
 };
 
 static const struct hk_migration with_bad[] = {
-    {1, "0001_first", "CREATE TABLE m_a (id int);\n"
-                      "INSERT INTO m_a VALUES (1);\n"
-                      "INSERT INTO m_a VALUES (2);\n"},
+    {1, "0001_first",
+     "CREATE TABLE m_a (id int);\n"
+     "INSERT INTO m_a VALUES (1);\n"
+     "INSERT INTO m_a VALUES (2);\n"},
     {2, "0002_second", "CREATE TABLE m_b (id int PRIMARY KEY);"},
-    {3, "0003_bad", "CREATE TABLE m_c (id int);\n"
-                    "INSERT INTO m_a VALUES (3);\n"
-                    "SELECT no_such_function();"},
+    {3, "0003_bad",
+     "CREATE TABLE m_c (id int);\n"
+     "INSERT INTO m_a VALUES (3);\n"
+     "SELECT no_such_function();"},
     {4, "0004_after", "CREATE TABLE m_d (id int);"},
 };
 
@@ -769,9 +778,11 @@ static void test_migrations_apply_once_and_record(void **state)
     assert_int_equal(count_rows(db, "SELECT count(*) FROM schema_migrations"
                                     " WHERE (version = 1 AND name = "
                                     "'0001_first') OR (version = 2 AND "
-                                    "name = '0002_second')"), 2);
+                                    "name = '0002_second')"),
+                     2);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM schema_migrations"
-                                    " WHERE applied_at IS NULL"), 0);
+                                    " WHERE applied_at IS NULL"),
+                     0);
 
     /* idempotent */
     assert_int_equal(hk_migrate_run_list(db, good, 2, &applied), 0);
@@ -787,9 +798,11 @@ static void test_migrations_apply_once_and_record(void **state)
     assert_int_equal(applied, 0);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM m_a"), 2);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pg_tables WHERE "
-                                    "tablename IN ('m_c', 'm_d')"), 0);
+                                    "tablename IN ('m_c', 'm_d')"),
+                     0);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM "
-                                    "schema_migrations"), 2);
+                                    "schema_migrations"),
+                     2);
     assert_int_equal(hk_migrate_pending_list(db, with_bad, 4, &pending), 0);
     assert_int_equal(pending, 2);
 
@@ -797,13 +810,15 @@ static void test_migrations_apply_once_and_record(void **state)
     assert_int_equal(hk_migrate_run_list(db, unordered, 2, &applied),
                      HAWK_EINTERNAL);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pg_tables WHERE "
-                                    "tablename IN ('m_x', 'm_y')"), 0);
+                                    "tablename IN ('m_x', 'm_y')"),
+                     0);
 
     /* the lock is released: another session can take it */
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pg_locks l JOIN "
                                     "pg_database d ON d.oid = l.database "
                                     "WHERE l.locktype = 'advisory' AND "
-                                    "d.datname = current_database()"), 0);
+                                    "d.datname = current_database()"),
+                     0);
     int total = 0, idle = 0;
     hk_db_stats(db, &total, &idle);
     assert_int_equal(total, idle);
@@ -854,7 +869,8 @@ static void test_concurrent_migrations_serialize(void **state)
     assert_int_equal(sum, 3);
     struct hk_db *db = open_pool(url, 1, 1000);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM "
-                                    "schema_migrations"), 3);
+                                    "schema_migrations"),
+                     3);
     hk_db_close(db);
     hk_free(url);
 }

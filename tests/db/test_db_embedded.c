@@ -159,8 +159,8 @@ static void test_lifecycle(void **state)
     }
     hk_free(pgd);
 
-    struct hk_db_opts o = {.url = url, .pool_size = 2,
-                           .acquire_timeout_ms = 2000};
+    struct hk_db_opts o = {
+        .url = url, .pool_size = 2, .acquire_timeout_ms = 2000};
     struct hk_db *db = NULL;
     assert_int_equal(hk_db_open(&o, &db), 0);
     char *v = scalar(db, "SELECT current_database()");
@@ -178,7 +178,8 @@ static void test_lifecycle(void **state)
     struct hk_dbconn *c = NULL;
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(hk_db_exec(c, "CREATE TABLE keep_me (v int);"
-                                   "INSERT INTO keep_me VALUES (42)"), 0);
+                                   "INSERT INTO keep_me VALUES (42)"),
+                     0);
     hk_db_release(db, c); /* stays idle in the pool across the restart */
     long pid1 = postmaster_pid();
     assert_true(pid1 > 0);
@@ -285,8 +286,7 @@ static void expect_refusal(const struct hk_pg_embedded_opts *o, int code,
     struct hk_pg_embedded *p = (struct hk_pg_embedded *)1;
     char *url = (char *)1;
     char err[1024] = "";
-    assert_int_equal(hk_pg_embedded_start(o, &p, &url, err, sizeof(err)),
-                     code);
+    assert_int_equal(hk_pg_embedded_start(o, &p, &url, err, sizeof(err)), code);
     assert_null(p);
     assert_null(url);
     if (strstr(err, msg_part) == NULL)

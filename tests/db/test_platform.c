@@ -95,8 +95,7 @@ static int group_setup(void **state)
         return -1;
     }
     hk_log_set_level(HAWK_LOG_ERROR);
-    snprintf(db_name, sizeof(db_name), "hk_test_platform_%ld",
-             (long)getpid());
+    snprintf(db_name, sizeof(db_name), "hk_test_platform_%ld", (long)getpid());
     char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s", db_name);
     admin_exec(sql);
     hk_free(sql);
@@ -104,8 +103,8 @@ static int group_setup(void **state)
     admin_exec(sql);
     hk_free(sql);
     db_url = hk_asprintf("%s dbname=%s", base_url, db_name);
-    struct hk_db_opts o = {.url = db_url, .pool_size = 16,
-                           .acquire_timeout_ms = 5000};
+    struct hk_db_opts o = {
+        .url = db_url, .pool_size = 16, .acquire_timeout_ms = 5000};
     if (hk_db_open(&o, &pool) != 0)
         return -1;
     if (hk_migrate_run(pool, NULL) != 0) {
@@ -119,8 +118,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     hk_db_close(pool);
-    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                            db_name);
+    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
     admin_exec(sql);
     hk_free(sql);
     hk_free(db_url);
@@ -174,8 +172,7 @@ static void test_jobs_upsert(void **state)
     assert_int_equal(hk_user_jobs_link(c, u, id1, "again"), 0);
     assert_int_equal(hk_jobs_score_set(c, u, id1, 101, NULL, NULL),
                      HAWK_EINVAL);
-    assert_int_equal(hk_jobs_score_set(c, u, id1, 50, "{}", NULL),
-                     HAWK_EINVAL);
+    assert_int_equal(hk_jobs_score_set(c, u, id1, 50, "{}", NULL), HAWK_EINVAL);
     assert_int_equal(hk_jobs_score_set(c, u, id1, 77.5, "[\"C\"]", NULL), 0);
     assert_int_equal(hk_jobs_score_set(c, u, id1, 80, NULL, "[\"Go\"]"), 0);
     done(c);
@@ -199,8 +196,7 @@ static void test_app_record(void **state)
                      HAWK_ENOTFOUND);
     assert_int_equal(hk_app_record(c, other, job, NULL, NULL, &id, &created),
                      HAWK_ENOTFOUND);
-    assert_int_equal(hk_app_record(c, u, job, "applied", "term", &id,
-                                   &created),
+    assert_int_equal(hk_app_record(c, u, job, "applied", "term", &id, &created),
                      0);
     assert_true(created);
     assert_int_equal(hk_app_record(c, u, job, "queued", NULL, &id2, &created),
@@ -210,8 +206,7 @@ static void test_app_record(void **state)
     /* Inside the caller's transaction: rolled back with it. */
     int64_t job2 = make_job(u, "rec-3", "Beta");
     assert_int_equal(hk_db_begin(c), 0);
-    assert_int_equal(hk_app_record(c, u, job2, NULL, NULL, &id2, &created),
-                     0);
+    assert_int_equal(hk_app_record(c, u, job2, NULL, NULL, &id2, &created), 0);
     assert_true(created);
     assert_int_equal(hk_db_rollback(c), 0);
     done(c);
@@ -239,8 +234,8 @@ static void *race_one(void *arg)
     struct hk_dbconn *c = NULL;
     r->rc = hk_db_acquire(pool, &c);
     if (r->rc == 0) {
-        r->rc = hk_app_record(c, r->user, r->job, NULL, NULL, &r->id,
-                              &r->created);
+        r->rc =
+            hk_app_record(c, r->user, r->job, NULL, NULL, &r->id, &r->created);
         hk_db_release(pool, c);
     }
     return NULL;
@@ -302,9 +297,8 @@ static void test_set_status_documents_questions(void **state)
     bool created;
     struct hk_dbconn *c = conn();
     assert_int_equal(hk_app_record(c, u, job, NULL, NULL, &id, &created), 0);
-    assert_int_equal(hk_app_set_status(c, u, id, "awaiting_review", NULL,
-                                       "workflow:9"),
-                     0);
+    assert_int_equal(
+        hk_app_set_status(c, u, id, "awaiting_review", NULL, "workflow:9"), 0);
     assert_int_equal(hk_app_set_status(c, u, id, "approved", "ok", "user:1"),
                      0);
     assert_int_equal(hk_app_set_status(c, u, id, "approved", NULL, "x"), 0);
@@ -312,18 +306,17 @@ static void test_set_status_documents_questions(void **state)
                      HAWK_EINVAL);
     assert_int_equal(hk_app_set_status(c, other, id, "applied", NULL, "x"),
                      HAWK_ENOTFOUND);
-    assert_int_equal(hk_app_add_document(c, u, id, "cover_letter", "Dear",
-                                         "markdown", &doc),
-                     0);
+    assert_int_equal(
+        hk_app_add_document(c, u, id, "cover_letter", "Dear", "markdown", &doc),
+        0);
     assert_true(doc > 0);
-    assert_int_equal(hk_app_add_document(c, other, id, "cover_letter", "x",
-                                         NULL, NULL),
-                     HAWK_ENOTFOUND);
+    assert_int_equal(
+        hk_app_add_document(c, other, id, "cover_letter", "x", NULL, NULL),
+        HAWK_ENOTFOUND);
     assert_int_equal(hk_app_add_document(c, u, id, "poem", "x", NULL, NULL),
                      HAWK_EINVAL);
-    assert_int_equal(hk_app_add_question(c, u, id, "Years of C?", "number",
-                                         "10", "llm"),
-                     0);
+    assert_int_equal(
+        hk_app_add_question(c, u, id, "Years of C?", "number", "10", "llm"), 0);
     assert_int_equal(hk_app_add_question(c, other, id, "q", NULL, NULL, NULL),
                      HAWK_ENOTFOUND);
     done(c);
@@ -348,13 +341,12 @@ static void test_plan_checks(void **state)
     assert_int_equal(hk_plan_check(c, u, HK_LIMIT_CUSTOM_RESUME, 1, &lim),
                      HAWK_EQUOTA);
     assert_true(lim.is_bool);
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL, 30,
-                                   &lim),
-                     HAWK_EQUOTA);
+    assert_int_equal(
+        hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL, 30, &lim),
+        HAWK_EQUOTA);
     assert_true(lim.value == 1440 && lim.used == 30);
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL,
-                                   1440, &lim),
-                     0);
+    assert_int_equal(
+        hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL, 1440, &lim), 0);
     assert_int_equal(hk_plan_check_used(c, u, HK_LIMIT_WORKFLOWS, 1, 1, &lim),
                      HAWK_EQUOTA);
     assert_int_equal(hk_plan_check_used(c, u, HK_LIMIT_WORKFLOWS, 0, 1, &lim),
@@ -368,10 +360,11 @@ static void test_plan_checks(void **state)
     assert_true(lim.used > 1.19 && lim.used < 1.21);
     /* On Job Seeker custom resumes are included. */
     char sql[300];
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO subscriptions (user_id, plan_id, status) SELECT %"
-             PRId64 ", id, 'active' FROM plans WHERE name = 'Job Seeker'",
-             u);
+    snprintf(
+        sql, sizeof(sql),
+        "INSERT INTO subscriptions (user_id, plan_id, status) SELECT %" PRId64
+        ", id, 'active' FROM plans WHERE name = 'Job Seeker'",
+        u);
     done(c);
     exec_sql(sql);
     c = conn();
@@ -397,8 +390,7 @@ static void test_default_resume_and_active_config(void **state)
     int64_t u = make_user();
     char *json = NULL;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_resume_default_structured(c, u, &json),
-                     HAWK_ENOTFOUND);
+    assert_int_equal(hk_resume_default_structured(c, u, &json), HAWK_ENOTFOUND);
     assert_null(json);
     assert_int_equal(hk_jobconfig_active(c, u, &json), HAWK_ENOTFOUND);
     done(c);
@@ -410,8 +402,9 @@ static void test_default_resume_and_active_config(void **state)
     exec_sql(sql);
     snprintf(sql, sizeof(sql),
              "INSERT INTO job_configs (user_id, name, is_active, is_default,"
-             " settings) VALUES (%" PRId64 ", 'off', false, true, '{}'), (%"
-             PRId64 ", 'on', true, false, '{\"remote\":false}')",
+             " settings) VALUES (%" PRId64
+             ", 'off', false, true, '{}'), (%" PRId64
+             ", 'on', true, false, '{\"remote\":false}')",
              u, u);
     exec_sql(sql);
     c = conn();

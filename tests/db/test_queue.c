@@ -106,8 +106,7 @@ static const char *ids(int64_t id)
 
 static char *job_state(int64_t id)
 {
-    return q_str("SELECT state FROM queue_jobs WHERE id = $1::bigint",
-                 ids(id));
+    return q_str("SELECT state FROM queue_jobs WHERE id = $1::bigint", ids(id));
 }
 
 static void assert_state(int64_t id, const char *want)
@@ -186,8 +185,7 @@ static int64_t make_user(const char *email)
 }
 
 /* Waits up to ms for `sql` (one row, one column) to equal want. */
-static bool wait_for(const char *sql, const char *arg, int64_t want,
-                     int64_t ms)
+static bool wait_for(const char *sql, const char *arg, int64_t want, int64_t ms)
 {
     int64_t end = hk_mono_ms() + ms;
     while (hk_mono_ms() < end) {
@@ -209,7 +207,6 @@ static void stop_pool(int64_t grace_ms)
     cur_pool = NULL;
 }
 
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -228,8 +225,8 @@ static int group_setup(void **state)
     admin_exec(sql);
     hk_free(sql);
     db_url = hk_asprintf("%s dbname=%s", base_url, db_name);
-    struct hk_db_opts o = {.url = db_url, .pool_size = 24,
-                           .acquire_timeout_ms = 5000};
+    struct hk_db_opts o = {
+        .url = db_url, .pool_size = 24, .acquire_timeout_ms = 5000};
     if (hk_db_open(&o, &pool) != 0)
         return -1;
     int applied = 0;
@@ -249,8 +246,7 @@ static int group_teardown(void **state)
     (void)state;
     hk_queue_set_clock(NULL);
     hk_db_close(pool);
-    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                            db_name);
+    char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
     admin_exec(sql);
     hk_free(sql);
     hk_free(db_url);
@@ -289,7 +285,8 @@ static void test_enqueue_defaults(void **state)
                     "|| ',' || payload::text FROM queue_jobs "
                     "WHERE id = $1::bigint",
                     ids(id));
-    assert_string_equal(q, "default,3," "1,{}");
+    assert_string_equal(q, "default,3,"
+                           "1,{}");
     hk_free(q);
 
     /* a kind nobody registered still enqueues, with generic defaults */
@@ -586,8 +583,7 @@ static void test_cancel(void **state)
     struct hk_dbconn *c = conn();
     /* another user's job is not found, and stays queued */
     assert_int_equal(hk_queue_cancel(c, q, user2, &res), HAWK_ENOTFOUND);
-    assert_int_equal(hk_queue_cancel(c, 999999, user1, &res),
-                     HAWK_ENOTFOUND);
+    assert_int_equal(hk_queue_cancel(c, 999999, user1, &res), HAWK_ENOTFOUND);
     done(c);
     assert_state(q, "queued");
     c = conn();
@@ -687,8 +683,8 @@ static void *claim_thread(void *p)
     struct hk_dbconn *c = NULL;
     if (hk_db_acquire(pool, &c) != 0)
         return NULL;
-    struct hk_claim_opts o = {.worker = a->worker, .max_jobs = 10,
-                              .per_user_limit = 3};
+    struct hk_claim_opts o = {
+        .worker = a->worker, .max_jobs = 10, .per_user_limit = 3};
     struct hk_claimed_job *jobs = NULL;
     if (hk_queue_claim(c, &o, &jobs, &a->n) == 0)
         hk_claimed_jobs_free(jobs, a->n);
@@ -800,8 +796,8 @@ static void test_rescue_counts_attempt_and_blocks_stale_outcome(void **state)
     assert_int_equal(claim("w2", 1, 0, NULL, 0, &jobs), 1);
     assert_int_equal(jobs[0].attempt, 2);
     /* the old worker comes back and reports: ignored */
-    struct hk_job_outcome stale = {.id = id, .attempt = 1,
-                                   .kind = HK_OUTCOME_DONE, .progress = -1};
+    struct hk_job_outcome stale = {
+        .id = id, .attempt = 1, .kind = HK_OUTCOME_DONE, .progress = -1};
     assert_int_equal(finish("dead-worker", &stale, 1), 0);
     assert_state(id, "running");
     finish_done("w2", &jobs[0]);
@@ -869,12 +865,12 @@ static void test_retry_delete_prune(void **state)
     int64_t old = enqueue("noop", NULL, 0, 0, 0);
     int64_t recent = enqueue("noop", NULL, 0, 0, 0);
     int64_t waiting = enqueue("noop", NULL, 0, 0, 0);
-    char *sql = hk_asprintf(
-        "UPDATE queue_jobs SET state = 'done', finished_at = "
-        "to_timestamp(%lld / 1000.0) - (CASE WHEN id = %" PRId64
-        " THEN interval '8 days' ELSE interval '1 day' END) "
-        "WHERE id IN (%" PRId64 ", %" PRId64 ")",
-        (long long)T0, old, old, recent);
+    char *sql =
+        hk_asprintf("UPDATE queue_jobs SET state = 'done', finished_at = "
+                    "to_timestamp(%lld / 1000.0) - (CASE WHEN id = %" PRId64
+                    " THEN interval '8 days' ELSE interval '1 day' END) "
+                    "WHERE id IN (%" PRId64 ", %" PRId64 ")",
+                    (long long)T0, old, old, recent);
     c = conn();
     assert_int_equal(hk_db_exec(c, sql), 0);
     hk_free(sql);
@@ -959,8 +955,7 @@ static void test_pool_handler_error_and_delayed_job(void **state)
                                        "\"permanent\":true}"};
     assert_int_equal(hk_queue_enqueue(c, &s, &bad, NULL), 0);
     /* a delayed job wakes the pool at its time, not at the next poll */
-    s = (struct hk_job_spec){.kind = "noop",
-                             .run_at_ms = hk_wall_ms() + 700};
+    s = (struct hk_job_spec){.kind = "noop", .run_at_ms = hk_wall_ms() + 700};
     assert_int_equal(hk_queue_enqueue(c, &s, &later, NULL), 0);
     done(c);
     assert_true(wait_for("SELECT count(*) FROM queue_jobs WHERE id = "
@@ -984,8 +979,8 @@ static void test_pool_cancel_running(void **state)
     start_pool(1, 5000);
     struct hk_dbconn *c = conn();
     int64_t id = 0;
-    struct hk_job_spec s = {.kind = "sleep", .payload = "{\"ms\":20000}",
-                            .user_id = user1};
+    struct hk_job_spec s = {
+        .kind = "sleep", .payload = "{\"ms\":20000}", .user_id = user1};
     assert_int_equal(hk_queue_enqueue(c, &s, &id, NULL), 0);
     done(c);
     assert_true(wait_for("SELECT count(*) FROM queue_jobs WHERE id = "
@@ -1020,8 +1015,10 @@ static int slow_run(struct hk_job_ctx *ctx, const char *payload,
 static void test_pool_timeout(void **state)
 {
     (void)state;
-    struct hk_job_kind k = {.name = "t_slow", .run = slow_run,
-                            .timeout_ms = 200, .max_attempts = 1};
+    struct hk_job_kind k = {.name = "t_slow",
+                            .run = slow_run,
+                            .timeout_ms = 200,
+                            .max_attempts = 1};
     assert_int_equal(hk_queue_register_kind(&k), 0);
     start_pool(1, 5000);
     int64_t id = enqueue("t_slow", NULL, 0, 0, 0);
@@ -1087,9 +1084,12 @@ static void test_sched_upsert_validation(void **state)
     use_fake_clock(T0 + 10 * 1000); /* 2030-01-01 00:00:10Z */
     struct hk_dbconn *c = conn();
     char err[256];
-    struct hk_sched_spec s = {.user_id = user1, .name = "nightly",
-                              .cron = "61 * * * *", .tz = "UTC",
-                              .kind = "noop", .enabled = true};
+    struct hk_sched_spec s = {.user_id = user1,
+                              .name = "nightly",
+                              .cron = "61 * * * *",
+                              .tz = "UTC",
+                              .kind = "noop",
+                              .enabled = true};
     assert_int_equal(hk_sched_upsert(c, &s, NULL, err, sizeof(err)),
                      HAWK_EINVAL);
     assert_string_equal(err, "minute field '61' out of range 0-59");
@@ -1157,8 +1157,10 @@ static void seed_due_schedules(int n, int64_t due_s)
         char name[32];
         snprintf(name, sizeof(name), "s%d", i);
         struct hk_sched_spec s = {.user_id = i % 2 ? user1 : user2,
-                                  .name = name, .cron = "* * * * *",
-                                  .kind = "noop", .enabled = true};
+                                  .name = name,
+                                  .cron = "* * * * *",
+                                  .kind = "noop",
+                                  .enabled = true};
         assert_int_equal(hk_sched_upsert(c, &s, NULL, err, sizeof(err)), 0);
     }
     char *sql = hk_asprintf("UPDATE schedules SET next_run_at = "
@@ -1180,8 +1182,8 @@ static void *pass_thread(void *p)
     struct hk_dbconn *c = NULL;
     a->rc = hk_db_acquire(pool, &c);
     if (a->rc == 0)
-        a->rc = hk_sched_run_due(c, hk_queue_now_ms(), 3600000, 1000,
-                                 &a->fired);
+        a->rc =
+            hk_sched_run_due(c, hk_queue_now_ms(), 3600000, 1000, &a->fired);
     hk_db_release(pool, c);
     return NULL;
 }
@@ -1260,12 +1262,17 @@ static void test_sched_jitter_and_disabled(void **state)
     use_fake_clock(T0 + 1000);
     struct hk_dbconn *c = conn();
     char err[128];
-    struct hk_sched_spec s = {.user_id = user1, .name = "j", .cron = "@hourly",
-                              .kind = "noop", .jitter_s = 30,
+    struct hk_sched_spec s = {.user_id = user1,
+                              .name = "j",
+                              .cron = "@hourly",
+                              .kind = "noop",
+                              .jitter_s = 30,
                               .enabled = true};
     assert_int_equal(hk_sched_upsert(c, &s, NULL, err, sizeof(err)), 0);
-    struct hk_sched_spec off = {.user_id = user1, .name = "off",
-                                .cron = "@hourly", .kind = "noop",
+    struct hk_sched_spec off = {.user_id = user1,
+                                .name = "off",
+                                .cron = "@hourly",
+                                .kind = "noop",
                                 .enabled = false};
     assert_int_equal(hk_sched_upsert(c, &off, NULL, err, sizeof(err)), 0);
     int fired = 0;
@@ -1283,22 +1290,22 @@ static void test_sched_builtins_sync(void **state)
 {
     (void)state;
     struct hk_sched_spec specs[] = {
-        {.name = "prune-jobs", .cron = "0 3 * * *", .kind = "queue_prune",
+        {.name = "prune-jobs",
+         .cron = "0 3 * * *",
+         .kind = "queue_prune",
          .enabled = true},
         {.name = "other", .cron = "@daily", .kind = "noop", .enabled = true},
     };
     char err[128];
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_sched_sync_builtins(c, specs, 2, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_sched_sync_builtins(c, specs, 2, err, sizeof(err)), 0);
     done(c);
     assert_int_equal(q_i64("SELECT count(*) FROM schedules WHERE user_id IS "
                            "NULL",
                            NULL),
                      2);
     c = conn();
-    assert_int_equal(hk_sched_sync_builtins(c, specs, 1, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_sched_sync_builtins(c, specs, 1, err, sizeof(err)), 0);
     done(c);
     char *n = q_str("SELECT string_agg(name, ',') FROM schedules", NULL);
     assert_string_equal(n, "prune-jobs");
@@ -1329,8 +1336,10 @@ static void test_scheduler_thread_fires(void **state)
                                     .cron = "0 3 * * *",
                                     .kind = "queue_prune",
                                     .enabled = true};
-    struct hk_sched_opts o = {.lock_id = 99123, .catch_up_ms = 3600000,
-                              .tick_ms = 100, .builtins = &builtin,
+    struct hk_sched_opts o = {.lock_id = 99123,
+                              .catch_up_ms = 3600000,
+                              .tick_ms = 100,
+                              .builtins = &builtin,
                               .n_builtins = 1};
     struct hk_sched *s1 = NULL, *s2 = NULL;
     assert_int_equal(hk_sched_start_opts(&app, &o, &s1), 0);
@@ -1477,8 +1486,7 @@ static void test_sched_idle_schedules_cost_nothing(void **state)
                  (long long)per_pass_us);
     /* a minute later only the 100 due ones fire */
     c = conn();
-    assert_int_equal(hk_sched_run_due(c, T0 + 60000, 3600000, 1000, &fired),
-                     0);
+    assert_int_equal(hk_sched_run_due(c, T0 + 60000, 3600000, 1000, &fired), 0);
     done(c);
     assert_int_equal(fired, 100);
 }

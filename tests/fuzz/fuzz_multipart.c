@@ -27,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t blen = size - (size_t)(nl - data) - 1;
     char *body = hk_malloc(blen ? blen : 1);
     memcpy(body, nl + 1, blen);
-    if (hk_mp_boundary(ct, boundary, sizeof(boundary), err, sizeof(err)) ==
-        0) {
+    if (hk_mp_boundary(ct, boundary, sizeof(boundary), err, sizeof(err)) == 0) {
         struct hk_mp mp;
         if (hk_mp_parse(body, blen, boundary, &mp, err, sizeof(err)) == 0) {
             for (size_t i = 0; i < mp.n; i++) {
@@ -36,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (p->data < body || p->data + p->len > body + blen ||
                     p->name[0] == '\0')
                     abort();
-                enum hk_filetype t = hk_filetype_detect(
-                    (const unsigned char *)p->data, p->len);
+                enum hk_filetype t =
+                    hk_filetype_detect((const unsigned char *)p->data, p->len);
                 char *text = hk_filetype_text(t, p->data, p->len, 4096);
                 hk_free(text);
             }

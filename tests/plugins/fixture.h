@@ -20,8 +20,7 @@
 static inline int fx_init_ok(const struct hawk_host_api *api,
                              struct hawk_host *host,
                              const struct hawk_config *cfg,
-                             struct hawk_instance **out,
-                             struct hawk_error *err)
+                             struct hawk_instance **out, struct hawk_error *err)
 {
     (void)api;
     (void)host;

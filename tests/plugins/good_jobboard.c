@@ -63,8 +63,7 @@
 #define BOARD "good_jobboard"
 #define NJOBS 3
 
-static const char *const companies[NJOBS] = {"Acme Corp", "Globex",
-                                             "Initech"};
+static const char *const companies[NJOBS] = {"Acme Corp", "Globex", "Initech"};
 static const char *const salaries[NJOBS] = {"$150k", "$120k", "$90k"};
 static const enum hawk_workplace places[NJOBS] = {
     HAWK_WORKPLACE_REMOTE, HAWK_WORKPLACE_HYBRID, HAWK_WORKPLACE_ONSITE};
@@ -140,8 +139,8 @@ static void fill_job(const char *slug, int i, const char *location,
     job->external_id = id;
     job->title = title;
     job->company = companies[i - 1];
-    job->location = location != NULL && location[0] != '\0' ? location
-                                                            : "Remote";
+    job->location =
+        location != NULL && location[0] != '\0' ? location : "Remote";
     job->workplace = places[i - 1];
     job->salary = salaries[i - 1];
     job->applicants = 10 * i;
@@ -331,11 +330,11 @@ static int record(struct hawk_instance *in, struct hawk_call *call,
     size_t cl_len = 0, head_len = 0;
     char *cl = slurp(api, req->cover_letter_path, 65536, &cl_len);
     char *head = slurp(api, req->resume_path, 8, &head_len);
-    size_t extra = (req->answers_json ? strlen(req->answers_json) : 0) +
-                   (req->profile_json ? strlen(req->profile_json) : 0) +
-                   (req->cover_letter_text ? strlen(req->cover_letter_text)
-                                           : 0) +
-                   cl_len + head_len;
+    size_t extra =
+        (req->answers_json ? strlen(req->answers_json) : 0) +
+        (req->profile_json ? strlen(req->profile_json) : 0) +
+        (req->cover_letter_text ? strlen(req->cover_letter_text) : 0) + cl_len +
+        head_len;
     struct line l = {.cap = 6 * extra + 8192};
     l.p = api->alloc(l.cap);
     if (l.p == NULL) {
@@ -354,11 +353,10 @@ static int record(struct hawk_instance *in, struct hawk_call *call,
     put_key(&l, "job_url", false);
     put_json(&l, req->job_url, req->job_url ? strlen(req->job_url) : 0);
     put_key(&l, "user_id", false);
-    snprintf(num, sizeof(num), "%lld",
-             (long long)api->call_user_id(call));
+    snprintf(num, sizeof(num), "%lld", (long long)api->call_user_id(call));
     put_s(&l, num);
-    const char *slash = req->resume_path ? strrchr(req->resume_path, '/')
-                                         : NULL;
+    const char *slash =
+        req->resume_path ? strrchr(req->resume_path, '/') : NULL;
     put_key(&l, "resume_name", false);
     put_json(&l, slash ? slash + 1 : NULL, slash ? strlen(slash + 1) : 0);
     put_key(&l, "resume_dir", false);
@@ -378,8 +376,7 @@ static int record(struct hawk_instance *in, struct hawk_call *call,
     put_json(&l, head, head_len);
     put_key(&l, "dir_mode", false);
     char dir[4096];
-    if (slash != NULL &&
-        (size_t)(slash - req->resume_path) < sizeof(dir)) {
+    if (slash != NULL && (size_t)(slash - req->resume_path) < sizeof(dir)) {
         memcpy(dir, req->resume_path, (size_t)(slash - req->resume_path));
         dir[slash - req->resume_path] = '\0';
     } else {
@@ -420,8 +417,7 @@ static int record(struct hawk_instance *in, struct hawk_call *call,
 
 static int jb_apply(struct hawk_instance *in, struct hawk_call *call,
                     const struct hawk_apply_req *req,
-                    struct hawk_text_sink *result_json,
-                    struct hawk_error *err)
+                    struct hawk_text_sink *result_json, struct hawk_error *err)
 {
     if (in->apply_delay_ms > 0) {
         int rc = in->api->sleep_ms(call, in->apply_delay_ms);
@@ -430,8 +426,7 @@ static int jb_apply(struct hawk_instance *in, struct hawk_call *call,
             return rc;
         }
     }
-    if (req->external_id != NULL &&
-        strncmp(req->external_id, "fail", 4) == 0) {
+    if (req->external_id != NULL && strncmp(req->external_id, "fail", 4) == 0) {
         HAWK_ERR_SET(err, HAWK_EUNAVAIL, true, 503, "apply failed upstream");
         return HAWK_EUNAVAIL;
     }

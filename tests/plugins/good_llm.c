@@ -139,8 +139,7 @@ static int good_chat(struct hawk_instance *in, struct hawk_call *call,
         result->usage.completion_tokens = (int64_t)strlen(last);
         result->usage.total_tokens = 2 * (int64_t)strlen(last);
         snprintf(result->model, sizeof(result->model), "%s", model);
-        snprintf(result->finish_reason, sizeof(result->finish_reason),
-                 "stop");
+        snprintf(result->finish_reason, sizeof(result->finish_reason), "stop");
         result->attempts = 1;
     }
     in->api->metric_add(in->host, "good_llm_chats_total", NULL, 1);
@@ -157,8 +156,7 @@ static const struct hawk_cfg_key keys[] = {
      "base URL of the model server", 0, 0},
     {"max_retries", HAWK_CFG_INT, 0, "3", "retries per call", 0, 10},
     {"api_key", HAWK_CFG_SECRET, 0, NULL, "bearer token", 0, 0},
-    {"timeout", HAWK_CFG_DURATION, 0, "30s", "per-request limit", 1000,
-     600000},
+    {"timeout", HAWK_CFG_DURATION, 0, "30s", "per-request limit", 1000, 600000},
     {"max_body", HAWK_CFG_SIZE, 0, "1MiB", "largest reply", 0, 0},
     {"temperature", HAWK_CFG_DOUBLE, 0, "0.5", "sampling temperature", 0, 0},
     {"verbose", HAWK_CFG_BOOL, 0, "false", "log more", 0, 0},
@@ -173,17 +171,11 @@ static const struct hawk_cfg_key keys[] = {
 };
 
 HAWK_PLUGIN_DEFINE = {
-    HAWK_PLUGIN_HEADER,
-    .name = "good_llm",
-    .version = "1.2.3",
-    .description = "echoing llm for tests",
-    .kind = HAWK_KIND_LLM,
-    .flags = 0,
-    .config_keys = keys,
-    .init = good_init,
-    .start = good_start,
-    .health = good_health,
-    .stop = good_stop,
-    .fini = good_fini,
+    HAWK_PLUGIN_HEADER,    .name = "good_llm",
+    .version = "1.2.3",    .description = "echoing llm for tests",
+    .kind = HAWK_KIND_LLM, .flags = 0,
+    .config_keys = keys,   .init = good_init,
+    .start = good_start,   .health = good_health,
+    .stop = good_stop,     .fini = good_fini,
     .ops = &ops,
 };

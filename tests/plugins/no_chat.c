@@ -9,11 +9,7 @@ static const struct hawk_llm_ops ops = {
 };
 
 HAWK_PLUGIN_DEFINE = {
-    HAWK_PLUGIN_HEADER,
-    .name = "no_chat",
-    .version = "0.0.1",
-    .kind = HAWK_KIND_LLM,
-    .init = fx_init_ok,
-    .fini = fx_fini,
+    HAWK_PLUGIN_HEADER,    .name = "no_chat",  .version = "0.0.1",
+    .kind = HAWK_KIND_LLM, .init = fx_init_ok, .fini = fx_fini,
     .ops = &ops,
 };

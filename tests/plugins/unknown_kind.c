@@ -10,11 +10,8 @@ static const struct hawk_llm_ops ops = {
 };
 
 HAWK_PLUGIN_DEFINE = {
-    HAWK_PLUGIN_HEADER,
-    .name = "unknown_kind",
-    .version = "0.0.1",
-    .kind = (enum hawk_kind)99,
-    .init = fx_init_ok,
-    .fini = fx_fini,
+    HAWK_PLUGIN_HEADER, .name = "unknown_kind",
+    .version = "0.0.1", .kind = (enum hawk_kind)99,
+    .init = fx_init_ok, .fini = fx_fini,
     .ops = &ops,
 };

@@ -94,8 +94,7 @@ static int wf_chat(struct hawk_instance *in, struct hawk_call *call,
         result->usage.total_tokens = 15;
         result->usage.cost_usd = 0.001;
         snprintf(result->model, sizeof(result->model), "wf-1");
-        snprintf(result->finish_reason, sizeof(result->finish_reason),
-                 "stop");
+        snprintf(result->finish_reason, sizeof(result->finish_reason), "stop");
         result->attempts = 1;
     }
     return 0;

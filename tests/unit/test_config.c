@@ -39,10 +39,10 @@ static int setup(void **state)
     snprintf(g_dir, sizeof(g_dir), "/tmp/hk_cfg_XXXXXX");
     assert_non_null(mkdtemp(g_dir));
     snprintf(g_path, sizeof(g_path), "%s/t.cfg", g_dir);
-    static const char *const vars[] = {
-        "HAWK_CONFIG",     "HAWK_LISTEN",    "HAWK_DATABASE_URL",
-        "HAWK_DATA_DIR",   "HAWK_JWT_SECRET", "HAWK_LOG_LEVEL",
-        "HAWK_PLUGIN_PATH"};
+    static const char *const vars[] = {"HAWK_CONFIG",       "HAWK_LISTEN",
+                                       "HAWK_DATABASE_URL", "HAWK_DATA_DIR",
+                                       "HAWK_JWT_SECRET",   "HAWK_LOG_LEVEL",
+                                       "HAWK_PLUGIN_PATH"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
     return 0;
@@ -185,8 +185,7 @@ static void test_missing_file(void **state)
     struct hk_config c;
     char err[512], path[200];
     snprintf(path, sizeof(path), "%s/none.cfg", g_dir);
-    assert_int_equal(hk_config_load(path, &c, err, sizeof(err)),
-                     HAWK_ECONFIG);
+    assert_int_equal(hk_config_load(path, &c, err, sizeof(err)), HAWK_ECONFIG);
     char want[600];
     snprintf(want, sizeof(want),
              "cannot read config file '%s': No such file or directory (pass "
@@ -325,22 +324,24 @@ static void test_parse_listen(void **state)
     (void)state;
     char host[64];
     int port = 0;
-    assert_int_equal(hk_config_parse_listen("127.0.0.1:8080", host,
-                                            sizeof(host), &port), 0);
+    assert_int_equal(
+        hk_config_parse_listen("127.0.0.1:8080", host, sizeof(host), &port), 0);
     assert_string_equal(host, "127.0.0.1");
     assert_int_equal(port, 8080);
-    assert_int_equal(hk_config_parse_listen("[::1]:443", host, sizeof(host),
-                                            &port), 0);
+    assert_int_equal(
+        hk_config_parse_listen("[::1]:443", host, sizeof(host), &port), 0);
     assert_string_equal(host, "::1");
     assert_int_equal(port, 443);
-    assert_int_equal(hk_config_parse_listen("*:1", host, sizeof(host),
-                                            &port), 0);
+    assert_int_equal(hk_config_parse_listen("*:1", host, sizeof(host), &port),
+                     0);
     assert_string_equal(host, "*");
-    assert_int_equal(hk_config_parse_listen("a.example:65535", host,
-                                            sizeof(host), &port), 0);
+    assert_int_equal(
+        hk_config_parse_listen("a.example:65535", host, sizeof(host), &port),
+        0);
     assert_int_equal(port, 65535);
-    const char *bad[] = {"", ":80", "host", "host:0", "host:65536",
-                         "host:8o", "[::1]80", "[zz]:80", "a b:1", "::1:80"};
+    const char *bad[] = {"",           ":80",     "host",    "host:0",
+                         "host:65536", "host:8o", "[::1]80", "[zz]:80",
+                         "a b:1",      "::1:80"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (hk_config_parse_listen(bad[i], host, sizeof(host), &port) !=
             HAWK_EINVAL)
@@ -475,8 +476,9 @@ static void test_overrides(void **state)
     setenv("HAWK_LOG_LEVEL", "info", 1);
     setenv("HAWK_JWT_SECRET", "weak", 1);
     assert_int_equal(load_text("", &c2, err, sizeof(err)), HAWK_ECONFIG);
-    assert_true(strncmp(err, "env HAWK_JWT_SECRET: 'auth.jwt_secret' is too "
-                             "short (4 bytes; at least 32)",
+    assert_true(strncmp(err,
+                        "env HAWK_JWT_SECRET: 'auth.jwt_secret' is too "
+                        "short (4 bytes; at least 32)",
                         strlen("env HAWK_JWT_SECRET: 'auth.jwt_secret' is "
                                "too short (4 bytes; at least 32)")) == 0);
     assert_null(strstr(err, "weak"));
@@ -487,10 +489,10 @@ static void test_overrides(void **state)
                         strlen("env HAWK_DATABASE_URL: 'database.url' must "
                                "be")) == 0);
     assert_null(strstr(err, "pw@"));
-    for (const char *const *v = (const char *const[]){
-             "HAWK_LISTEN", "HAWK_LOG_LEVEL", "HAWK_DATA_DIR",
-             "HAWK_DATABASE_URL", "HAWK_PLUGIN_PATH", "HAWK_JWT_SECRET",
-             NULL};
+    for (const char *const *v =
+             (const char *const[]){"HAWK_LISTEN", "HAWK_LOG_LEVEL",
+                                   "HAWK_DATA_DIR", "HAWK_DATABASE_URL",
+                                   "HAWK_PLUGIN_PATH", "HAWK_JWT_SECRET", NULL};
          *v != NULL; v++)
         unsetenv(*v);
 }
@@ -647,8 +649,7 @@ static void test_jwt_generated_once(void **state)
     assert_int_equal(unlink(file), 0);
     assert_int_equal(symlink(target, file), 0);
     assert_null(hk_config_jwt_secret(&c, err, sizeof(err)));
-    snprintf(want, sizeof(want), "refusing '%s': it is a symbolic link",
-             file);
+    snprintf(want, sizeof(want), "refusing '%s': it is a symbolic link", file);
     assert_string_equal(err, want);
     hk_config_release(&c);
 }
@@ -660,9 +661,10 @@ static void test_jwt_configured(void **state)
     snprintf(dir, sizeof(dir), "%s/cfgd", g_dir);
     snprintf(file, sizeof(file), "%s/jwt.secret", dir);
     struct hk_config c;
-    load_with_data_dir(&c, dir, "auth = { jwt_secret = "
-                                "\"abcdefghijklmnopqrstuvwxyz0123456789\"; "
-                                "};\n");
+    load_with_data_dir(&c, dir,
+                       "auth = { jwt_secret = "
+                       "\"abcdefghijklmnopqrstuvwxyz0123456789\"; "
+                       "};\n");
     char err[512];
     char *s = hk_config_jwt_secret(&c, err, sizeof(err));
     assert_string_equal(s, "abcdefghijklmnopqrstuvwxyz0123456789");
@@ -684,14 +686,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_semantic_checks, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_semantic_checks, setup, teardown),
         cmocka_unit_test(test_parse_listen),
         cmocka_unit_test(test_expand),
         cmocka_unit_test_setup_teardown(test_expand_in_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hawk_config_env, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hawk_config_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugins_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugins_list_errors2, setup,
                                         teardown),

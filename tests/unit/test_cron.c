@@ -43,8 +43,8 @@ static int64_t next_in(const char *expr, const char *tz, int64_t after)
     int64_t n = 0;
     int rc = hk_cron_next(&c, tz, after, &n);
     if (rc != 0)
-        fail_msg("next('%s', %s, %lld) failed: %d", expr, tz,
-                 (long long)after, rc);
+        fail_msg("next('%s', %s, %lld) failed: %d", expr, tz, (long long)after,
+                 rc);
     return n;
 }
 
@@ -140,29 +140,27 @@ static void test_invalid(void **state)
     char longexpr[400];
     memset(longexpr, '1', sizeof(longexpr) - 1);
     longexpr[sizeof(longexpr) - 1] = '\0';
-    parse_bad(longexpr,
-              "cron expression is too long (at most 256 characters)");
+    parse_bad(longexpr, "cron expression is too long (at most 256 characters)");
 
     char err[128];
-    assert_int_equal(hk_cron_validate("0 3 * * *", "Mars/Olympus", err,
-                                      sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_cron_validate("0 3 * * *", "Mars/Olympus", err, sizeof(err)),
+        HAWK_EINVAL);
     assert_string_equal(err, "unknown time zone 'Mars/Olympus'");
-    assert_int_equal(hk_cron_validate("0 3 * * *", "../../etc/passwd", err,
-                                      sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_cron_validate("0 3 * * *", "../../etc/passwd", err, sizeof(err)),
+        HAWK_EINVAL);
     assert_string_equal(err, "unknown time zone '../../etc/passwd'");
     assert_int_equal(
         hk_cron_validate("0 3 * * *", "/etc/passwd", err, sizeof(err)),
         HAWK_EINVAL);
     assert_int_equal(hk_cron_validate("0 3 * * *", "Europe", err, sizeof(err)),
                      HAWK_EINVAL);
-    assert_int_equal(hk_cron_validate("0 3 * * *", "zone.tab", err,
-                                      sizeof(err)),
-                     HAWK_EINVAL);
-    assert_int_equal(hk_cron_validate("0 3 * * *", "Europe/Berlin", err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        hk_cron_validate("0 3 * * *", "zone.tab", err, sizeof(err)),
+        HAWK_EINVAL);
+    assert_int_equal(
+        hk_cron_validate("0 3 * * *", "Europe/Berlin", err, sizeof(err)), 0);
     assert_int_equal(hk_cron_validate("0 3 * * *", "", err, sizeof(err)), 0);
 }
 
@@ -174,8 +172,7 @@ static void test_next_utc(void **state)
     (void)state;
     assert_int_equal(next_in("* * * * *", "UTC", JAN1_2024), JAN1_2024 + 60);
     /* Strictly after: a time that matches is not returned again. */
-    assert_int_equal(next_in("0 * * * *", "UTC", JAN1_2024),
-                     JAN1_2024 + 3600);
+    assert_int_equal(next_in("0 * * * *", "UTC", JAN1_2024), JAN1_2024 + 3600);
     assert_int_equal(next_in("0 * * * *", "UTC", JAN1_2024 + 59),
                      JAN1_2024 + 3600);
     assert_int_equal(next_in("*/15 * * * *", "UTC", JAN1_2024 + 61),
@@ -188,13 +185,11 @@ static void test_next_utc(void **state)
     assert_int_equal(next_in("@yearly", "UTC", JAN1_2024),
                      1735689600); /* 2025-01-01 */
     /* Weekday: Saturday 2024-01-06. */
-    assert_int_equal(next_in("0 12 * * SAT", "UTC", JAN1_2024),
-                     1704542400);
+    assert_int_equal(next_in("0 12 * * SAT", "UTC", JAN1_2024), 1704542400);
     /* Both day fields restricted: the 13th OR a Friday (2024-09-01 is a
      * Sunday; Friday 6th comes before the 13th). */
     assert_int_equal(next_in("0 0 13 * FRI", "UTC", 1725148800), 1725580800);
-    assert_int_equal(next_in("0 0 13 * FRI", "UTC", 1725580800),
-                     1726185600);
+    assert_int_equal(next_in("0 0 13 * FRI", "UTC", 1725580800), 1726185600);
     /* Feb 29 only: next leap year. */
     assert_int_equal(next_in("0 0 29 2 *", "UTC", 1709251200),
                      1835395200); /* after 2024-03-01 -> 2028-02-29 */
@@ -234,8 +229,7 @@ static void test_dst_berlin(void **state)
     t = next_in("30 2 * * *", tz, t);
     assert_int_equal(t, 1730079000); /* 10-28 02:30 CET, not 10-27 CET */
     /* Asked from inside the second pass: still no second fire. */
-    assert_int_equal(next_in("30 2 * * *", tz, 1729992600 - 1800),
-                     1730079000);
+    assert_int_equal(next_in("30 2 * * *", tz, 1729992600 - 1800), 1730079000);
     /* Hourly fires in both passes, one real hour apart. */
     t = next_in("0 * * * *", tz, 1729987200); /* 00:00Z = 02:00 CEST */
     assert_int_equal(t, 1729987200 + 3600);   /* 02:00 CET */
@@ -296,9 +290,9 @@ static void test_jumps_are_monotonic(void **state)
     (void)state;
     /* Walk a year of several expressions in zones with DST: every result
      * is after its input, and a wall time never fires twice in a day. */
-    const char *zones[] = {"Europe/Berlin", "America/New_York",
+    const char *zones[] = {"Europe/Berlin",       "America/New_York",
                            "Australia/Lord_Howe", "America/Santiago",
-                           "Asia/Kolkata", "Pacific/Chatham"};
+                           "Asia/Kolkata",        "Pacific/Chatham"};
     const char *exprs[] = {"30 2 * * *", "0 0 * * *", "*/20 1-3 * * *",
                            "0 * * * *", "45 23 * * MON-FRI"};
     for (size_t zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
@@ -319,11 +313,11 @@ static void test_jumps_are_monotonic(void **state)
 static void test_offsets_match_libc(void **state)
 {
     (void)state;
-    const char *zones[] = {"Europe/Berlin",     "America/New_York",
+    const char *zones[] = {"Europe/Berlin",       "America/New_York",
                            "Australia/Lord_Howe", "Asia/Kolkata",
-                           "America/Sao_Paulo", "Pacific/Chatham",
-                           "Africa/Casablanca", "UTC",
-                           "Europe/London",     "America/Santiago"};
+                           "America/Sao_Paulo",   "Pacific/Chatham",
+                           "Africa/Casablanca",   "UTC",
+                           "Europe/London",       "America/Santiago"};
     char *old = getenv("TZ") ? hk_strdup(getenv("TZ")) : NULL;
     for (size_t zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
         const struct hk_tz *z;
@@ -362,30 +356,29 @@ static void test_posix_rules(void **state)
     assert_int_equal(hk_tz_offset(z, 4118126400), 7200);
     assert_int_equal(hk_tz_offset(z, 4102444800), 3600);
     hk_tz_free(z);
-    assert_int_equal(hk_tz_from_posix("<+0530>-5:30", "x", &z, err,
-                                      sizeof(err)),
-                     0);
+    assert_int_equal(
+        hk_tz_from_posix("<+0530>-5:30", "x", &z, err, sizeof(err)), 0);
     assert_int_equal(hk_tz_offset(z, JAN1_2024), 19800);
     int64_t at;
     assert_false(hk_tz_next_transition(z, JAN1_2024, &at));
     hk_tz_free(z);
     /* Southern hemisphere: DST over new year. */
-    assert_int_equal(hk_tz_from_posix("AEST-10AEDT,M10.1.0,M4.1.0/3", "x",
-                                      &z, err, sizeof(err)),
+    assert_int_equal(hk_tz_from_posix("AEST-10AEDT,M10.1.0,M4.1.0/3", "x", &z,
+                                      err, sizeof(err)),
                      0);
     assert_int_equal(hk_tz_offset(z, JAN1_2024), 11 * 3600);
     assert_int_equal(hk_tz_offset(z, JAN1_2024 + 180 * 86400), 10 * 3600);
     hk_tz_free(z);
     assert_int_equal(hk_tz_from_posix("nonsense", "x", &z, err, sizeof(err)),
                      HAWK_EINVAL);
-    assert_int_equal(hk_tz_from_posix("CET-1CEST,M13.5.0,M10.5.0", "x", &z,
-                                      err, sizeof(err)),
+    assert_int_equal(hk_tz_from_posix("CET-1CEST,M13.5.0,M10.5.0", "x", &z, err,
+                                      sizeof(err)),
                      HAWK_EINVAL);
     /* Garbage TZif data is rejected, not trusted. */
     const unsigned char junk[60] = "TZif2";
-    assert_int_equal(hk_tz_parse_tzif(junk, sizeof(junk), "j", &z, err,
-                                      sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_tz_parse_tzif(junk, sizeof(junk), "j", &z, err, sizeof(err)),
+        HAWK_EINVAL);
     assert_int_equal(hk_tz_parse_tzif((const unsigned char *)"TZ", 2, "j", &z,
                                       err, sizeof(err)),
                      HAWK_EINVAL);

@@ -43,8 +43,7 @@ static void test_regex(void **state)
 {
     (void)state;
     struct hk_filter_ctx *ctx = hk_filter_ctx_new();
-    assert_int_equal(hk_filter_match(ctx, "/sr\\.? ?engineer/",
-                                     "SR. Engineer"),
+    assert_int_equal(hk_filter_match(ctx, "/sr\\.? ?engineer/", "SR. Engineer"),
                      1);
     assert_int_equal(hk_filter_match(ctx, "/^intern/", "Internship"), 1);
     assert_int_equal(hk_filter_match(ctx, "/^intern/", "Summer Intern"), 0);
@@ -64,11 +63,9 @@ static void test_entry_check(void **state)
     (void)state;
     char msg[200];
     assert_int_equal(hk_filter_entry_check("Java", msg, sizeof(msg)), 0);
-    assert_int_equal(hk_filter_entry_check("/ja(va|karta)/", msg,
-                                           sizeof(msg)),
+    assert_int_equal(hk_filter_entry_check("/ja(va|karta)/", msg, sizeof(msg)),
                      0);
-    assert_int_equal(hk_filter_entry_check("", msg, sizeof(msg)),
-                     HAWK_EINVAL);
+    assert_int_equal(hk_filter_entry_check("", msg, sizeof(msg)), HAWK_EINVAL);
     assert_int_equal(hk_filter_entry_check("   ", msg, sizeof(msg)),
                      HAWK_EINVAL);
     assert_int_equal(hk_filter_entry_check("/[a-/", msg, sizeof(msg)),
@@ -78,21 +75,21 @@ static void test_entry_check(void **state)
                      HAWK_EINVAL);
     /* Patterns whose compiled form would explode are refused up front. */
     static const char *const complex[] = {
-        "/x++/", "/a{2}{3}/", "/(a{100}){100}/", "/(a)\\1/",
+        "/x++/",
+        "/a{2}{3}/",
+        "/(a{100}){100}/",
+        "/(a)\\1/",
         "/((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)/",
         NULL};
     for (size_t i = 0; complex[i] != NULL; i++) {
         assert_int_equal(hk_filter_entry_check(complex[i], msg, sizeof(msg)),
                          HAWK_EINVAL);
         assert_non_null(strstr(msg, "too complex"));
-        assert_int_equal(hk_filter_match(NULL, complex[i], "aaa"),
-                         HAWK_EINVAL);
+        assert_int_equal(hk_filter_match(NULL, complex[i], "aaa"), HAWK_EINVAL);
     }
-    assert_int_equal(hk_filter_entry_check("/a{1,5}b|[[:digit:]]+/", msg,
-                                           sizeof(msg)),
-                     0);
-    assert_int_equal(hk_filter_match(NULL, "/a{1,5}b|[[:digit:]]+/", "x42"),
-                     1);
+    assert_int_equal(
+        hk_filter_entry_check("/a{1,5}b|[[:digit:]]+/", msg, sizeof(msg)), 0);
+    assert_int_equal(hk_filter_match(NULL, "/a{1,5}b|[[:digit:]]+/", "x42"), 1);
     char longe[HK_FILTER_MAX_ENTRY + 2];
     memset(longe, 'a', sizeof(longe) - 1);
     longe[sizeof(longe) - 1] = '\0';
@@ -110,14 +107,14 @@ static json_object *J(const char *s)
 static void test_eval_rules(void **state)
 {
     (void)state;
-    json_object *cfg = J(
-        "{\"company_blacklist\":[\"Evil Corp\"],"
-        "\"title_blacklist\":[\"senior\",\"/\\\\bstaff\\\\b|principal/\"],"
-        "\"title_whitelist\":[\"engineer\",\"developer\"],"
-        "\"location_blacklist\":[\"Antarctica\"],"
-        "\"description_blacklist\":[\"unpaid\"],"
-        "\"remote\":true,\"hybrid\":false,\"onsite\":true,"
-        "\"job_applicants_threshold\":{\"min\":0,\"max\":100}}");
+    json_object *cfg =
+        J("{\"company_blacklist\":[\"Evil Corp\"],"
+          "\"title_blacklist\":[\"senior\",\"/\\\\bstaff\\\\b|principal/\"],"
+          "\"title_whitelist\":[\"engineer\",\"developer\"],"
+          "\"location_blacklist\":[\"Antarctica\"],"
+          "\"description_blacklist\":[\"unpaid\"],"
+          "\"remote\":true,\"hybrid\":false,\"onsite\":true,"
+          "\"job_applicants_threshold\":{\"min\":0,\"max\":100}}");
     struct hk_filter_ctx *ctx = hk_filter_ctx_new();
     struct hk_filter_result res;
     struct {

@@ -38,8 +38,8 @@ struct server {
     pthread_t th;
     atomic_bool stop;
     /* What to answer (set by each test before the request). */
-    const char *reply;   /* full raw response */
-    int delay_ms;        /* before replying */
+    const char *reply; /* full raw response */
+    int delay_ms;      /* before replying */
     /* What came in. */
     char last_request[8192];
     atomic_int connections;
@@ -133,8 +133,7 @@ static const char *url(const char *path)
     return url_buf;
 }
 
-static void req_init(struct hawk_http_req *r, const char *method,
-                     const char *u)
+static void req_init(struct hawk_http_req *r, const char *method, const char *u)
 {
     memset(r, 0, sizeof(*r));
     r->struct_size = sizeof(*r);
@@ -161,10 +160,11 @@ static void test_status_headers_body(void **state)
     struct hawk_http_resp resp;
     struct hawk_error err;
     struct hawk_call call;
-    struct hawk_http_header h[] = {{"Authorization", "Bearer s3cr3t-v4lue", true},
-                                   {"X-Empty", "", false}};
-    srv.reply = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                "X-Request-ID: req_1\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+    struct hawk_http_header h[] = {
+        {"Authorization", "Bearer s3cr3t-v4lue", true}, {"X-Empty", "", false}};
+    srv.reply =
+        "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+        "X-Request-ID: req_1\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
     srv.delay_ms = 0;
     hk_buf_init(&logs, 0);
     hk_log_set_sink(capture, NULL);
@@ -187,8 +187,10 @@ static void test_status_headers_body(void **state)
         }
     }
     assert_true(found);
-    assert_non_null(strstr(srv.last_request, "POST /v1/x?api_key=hidden&b=2 HTTP/1.1"));
-    assert_non_null(strstr(srv.last_request, "Authorization: Bearer s3cr3t-v4lue"));
+    assert_non_null(
+        strstr(srv.last_request, "POST /v1/x?api_key=hidden&b=2 HTTP/1.1"));
+    assert_non_null(
+        strstr(srv.last_request, "Authorization: Bearer s3cr3t-v4lue"));
     assert_non_null(strstr(srv.last_request, "X-Empty:"));
     assert_null(strstr(srv.last_request, "Expect:"));
     assert_non_null(strstr(srv.last_request, "{\"a\":1}"));
@@ -391,8 +393,7 @@ struct collect {
     int fail_after;
 };
 
-static int collect_write(struct hawk_text_sink *s, const char *data,
-                         size_t len)
+static int collect_write(struct hawk_text_sink *s, const char *data, size_t len)
 {
     struct collect *c = (struct collect *)s;
     if (c->fail_after >= 0 && (int)c->b.len >= c->fail_after)

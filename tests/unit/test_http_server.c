@@ -50,8 +50,8 @@ static void h_resume(struct hk_req *req, struct hk_resp *resp)
     if (h != NULL)
         json_object_object_add(o, "h", json_object_new_string(h));
     json_object_object_add(o, "path", json_object_new_string(req->path));
-    json_object_object_add(o, "app", json_object_new_boolean(
-                                         req->app == &test_app));
+    json_object_object_add(o, "app",
+                           json_object_new_boolean(req->app == &test_app));
     hk_resp_json(resp, 200, o);
 }
 
@@ -68,8 +68,8 @@ static void h_small(struct hk_req *req, struct hk_resp *resp)
 {
     atomic_fetch_add(&small_calls, 1);
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "len", json_object_new_int64(
-                                          (int64_t)req->body_len));
+    json_object_object_add(o, "len",
+                           json_object_new_int64((int64_t)req->body_len));
     hk_resp_json(resp, 200, o);
 }
 
@@ -313,8 +313,7 @@ static void request_to(int port, const char *method, const char *path,
 }
 
 static void request(const char *method, const char *path,
-                    const char *const *hdrs, const char *body,
-                    struct result *r)
+                    const char *const *hdrs, const char *body, struct result *r)
 {
     request_to(hk_http_port(srv), method, path, hdrs, body,
                body ? strlen(body) : 0, false, r);
@@ -356,12 +355,11 @@ static const char *jstr(json_object *o, const char *k1, const char *k2)
 }
 
 /* Asserts the error envelope: status, code, and (when given) message. */
-static void expect_error(const struct result *r, long status,
-                         const char *code, const char *message)
+static void expect_error(const struct result *r, long status, const char *code,
+                         const char *message)
 {
     if (r->status != status)
-        print_error("status %ld, body %s\n", r->status,
-                    hk_buf_str(&r->body));
+        print_error("status %ld, body %s\n", r->status, hk_buf_str(&r->body));
     assert_int_equal(r->status, status);
     assert_non_null(r->json);
     assert_string_equal(jstr(r->json, "error", "code"), code);
@@ -390,8 +388,7 @@ static struct hk_router *make_router(void)
 {
     struct hk_router *r = hk_router_new();
     struct hk_route_opts small = {.flags = 0, .max_body = 100};
-    assert_int_equal(hk_router_add(r, "GET", "/resumes/{id}", h_resume, 0),
-                     0);
+    assert_int_equal(hk_router_add(r, "GET", "/resumes/{id}", h_resume, 0), 0);
     assert_int_equal(hk_router_add(r, "POST", "/json", h_json, 0), 0);
     assert_int_equal(hk_router_add_opts(r, "POST", "/small", h_small, &small),
                      0);
@@ -399,8 +396,8 @@ static struct hk_router *make_router(void)
     assert_int_equal(hk_router_add(r, "GET", "/me", h_me, HK_ROUTE_AUTH), 0);
     assert_int_equal(hk_router_add(r, "GET", "/admin", h_me, HK_ROUTE_ADMIN),
                      0);
-    assert_int_equal(hk_router_add(r, "POST", "/admin", h_me,
-                                   HK_ROUTE_ADMIN), 0);
+    assert_int_equal(hk_router_add(r, "POST", "/admin", h_me, HK_ROUTE_ADMIN),
+                     0);
     assert_int_equal(hk_router_add(r, "GET", "/slow", h_slow, 0), 0);
     assert_int_equal(hk_router_add(r, "GET", "/log", h_log, 0), 0);
     assert_int_equal(hk_router_add(r, "GET", "/quiet", h_ok, HK_ROUTE_QUIET),
@@ -463,19 +460,21 @@ static void test_port_and_start_errors(void **state)
     o.port = hk_http_port(srv);
     struct hk_http_server *s2 = NULL;
     char err[256] = "";
-    assert_int_equal(hk_http_start(&o, &test_app, router, &s2, err,
-                                   sizeof(err)), HAWK_EIO);
+    assert_int_equal(
+        hk_http_start(&o, &test_app, router, &s2, err, sizeof(err)), HAWK_EIO);
     assert_null(s2);
     char want[64];
     snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%d", o.port);
     assert_non_null(strstr(err, want));
     o.port = 70000;
-    assert_int_equal(hk_http_start(&o, &test_app, router, &s2, err,
-                                   sizeof(err)), HAWK_EINVAL);
+    assert_int_equal(
+        hk_http_start(&o, &test_app, router, &s2, err, sizeof(err)),
+        HAWK_EINVAL);
     o.port = 0;
     o.host = "no-such-host.invalid";
-    assert_int_equal(hk_http_start(&o, &test_app, router, &s2, err,
-                                   sizeof(err)), HAWK_ECONFIG);
+    assert_int_equal(
+        hk_http_start(&o, &test_app, router, &s2, err, sizeof(err)),
+        HAWK_ECONFIG);
     assert_non_null(strstr(err, "no-such-host.invalid"));
 }
 
@@ -568,8 +567,7 @@ static void test_body_limits(void **state)
     struct result r;
     int before = atomic_load(&small_calls);
     /* announced by Content-Length: refused before the body is read */
-    request_to(hk_http_port(srv), "POST", "/small", NULL, big, 101, false,
-               &r);
+    request_to(hk_http_port(srv), "POST", "/small", NULL, big, 101, false, &r);
     expect_error(&r, 413, "payload_too_large",
                  "request body is larger than the limit of 100 bytes; send "
                  "a smaller body");
@@ -604,8 +602,7 @@ static void test_body_limits(void **state)
     assert_int_equal(atomic_load(&small_calls), before);
     assert_int_equal(atomic_load(&json_calls), jbefore);
     /* exactly at the limit, plain or chunked: accepted */
-    request_to(hk_http_port(srv), "POST", "/small", NULL, big, 100, false,
-               &r);
+    request_to(hk_http_port(srv), "POST", "/small", NULL, big, 100, false, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(hk_buf_str(&r.body), "{\"len\":100}");
     result_free(&r);
@@ -727,8 +724,7 @@ static void test_request_ids(void **state)
     struct result r;
     char v[128], first[128];
     request("GET", "/resumes/1",
-            (const char *const[]){"X-Request-ID: abc-123_X.y", NULL}, NULL,
-            &r);
+            (const char *const[]){"X-Request-ID: abc-123_X.y", NULL}, NULL, &r);
     assert_true(header(&r, "X-Request-ID", v, sizeof(v)));
     assert_string_equal(v, "abc-123_X.y");
     assert_string_equal(jstr(r.json, "request_id", NULL), "abc-123_X.y");
@@ -744,10 +740,13 @@ static void test_request_ids(void **state)
     result_free(&r);
     /* invalid ids are replaced by generated ones */
     static const char *const bad[] = {
-        "X-Request-ID: has space", "X-Request-ID: <script>",
-        "X-Request-ID: a/b",       "X-Request-ID: zzzzzzzzzzzzzzzzzzzzzzzzzz"
-                                   "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
-        "X-Request-ID:",           NULL,
+        "X-Request-ID: has space",
+        "X-Request-ID: <script>",
+        "X-Request-ID: a/b",
+        "X-Request-ID: zzzzzzzzzzzzzzzzzzzzzzzzzz"
+        "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        "X-Request-ID:",
+        NULL,
     };
     first[0] = '\0';
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -773,18 +772,19 @@ static void test_auth_flags(void **state)
     assert_true(header(&r, "WWW-Authenticate", v, sizeof(v)));
     assert_string_equal(v, "Bearer");
     result_free(&r);
-    request("GET", "/me", (const char *const[]){"Authorization: Bearer old",
-                                                NULL}, NULL, &r);
+    request("GET", "/me",
+            (const char *const[]){"Authorization: Bearer old", NULL}, NULL, &r);
     expect_error(&r, 401, "unauthorized", "access token expired");
     result_free(&r);
-    request("GET", "/me", (const char *const[]){"authorization: Bearer user",
-                                                NULL}, NULL, &r);
+    request("GET", "/me",
+            (const char *const[]){"authorization: Bearer user", NULL}, NULL,
+            &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(hk_buf_str(&r.body),
-                        "{\"user_id\":7,\"admin\":false}");
+    assert_string_equal(hk_buf_str(&r.body), "{\"user_id\":7,\"admin\":false}");
     result_free(&r);
-    request("GET", "/admin", (const char *const[]){"Authorization: Bearer user",
-                                                   NULL}, NULL, &r);
+    request("GET", "/admin",
+            (const char *const[]){"Authorization: Bearer user", NULL}, NULL,
+            &r);
     expect_error(&r, 403, "forbidden",
                  "this endpoint requires an administrator account");
     result_free(&r);
@@ -819,8 +819,8 @@ static void test_path_ids_and_params(void **state)
     assert_string_equal(jstr(r.json, "path", NULL), "/resumes/42");
     assert_string_equal(jstr(r.json, "app", NULL), "true");
     result_free(&r);
-    static const char *const bad[] = {"abc", "0", "-1", "007", "+5", "1.0",
-                                      "9223372036854775808", "%20"};
+    static const char *const bad[] = {
+        "abc", "0", "-1", "007", "+5", "1.0", "9223372036854775808", "%20"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char path[64], msg[96];
         snprintf(path, sizeof(path), "/resumes/%s", bad[i]);
@@ -941,9 +941,10 @@ static void test_log_lines(void **state)
     result_free(&r);
 
     /* authenticated: user_id from the context */
-    request("GET", "/me", (const char *const[]){"Authorization: Bearer user",
-                                                "X-Request-ID: log-test-2",
-                                                NULL}, NULL, &r);
+    request("GET", "/me",
+            (const char *const[]){"Authorization: Bearer user",
+                                  "X-Request-ID: log-test-2", NULL},
+            NULL, &r);
     line = find_log("\"msg\":\"request\"", "log-test-2");
     assert_non_null(line);
     assert_string_equal(jstr(line, "user_id", NULL), "7");
@@ -951,8 +952,8 @@ static void test_log_lines(void **state)
     result_free(&r);
 
     /* lines logged by the handler carry the request id */
-    request("GET", "/log", (const char *const[]){"X-Request-ID: log-test-3",
-                                                 NULL}, NULL, &r);
+    request("GET", "/log",
+            (const char *const[]){"X-Request-ID: log-test-3", NULL}, NULL, &r);
     line = find_log("inside the handler", "log-test-3");
     assert_non_null(line);
     json_object_put(line);
@@ -963,8 +964,8 @@ static void test_log_lines(void **state)
     result_free(&r);
 
     /* refusals are logged too, with their status */
-    request("DELETE", "/admin", (const char *const[]){"X-Request-ID: log-t4",
-                                                      NULL}, NULL, &r);
+    request("DELETE", "/admin",
+            (const char *const[]){"X-Request-ID: log-t4", NULL}, NULL, &r);
     line = find_log("\"msg\":\"request\"", "log-t4");
     assert_non_null(line);
     assert_string_equal(jstr(line, "status", NULL), "405");
@@ -972,14 +973,14 @@ static void test_log_lines(void **state)
     result_free(&r);
 
     /* quiet routes: debug level only */
-    request("GET", "/quiet", (const char *const[]){"X-Request-ID: quiet-1",
-                                                   NULL}, NULL, &r);
+    request("GET", "/quiet",
+            (const char *const[]){"X-Request-ID: quiet-1", NULL}, NULL, &r);
     assert_int_equal(r.status, 200);
     result_free(&r);
     wait_idle(srv); /* its line is decided before the level changes */
     hk_log_set_level(HAWK_LOG_DEBUG);
-    request("GET", "/quiet", (const char *const[]){"X-Request-ID: quiet-2",
-                                                   NULL}, NULL, &r);
+    request("GET", "/quiet",
+            (const char *const[]){"X-Request-ID: quiet-2", NULL}, NULL, &r);
     result_free(&r);
     line = find_log("\"msg\":\"request\"", "quiet-2");
     hk_log_set_level(HAWK_LOG_INFO);

@@ -131,8 +131,8 @@ static void test_crafted_ok(void **state)
     assert_string_equal(verify_reason(t), "ok");
     hk_free(t);
     /* sub as a JSON integer, typ absent, typ in another case. */
-    t = craft("{\"alg\":\"HS256\"}",
-              "{\"sub\":7,\"exp\":1700000001}", key, KEYLEN);
+    t = craft("{\"alg\":\"HS256\"}", "{\"sub\":7,\"exp\":1700000001}", key,
+              KEYLEN);
     struct hk_jwt_claims c;
     const char *reason;
     assert_int_equal(hk_jwt_verify(key, KEYLEN, t, NOW, &c, &reason), 0);
@@ -224,10 +224,10 @@ static void test_alg_none_and_others(void **state)
 
     /* Even correctly HMAC'd, anything but HS256 is refused. */
     static const char *const headers[] = {
-        "{\"alg\":\"none\"}",        "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
-        "{\"alg\":\"hs256\"}",       "{\"alg\":\"RS256\"}",
-        "{\"typ\":\"JWT\"}",         "{\"alg\":null}",
-        "{\"alg\":[\"HS256\"]}",     "{\"alg\":\"HS256 \"}"};
+        "{\"alg\":\"none\"}",    "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"hs256\"}",   "{\"alg\":\"RS256\"}",
+        "{\"typ\":\"JWT\"}",     "{\"alg\":null}",
+        "{\"alg\":[\"HS256\"]}", "{\"alg\":\"HS256 \"}"};
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         t = craft(headers[i], pl_ok, key, KEYLEN);
         assert_string_equal(verify_reason(t), "unsupported alg");
@@ -252,10 +252,17 @@ static void test_header_typ_and_crit(void **state)
 static void test_malformed_segments(void **state)
 {
     (void)state;
-    static const char *const bad[] = {
-        "", "abc", "a.b", "a.b.c.d", "..", "...", "!!!.e30.sig",
-        "eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9.", "eyJhbGciOiJIUzI1NiJ9..",
-        ".eyJzdWIiOiIxIn0.x"};
+    static const char *const bad[] = {"",
+                                      "abc",
+                                      "a.b",
+                                      "a.b.c.d",
+                                      "..",
+                                      "...",
+                                      "!!!.e30.sig",
+                                      "eyJhbGciOiJIUzI1NiJ9",
+                                      "eyJhbGciOiJIUzI1NiJ9.",
+                                      "eyJhbGciOiJIUzI1NiJ9..",
+                                      ".eyJzdWIiOiIxIn0.x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *r = verify_reason(bad[i]);
         assert_string_not_equal(r, "ok");
@@ -282,8 +289,8 @@ static void test_bad_claims(void **state)
     (void)state;
     static const char *const payloads[] = {
         "[]",
-        "{\"exp\":1700000060}",                           /* no sub */
-        "{\"sub\":\"42\"}",                               /* no exp */
+        "{\"exp\":1700000060}", /* no sub */
+        "{\"sub\":\"42\"}",     /* no exp */
         "{\"sub\":\"abc\",\"exp\":1700000060}",
         "{\"sub\":\"-1\",\"exp\":1700000060}",
         "{\"sub\":0,\"exp\":1700000060}",
@@ -312,8 +319,8 @@ static void test_oversize(void **state)
     /* A validly signed token just under the limit passes ... */
     memset(pad, 'x', sizeof pad);
     pad[2900] = '\0';
-    char *pl = hk_asprintf("{\"sub\":\"1\",\"exp\":1700000060,\"pad\":\"%s\"}",
-                           pad);
+    char *pl =
+        hk_asprintf("{\"sub\":\"1\",\"exp\":1700000060,\"pad\":\"%s\"}", pad);
     char *t = craft(hdr_ok, pl, key, KEYLEN);
     assert_true(strlen(t) <= 4096);
     assert_string_equal(verify_reason(t), "ok");

@@ -164,16 +164,14 @@ static void test_periods(void **state)
     (void)state;
     int64_t now = day_s(2026, 6, 15);
     int s = 0, e = 0;
-    assert_int_equal(hk_llm_period_months("01/2019 - 03/2021", now, &s, &e),
-                     0);
+    assert_int_equal(hk_llm_period_months("01/2019 - 03/2021", now, &s, &e), 0);
     assert_int_equal(e - s + 1, 27);
     assert_int_equal(hk_llm_period_months("Mar 2016 – Dec 2019", now, &s, &e),
                      0);
     assert_int_equal(e - s + 1, 46);
     assert_int_equal(hk_llm_period_months("2015-2016", now, &s, &e), 0);
     assert_int_equal(e - s + 1, 24);
-    assert_int_equal(hk_llm_period_months("01/2020 - Present", now, &s, &e),
-                     0);
+    assert_int_equal(hk_llm_period_months("01/2020 - Present", now, &s, &e), 0);
     assert_int_equal(e - s + 1, 78);
     assert_int_equal(hk_llm_period_months("since forever", now, &s, &e), -1);
     assert_int_equal(hk_llm_period_months("2021 - 2019", now, &s, &e), -1);
@@ -226,8 +224,8 @@ static void test_profile_answers(void **state)
     (void)state;
     expect_profile("How many years of experience do you have with Python?",
                    "number", "10");
-    expect_profile("How many years of work experience do you have?",
-                   "number", "11");
+    expect_profile("How many years of work experience do you have?", "number",
+                   "11");
     expect_profile("Years of experience in C", "text", "\"3\"");
     expect_profile("What is your notice period?", "text", "\"2 weeks\"");
     expect_profile("Notice period in days", "number", "14");
@@ -236,8 +234,8 @@ static void test_profile_answers(void **state)
                    "\"After my notice period of 2 weeks\"");
     expect_profile("What are your salary expectations?", "number", "90000");
     expect_profile("Desired salary", "text", "\"$90k - 110k\"");
-    expect_profile("Are you legally authorized to work in the U.S.?",
-                   "yes_no", "\"No\"");
+    expect_profile("Are you legally authorized to work in the U.S.?", "yes_no",
+                   "\"No\"");
     expect_profile("Do you have the right to work in the United Kingdom?",
                    "yes_no", "\"Yes\"");
     expect_profile("Will you now or in the future require sponsorship "
@@ -267,19 +265,18 @@ static void test_profile_contradiction(void **state)
     json_object *r = resume();
     char why[200];
     int64_t now = day_s(2026, 6, 15);
-    struct hk_llm_question q = {"How many years of Rust experience?",
-                                "number", NULL, 0, 0};
+    struct hk_llm_question q = {"How many years of Rust experience?", "number",
+                                NULL, 0, 0};
     char *key = hk_llm_question_key(q.text);
     json_object *a = json_object_new_int(15);
-    assert_int_equal(hk_llm_profile_contradiction(r, &q, key, a, now, why,
-                                                  sizeof(why)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_llm_profile_contradiction(r, &q, key, a, now, why, sizeof(why)),
+        HAWK_EINVAL);
     assert_non_null(strstr(why, "11 years"));
     json_object_put(a);
     a = json_object_new_int(2);
-    assert_int_equal(hk_llm_profile_contradiction(r, &q, key, a, now, why,
-                                                  sizeof(why)),
-                     0);
+    assert_int_equal(
+        hk_llm_profile_contradiction(r, &q, key, a, now, why, sizeof(why)), 0);
     json_object_put(a);
     hk_free(key);
 
@@ -287,9 +284,9 @@ static void test_profile_contradiction(void **state)
                                    "yes_no", NULL, 0, 0};
     key = hk_llm_question_key(auth.text);
     a = json_object_new_string("No");
-    assert_int_equal(hk_llm_profile_contradiction(r, &auth, key, a, now, why,
-                                                  sizeof(why)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_llm_profile_contradiction(r, &auth, key, a, now, why, sizeof(why)),
+        HAWK_EINVAL);
     json_object_put(a);
     hk_free(key);
 
@@ -351,9 +348,9 @@ static void test_tailor_check(void **state)
                             why, sizeof(why)),
                      HAWK_EINVAL);
     assert_non_null(strstr(why, "degree 'PhD'"));
-    assert_int_equal(tailor("{\"summary\":\"Led a team of 40 in 2011\"}", why,
-                            sizeof(why)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        tailor("{\"summary\":\"Led a team of 40 in 2011\"}", why, sizeof(why)),
+        HAWK_EINVAL);
     assert_non_null(strstr(why, "the year 2011"));
     assert_int_equal(tailor("{\"experience_details\":[{\"company\":\"\"}]}",
                             why, sizeof(why)),
@@ -387,8 +384,10 @@ static void test_render(void **state)
 {
     (void)state;
     int rc = 0;
-    char *s = render("<h1>{{a.b}}</h1>{{{raw}}}{{!c}}", "{\"a\":{\"b\":"
-                     "\"<x & 'y'>\"},\"raw\":\"<i>\"}", &rc);
+    char *s = render("<h1>{{a.b}}</h1>{{{raw}}}{{!c}}",
+                     "{\"a\":{\"b\":"
+                     "\"<x & 'y'>\"},\"raw\":\"<i>\"}",
+                     &rc);
     assert_int_equal(rc, 0);
     assert_string_equal(s, "<h1>&lt;x &amp; &#39;y&#39;&gt;</h1><i>");
     hk_free(s);
@@ -437,9 +436,9 @@ static void test_prompt_check(void **state)
                                      "{{job_description}}", why, sizeof(why)),
                      HAWK_EINVAL);
     assert_string_equal(why, "the template must use {{resume}}");
-    assert_int_equal(hk_prompt_check(HK_PROMPT_SCORE_SYSTEM, "", why,
-                                     sizeof(why)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_prompt_check(HK_PROMPT_SCORE_SYSTEM, "", why, sizeof(why)),
+        HAWK_EINVAL);
 }
 
 /* The templates shipped in etc/ load and render. */
@@ -447,15 +446,13 @@ static void test_shipped_templates(void **state)
 {
     (void)state;
     char err[512] = "";
-    assert_int_equal(hk_prompts_load(HAWK_SOURCE_DIR "/etc/prompts", err,
-                                     sizeof(err)),
-                     0);
+    assert_int_equal(
+        hk_prompts_load(HAWK_SOURCE_DIR "/etc/prompts", err, sizeof(err)), 0);
     assert_int_equal(hk_llm_templates_load(HAWK_SOURCE_DIR "/etc/templates",
                                            err, sizeof(err)),
                      0);
-    struct hk_prompt_var vars[] = {{"resume", "{R}"},
-                                   {"job_description", "D"},
-                                   {"job_title", "T"}};
+    struct hk_prompt_var vars[] = {
+        {"resume", "{R}"}, {"job_description", "D"}, {"job_title", "T"}};
     char *p = hk_prompt_render(HK_PROMPT_SCORE_USER, vars, 3);
     assert_non_null(strstr(p, "Title: T"));
     assert_non_null(strstr(p, "{R}"));
@@ -466,9 +463,8 @@ static void test_shipped_templates(void **state)
     struct hk_buf b;
     char why[200];
     hk_buf_init(&b, 0);
-    assert_int_equal(hk_tpl_render(hk_llm_resume_template(), r, &b, why,
-                                   sizeof(why)),
-                     0);
+    assert_int_equal(
+        hk_tpl_render(hk_llm_resume_template(), r, &b, why, sizeof(why)), 0);
     const char *html = hk_buf_str(&b);
     assert_non_null(strstr(html, "<h2>Experience</h2>"));
     assert_non_null(strstr(html, "Acme Corp"));
@@ -490,9 +486,9 @@ static void test_broken_template_names_file(void **state)
     char err[512] = "";
     assert_non_null(mkdtemp(dir));
     static const char *const files[] = {
-        "score_system.txt", "score_user.txt", "cover_letter_system.txt",
+        "score_system.txt",      "score_user.txt",    "cover_letter_system.txt",
         "cover_letter_user.txt", "tailor_system.txt", "tailor_user.txt",
-        "answer_system.txt", "answer_user.txt"};
+        "answer_system.txt",     "answer_user.txt"};
     for (size_t i = 0; i < 8; i++) {
         char path[256];
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -538,10 +534,10 @@ static void test_language(void **state)
                             "We are looking for an engineer to join our team "
                             "and work with the product"),
                         "English");
-    assert_string_equal(hk_llm_detect_language(
-                            "Nous recherchons un développeur pour notre "
-                            "équipe et vous travaillerez avec les clients"),
-                        "French");
+    assert_string_equal(
+        hk_llm_detect_language("Nous recherchons un développeur pour notre "
+                               "équipe et vous travaillerez avec les clients"),
+        "French");
     assert_string_equal(hk_llm_detect_language(NULL), "English");
 }
 

@@ -93,7 +93,8 @@ static void test_context_and_fields(void **state)
 {
     (void)state;
     hk_log_ctx_set("req-1", 7);
-    hk_log_fields(HAWK_LOG_WARN, "request", "{\"status\": 200, \"path\": \"/x\"}");
+    hk_log_fields(HAWK_LOG_WARN, "request",
+                  "{\"status\": 200, \"path\": \"/x\"}");
     json_object *o = one_line();
     assert_string_equal(get_str(o, "request_id"), "req-1");
     assert_string_equal(get_str(o, "user_id"), "7");
@@ -106,7 +107,8 @@ static void test_context_and_fields(void **state)
 static void test_escaping(void **state)
 {
     (void)state;
-    hk_log(HAWK_LOG_ERROR, "quote \" backslash \\ newline \n tab \t ctl \x01 end");
+    hk_log(HAWK_LOG_ERROR,
+           "quote \" backslash \\ newline \n tab \t ctl \x01 end");
     json_object *o = one_line();
     assert_string_equal(get_str(o, "msg"),
                         "quote \" backslash \\ newline \n tab \t ctl \x01 end");
@@ -157,7 +159,8 @@ static void test_context_is_per_thread(void **state)
     int na = 0, nb = 0;
     char *copy = hk_strdup(hk_buf_str(&captured));
     char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
         json_object *o = json_tokener_parse(line);
         assert_non_null(o);
         const char *rid = get_str(o, "request_id");
@@ -180,8 +183,11 @@ static void test_file_rotation(void **state)
     assert_non_null(mkdtemp(dir));
     char path[256], p1[300], p3[300];
     snprintf(path, sizeof(path), "%s/hawk.log", dir);
-    struct hk_log_opts o = {.level = HAWK_LOG_INFO, .to_stdout = false,
-                            .file = path, .max_bytes = 2000, .keep = 2};
+    struct hk_log_opts o = {.level = HAWK_LOG_INFO,
+                            .to_stdout = false,
+                            .file = path,
+                            .max_bytes = 2000,
+                            .keep = 2};
     assert_int_equal(hk_log_init(&o), 0);
     for (int i = 0; i < 100; i++)
         hk_log(HAWK_LOG_INFO, "rotation line %03d with some padding text", i);
@@ -213,11 +219,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_line_shape, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_context_and_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_context_and_fields, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_level_filter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_fields_dropped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_context_is_per_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_fields_dropped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_context_is_per_thread, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_file_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

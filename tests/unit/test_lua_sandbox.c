@@ -83,8 +83,7 @@ static int fake_call(void *ctx, struct hk_lua_hostcall *hc, int64_t timeout)
         json_object_object_add(hc->result, "score", json_object_new_int(7));
     } else if (strcmp(fn, "state.get") == 0) {
         json_object *v = NULL;
-        if (json_object_object_get_ex(h->state, json_object_get_string(a0),
-                                      &v))
+        if (json_object_object_get_ex(h->state, json_object_get_string(a0), &v))
             hc->result = json_object_get(v);
     } else if (strcmp(fn, "state.set") == 0) {
         const char *text = json_object_to_json_string(a1);
@@ -440,8 +439,8 @@ static void test_catastrophic_patterns(void **state)
                      "'.-.-.-.-b')"),
                  HK_LUA_ERR_LIMIT, "instruction limit");
     assert_true(hk_mono_ms() - t0 < 20000);
-    expect_error(RUN("return ('x'):find(('a'):rep(300))"),
-                 HK_LUA_ERR_RUNTIME, "pattern of 300 bytes is longer");
+    expect_error(RUN("return ('x'):find(('a'):rep(300))"), HK_LUA_ERR_RUNTIME,
+                 "pattern of 300 bytes is longer");
 }
 
 static void test_patterns_still_work(void **state)
@@ -474,8 +473,7 @@ static void test_deep_recursion(void **state)
     l.max_memory = 256 * 1024 * 1024;
     l.max_instructions = 100000000;
     struct hk_lua_result res;
-    run_lim(RUN("local function f(n) return f(n + 1) + 1 end f(1)"), &l,
-            &res);
+    run_lim(RUN("local function f(n) return f(n + 1) + 1 end f(1)"), &l, &res);
     assert_int_equal(res.status, HK_LUA_ERR_RUNTIME);
     assert_non_null(strstr(res.error, "stack overflow"));
     hk_lua_result_clear(&res);
@@ -496,8 +494,8 @@ static void test_deep_recursion(void **state)
 static void test_host_call_limit(void **state)
 {
     (void)state;
-    expect_error(RUN("for i = 1, 1000 do hawk.config() end"),
-                 HK_LUA_ERR_LIMIT, "host call limit of 100 exceeded");
+    expect_error(RUN("for i = 1, 1000 do hawk.config() end"), HK_LUA_ERR_LIMIT,
+                 "host call limit of 100 exceeded");
     expect_error(RUN("for i = 1, 1000 do pcall(hawk.config) end"),
                  HK_LUA_ERR_LIMIT, "host call limit of 100 exceeded");
 }
@@ -632,8 +630,8 @@ static void test_string_metatable(void **state)
     expect_error(RUN("getmetatable('').__index.dump = function() end\n"
                      "rawset(getmetatable(''), '__index', {})"),
                  HK_LUA_ERR_RUNTIME, "attempt to modify a read-only table");
-    expect_error(RUN("setmetatable(getmetatable(''), {})"),
-                 HK_LUA_ERR_RUNTIME, "cannot change a protected metatable");
+    expect_error(RUN("setmetatable(getmetatable(''), {})"), HK_LUA_ERR_RUNTIME,
+                 "cannot change a protected metatable");
     /* The metatable's __index is the sandbox's string table: no dump. */
     struct hk_lua_result res;
     run(RUN("assert(getmetatable('').__index.dump == nil)\n"
@@ -684,8 +682,7 @@ static void test_gc_metamethod(void **state)
 static void test_stray_yield(void **state)
 {
     (void)state;
-    expect_error("coroutine.yield(1)\nfunction run() end\n",
-                 HK_LUA_ERR_RUNTIME,
+    expect_error("coroutine.yield(1)\nfunction run() end\n", HK_LUA_ERR_RUNTIME,
                  "coroutine.yield called outside a coroutine");
     expect_error(RUN("coroutine.yield('x')"), HK_LUA_ERR_RUNTIME,
                  "coroutine.yield called outside a coroutine");
@@ -741,8 +738,9 @@ static void test_api_argument_errors(void **state)
                  "hawk.apply: argument #1 is not a job");
     expect_error(RUN("hawk.apply(hawk.search{}[1], {answers = {f = "
                      "function() end}})"),
-                 HK_LUA_ERR_RUNTIME, "answers.f: a function value cannot be "
-                                     "converted");
+                 HK_LUA_ERR_RUNTIME,
+                 "answers.f: a function value cannot be "
+                 "converted");
     expect_error(RUN("local t = {} t.self = t\n"
                      "hawk.state.set('k', t)"),
                  HK_LUA_ERR_RUNTIME, "nested too deeply");
@@ -819,8 +817,8 @@ static void test_check_mode(void **state)
     assert_int_equal(fh.calls, 0);
     hk_lua_result_clear(&res);
 
-    run_mode("schedule = 'daily'\nfunction run() end\n", HK_LUA_MODE_CHECK,
-             &l, &res);
+    run_mode("schedule = 'daily'\nfunction run() end\n", HK_LUA_MODE_CHECK, &l,
+             &res);
     assert_int_equal(res.status, HK_LUA_ERR_RUNTIME);
     assert_non_null(strstr(res.error, "test:1: schedule must be a table"));
     hk_lua_result_clear(&res);
@@ -895,27 +893,22 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unbounded_allocation, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_memory_error_not_swallowed,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_string_rep_bombs, setup,
+        cmocka_unit_test_setup_teardown(test_memory_error_not_swallowed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_string_rep_bombs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catastrophic_patterns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_patterns_still_work, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deep_recursion, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_host_call_limit, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_host_call_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_line_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_table_move_spin, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_removed_globals, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_table_move_spin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_globals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_chunk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_string_metatable, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_string_metatable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global_protection, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gc_metamethod, setup, teardown),

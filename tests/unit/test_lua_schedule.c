@@ -47,8 +47,8 @@ static int check(const char *src, struct hk_lua_schedule *s, char *err,
     }
     if (line != NULL)
         *line = res.schedule_line;
-    int rc = hk_lua_schedule_parse(res.schedule, res.has_next_run, s, err,
-                                   errlen);
+    int rc =
+        hk_lua_schedule_parse(res.schedule, res.has_next_run, s, err, errlen);
     hk_lua_result_clear(&res);
     return rc;
 }
@@ -71,8 +71,7 @@ static void test_schedule_errors(void **state)
     (void)state;
     expect_schedule_error("-- x\nschedule = { cron = '61 * * * *' }\n"
                           "function run() end\n",
-                          "schedule.cron: minute field '61' out of range",
-                          2);
+                          "schedule.cron: minute field '61' out of range", 2);
     expect_schedule_error("schedule = { cron = '* * *' }\nfunction run() end\n",
                           "schedule.cron: expected 5 fields", 1);
     expect_schedule_error("schedule = { cron = '0 9 * * *', tz = 'Mars/Base' "
@@ -112,8 +111,8 @@ static void test_cron_times_and_format(void **state)
     assert_true(hk_lua_schedule_active(&s));
     struct hk_lua_limits l = limits();
     int64_t t[5];
-    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, MONDAY, t, 5,
-                                       err, sizeof(err));
+    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, MONDAY, t, 5, err,
+                                       sizeof(err));
     assert_int_equal(n, 5);
     char buf[40];
     hk_lua_schedule_format(&s, t[0], buf, sizeof(buf));
@@ -220,10 +219,13 @@ static void test_roundtrip(void **state)
 static void test_examples(void **state)
 {
     (void)state;
-    static const char *const files[] = {
-        "daily_apply.lua",     "score_threshold.lua", "company_monthly.lua",
-        "remote_salary_floor.lua", "weekday_mornings.lua",
-        "every_other_day.lua", NULL};
+    static const char *const files[] = {"daily_apply.lua",
+                                        "score_threshold.lua",
+                                        "company_monthly.lua",
+                                        "remote_salary_floor.lua",
+                                        "weekday_mornings.lua",
+                                        "every_other_day.lua",
+                                        NULL};
     for (size_t i = 0; files[i] != NULL; i++) {
         char path[512];
         snprintf(path, sizeof(path), "%s/scripts/lua/%s", HAWK_SOURCE_DIR,

@@ -28,15 +28,14 @@ static void test_boundary_plain_and_quoted(void **state)
 {
     (void)state;
     char b[80], err[160];
-    assert_int_equal(hk_mp_boundary("multipart/form-data; boundary=abc123",
-                                    b, sizeof(b), err, sizeof(err)),
+    assert_int_equal(hk_mp_boundary("multipart/form-data; boundary=abc123", b,
+                                    sizeof(b), err, sizeof(err)),
                      0);
     assert_string_equal(b, "abc123");
-    assert_int_equal(
-        hk_mp_boundary("Multipart/Form-Data;charset=utf-8; "
-                       "boundary=\"with space:and=equals\"",
-                       b, sizeof(b), err, sizeof(err)),
-        0);
+    assert_int_equal(hk_mp_boundary("Multipart/Form-Data;charset=utf-8; "
+                                    "boundary=\"with space:and=equals\"",
+                                    b, sizeof(b), err, sizeof(err)),
+                     0);
     assert_string_equal(b, "with space:and=equals");
 }
 
@@ -46,12 +45,12 @@ static void test_boundary_rejects(void **state)
     char b[80], err[160];
     assert_int_equal(hk_mp_boundary(NULL, b, sizeof(b), err, sizeof(err)),
                      HAWK_EINVAL);
-    assert_int_equal(hk_mp_boundary("application/json", b, sizeof(b), err,
-                                    sizeof(err)),
-                     HAWK_EINVAL);
-    assert_int_equal(hk_mp_boundary("multipart/form-data", b, sizeof(b), err,
-                                    sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_mp_boundary("application/json", b, sizeof(b), err, sizeof(err)),
+        HAWK_EINVAL);
+    assert_int_equal(
+        hk_mp_boundary("multipart/form-data", b, sizeof(b), err, sizeof(err)),
+        HAWK_EINVAL);
     assert_non_null(strstr(err, "no boundary"));
     /* 71 characters: one more than RFC 2046 allows. */
     char ct[200];
@@ -60,8 +59,8 @@ static void test_boundary_rejects(void **state)
     ct[n + 71] = '\0';
     assert_int_equal(hk_mp_boundary(ct, b, sizeof(b), err, sizeof(err)),
                      HAWK_EINVAL);
-    assert_int_equal(hk_mp_boundary("multipart/form-data; boundary=\"abc",
-                                    b, sizeof(b), err, sizeof(err)),
+    assert_int_equal(hk_mp_boundary("multipart/form-data; boundary=\"abc", b,
+                                    sizeof(b), err, sizeof(err)),
                      HAWK_EINVAL);
     assert_int_equal(hk_mp_boundary("multipart/form-data; boundary=a; "
                                     "boundary=b",
@@ -115,11 +114,10 @@ static void test_parse_empty_part_and_leading_boundary(void **state)
     (void)state;
     struct hk_mp mp;
     char err[160];
-    const char *body = "--b" CRLF
-                       "Content-Disposition: form-data; name=\"e\"" CRLF CRLF
-                       CRLF "--b  \t" CRLF
-                       "Content-Disposition: form-data; name=\"x\"" CRLF CRLF
-                       "1" CRLF "--b--";
+    const char *body =
+        "--b" CRLF "Content-Disposition: form-data; name=\"e\"" CRLF CRLF CRLF
+        "--b  \t" CRLF "Content-Disposition: form-data; name=\"x\"" CRLF CRLF
+        "1" CRLF "--b--";
     assert_int_equal(parse(body, "b", &mp, err), 0);
     assert_int_equal(mp.n, 2);
     assert_int_equal(mp.parts[0].len, 0);
@@ -131,9 +129,9 @@ static void test_parse_truncated(void **state)
     (void)state;
     struct hk_mp mp;
     char err[160];
-    const char *full = "--b" CRLF
-                       "Content-Disposition: form-data; name=\"file\"; "
-                       "filename=\"a.txt\"" CRLF CRLF "hello" CRLF "--b--";
+    const char *full =
+        "--b" CRLF "Content-Disposition: form-data; name=\"file\"; "
+        "filename=\"a.txt\"" CRLF CRLF "hello" CRLF "--b--";
     size_t n = strlen(full);
     /* Every proper prefix that loses the closing delimiter is refused. */
     for (size_t cut = 0; cut + 2 < n; cut++) {
@@ -188,8 +186,8 @@ static void test_parse_malformed(void **state)
                            "b", &mp, err),
                      HAWK_EINVAL);
     /* Header line without a colon. */
-    assert_int_equal(parse("--b" CRLF "Content-Disposition form-data" CRLF
-                           CRLF "x" CRLF "--b--",
+    assert_int_equal(parse("--b" CRLF "Content-Disposition form-data" CRLF CRLF
+                           "x" CRLF "--b--",
                            "b", &mp, err),
                      HAWK_EINVAL);
     /* Empty body. */
@@ -205,18 +203,18 @@ static void test_parse_limits(void **state)
     char *body = hk_malloc(64 * 1024);
     size_t n = 0;
     for (int i = 0; i < HK_MP_MAX_PARTS + 1; i++)
-        n += (size_t)snprintf(body + n, 64 * 1024 - n,
-                              "--b" CRLF
-                              "Content-Disposition: form-data; name=f%d" CRLF
-                              CRLF "v" CRLF,
-                              i);
+        n += (size_t)snprintf(
+            body + n, 64 * 1024 - n,
+            "--b" CRLF "Content-Disposition: form-data; name=f%d" CRLF CRLF
+            "v" CRLF,
+            i);
     n += (size_t)snprintf(body + n, 64 * 1024 - n, "--b--");
     assert_int_equal(hk_mp_parse(body, n, "b", &mp, err, sizeof(err)),
                      HAWK_ETOOBIG);
     /* A header block larger than the limit. */
-    n = (size_t)snprintf(body, 64 * 1024,
-                         "--b" CRLF "Content-Disposition: form-data; name=a"
-                         CRLF "X-Pad: ");
+    n = (size_t)snprintf(
+        body, 64 * 1024,
+        "--b" CRLF "Content-Disposition: form-data; name=a" CRLF "X-Pad: ");
     memset(body + n, 'p', HK_MP_MAX_HEADERS + 100);
     n += HK_MP_MAX_HEADERS + 100;
     n += (size_t)snprintf(body + n, 64 * 1024 - n, CRLF CRLF "x" CRLF "--b--");
@@ -264,7 +262,10 @@ static void test_filetype_detect(void **state)
     unsigned char zip[256];
     assert_int_equal(detect("", 0), HK_FT_EMPTY);
     assert_int_equal(detect("%PDF-1.7\n...", 12), HK_FT_PDF);
-    assert_int_equal(detect("\x7f" "ELF\x02\x01\x01", 7), HK_FT_ELF);
+    assert_int_equal(detect("\x7f"
+                            "ELF\x02\x01\x01",
+                            7),
+                     HK_FT_ELF);
     assert_int_equal(detect("#!/bin/sh\necho hi\n", 18), HK_FT_SCRIPT);
     assert_int_equal(detect("\x89PNG\r\n\x1a\n....", 12), HK_FT_PNG);
     assert_int_equal(detect("  \n<!DOCTYPE html><p>x", 22), HK_FT_HTML);

@@ -95,25 +95,23 @@ static void test_malformed_hash(void **state)
     char *argon2i = hk_asprintf("$argon2i$%s", good + strlen("$argon2id$"));
     /* Valid syntax but a planted 8 GiB memory cost: refused unverified. */
     char *huge = hk_asprintf("$argon2id$v=19$m=8388608,t=2,p=1$%s",
-                             strchr(good + 30, '$') != NULL
-                                 ? good + 30
-                                 : "");
-    const char *const bad[] = {"",
-                               "plain-text-password",
-                               "$2b$12$abcdefghijklmnopqrstuv",
-                               "$argon2id$",
-                               "$argon2id$v=19$m=1024,t=2,p=1$",
-                               "$argon2id$v=16$m=1024,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
-                               "$argon2id$v=19$m=0,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
-                               "$argon2id$v=19$m=1024,t=99,p=1$c2FsdHNhbHQ$aGFzaA",
-                               "$argon2id$v=19$m=1024,t=2,p=1$!!!$aGFzaA",
-                               argon2i,
-                               huge};
+                             strchr(good + 30, '$') != NULL ? good + 30 : "");
+    const char *const bad[] = {
+        "",
+        "plain-text-password",
+        "$2b$12$abcdefghijklmnopqrstuv",
+        "$argon2id$",
+        "$argon2id$v=19$m=1024,t=2,p=1$",
+        "$argon2id$v=16$m=1024,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+        "$argon2id$v=19$m=0,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+        "$argon2id$v=19$m=1024,t=99,p=1$c2FsdHNhbHQ$aGFzaA",
+        "$argon2id$v=19$m=1024,t=2,p=1$!!!$aGFzaA",
+        argon2i,
+        huge};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = hk_password_verify(bad[i], "some password");
         if (rc != HAWK_EINVAL)
-            fail_msg("hash #%zu '%s' gave %d, want HAWK_EINVAL", i, bad[i],
-                     rc);
+            fail_msg("hash #%zu '%s' gave %d, want HAWK_EINVAL", i, bad[i], rc);
     }
     assert_int_equal(hk_password_verify(NULL, "x"), HAWK_EINVAL);
     /* A cut-short hash segment may still parse (libargon2 takes the output

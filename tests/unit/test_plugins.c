@@ -101,8 +101,7 @@ static char *read_all(const char *path)
 
 /* Writes a config whose plugins list is `entries` (each "$FX" replaced
  * by the fixture dir and "$TRACE" by the trace file) and loads it. */
-static void load_cfg(struct hk_config *c, const char *head,
-                     const char *entries)
+static void load_cfg(struct hk_config *c, const char *head, const char *entries)
 {
     struct hk_buf b;
     hk_buf_init(&b, 1 << 16);
@@ -146,8 +145,7 @@ static void expect_failed(const char *entry_text, const char *want)
     load_cfg(&c, NULL, entry_text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     assert_string_equal(err, "");
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_FAILED);
@@ -158,9 +156,9 @@ static void expect_failed(const char *entry_text, const char *want)
     hk_config_release(&c);
 }
 
-#define GOOD(name, extra)                                                  \
-    "{ name = \"" name "\"; path = \"$FX/good_llm.so\"; options = { "     \
-    "endpoint = \"http://x\"; label = \"" name "\"; trace_file = "        \
+#define GOOD(name, extra)                                                      \
+    "{ name = \"" name "\"; path = \"$FX/good_llm.so\"; options = { "          \
+    "endpoint = \"http://x\"; label = \"" name "\"; trace_file = "             \
     "\"$TRACE\"; " extra " }; }"
 
 /* ------------------------------------------------------------------------
@@ -183,8 +181,7 @@ static void test_good_llm_chat(void **state)
     load_cfg(&c, NULL, GOOD("a", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_find(p, HAWK_KIND_LLM, NULL);
     assert_non_null(e);
     assert_ptr_equal(e, hk_plugins_find(p, HAWK_KIND_LLM, "a"));
@@ -204,9 +201,8 @@ static void test_good_llm_chat(void **state)
                                       {"user", "first"},
                                       {"assistant", "ok"},
                                       {"user", "hello there"}};
-    struct hawk_llm_req req = {.struct_size = sizeof(req),
-                               .messages = msgs,
-                               .n_messages = 4};
+    struct hawk_llm_req req = {
+        .struct_size = sizeof(req), .messages = msgs, .n_messages = 4};
     struct hk_buf out;
     hk_buf_init(&out, 4096);
     struct hawk_text_sink sink = {.opaque = &out, .write = text_write};
@@ -240,12 +236,12 @@ static void test_load_log_lines(void **state)
     struct hk_config c;
     load_cfg(&c, NULL,
              GOOD("a", "") ",\n"
-             "{ name = \"off\"; path = \"$FX/good_llm.so\"; enabled = false; "
-             "},\n{ name = \"gone\"; path = \"$FX/none.so\"; }");
+                           "{ name = \"off\"; path = \"$FX/good_llm.so\"; "
+                           "enabled = false; "
+                           "},\n{ name = \"gone\"; path = \"$FX/none.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     const char *log = hk_buf_str(&g_log);
     assert_non_null(strstr(log, "\"level\":\"info\",\"msg\":\"plugin loaded\","
                                 "\"instance\":\"a\",\"plugin\":\"good_llm\","
@@ -269,8 +265,7 @@ static void test_disabled_skips_options(void **state)
              "options = { whatever = \"${HK_T_NOT_SET}\"; }; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_DISABLED);
     assert_string_equal(e->reason, "disabled in config");
@@ -316,8 +311,7 @@ static void test_not_an_elf(void **state)
     load_cfg(&c, NULL, text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_FAILED);
     char prefix[300], suffix[300];
@@ -325,8 +319,7 @@ static void test_not_an_elf(void **state)
     snprintf(suffix, sizeof(suffix), "(check its dependencies with: ldd %s)",
              so);
     assert_true(strncmp(e->reason, prefix, strlen(prefix)) == 0);
-    assert_string_equal(e->reason + strlen(e->reason) - strlen(suffix),
-                        suffix);
+    assert_string_equal(e->reason + strlen(e->reason) - strlen(suffix), suffix);
     hk_plugins_unload(p);
     hk_config_release(&c);
 }
@@ -380,8 +373,7 @@ static void test_unsafe_permissions(void **state)
     load_cfg(&c, NULL, text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     assert_int_equal(hk_plugins_at(p, 0)->status, HK_PLUGIN_LOADED);
     hk_plugins_unload(p);
     hk_config_release(&c);
@@ -398,8 +390,7 @@ static void test_plugin_dir_lookup(void **state)
              "{ name = \"x\"; path = \"nope.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     char want[600];
     snprintf(want, sizeof(want), "%s/good_jobboard.so", g_fx);
     assert_string_equal(entry(p, "good_jobboard")->path, want);
@@ -413,8 +404,7 @@ static void test_plugin_dir_lookup(void **state)
     /* HAWK_PLUGIN_PATH wins over plugin_dir */
     setenv("HAWK_PLUGIN_PATH", g_dir, 1);
     load_cfg(&c, head, "{ name = \"good_jobboard\"; }");
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     snprintf(want, sizeof(want),
              "cannot open plugin 'good_jobboard' at %s/good_jobboard.so: no "
              "such file",
@@ -430,12 +420,12 @@ static void test_duplicate_plugin_name(void **state)
     (void)state;
     struct hk_config c;
     load_cfg(&c, NULL,
-             GOOD("a", "") ",\n" GOOD("b", "") ",\n"
-             "{ name = \"d\"; path = \"$FX/dup_name.so\"; }");
+             GOOD("a", "") ",\n" GOOD(
+                 "b", "") ",\n"
+                          "{ name = \"d\"; path = \"$FX/dup_name.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     /* two instances of one plugin coexist ... */
     assert_int_equal(entry(p, "a")->status, HK_PLUGIN_LOADED);
     assert_int_equal(entry(p, "b")->status, HK_PLUGIN_LOADED);
@@ -457,10 +447,12 @@ static void test_required_failure_unloads_all(void **state)
 {
     (void)state;
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "") ",\n"
-             "{ name = \"must\"; path = \"$FX/init_fail.so\"; required = "
-             "true; },\n" GOOD("never", ""));
+    load_cfg(
+        &c, NULL,
+        GOOD("a",
+             "") ",\n"
+                 "{ name = \"must\"; path = \"$FX/init_fail.so\"; required = "
+                 "true; },\n" GOOD("never", ""));
     struct hk_plugins *p = (struct hk_plugins *)&c; /* must be reset */
     char err[1024];
     assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
@@ -482,13 +474,12 @@ static void test_optional_failure_keeps_going(void **state)
 {
     (void)state;
     struct hk_config c;
-    load_cfg(&c, NULL,
-             "{ name = \"opt\"; path = \"$FX/init_fail.so\"; },\n"
-             GOOD("a", ""));
+    load_cfg(
+        &c, NULL,
+        "{ name = \"opt\"; path = \"$FX/init_fail.so\"; },\n" GOOD("a", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     assert_int_equal(entry(p, "opt")->status, HK_PLUGIN_FAILED);
     assert_int_equal(entry(p, "a")->status, HK_PLUGIN_LOADED);
     hk_plugins_unload(p);
@@ -499,12 +490,10 @@ static void test_lifecycle_order(void **state)
 {
     (void)state;
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "") ",\n" GOOD("b", "") ",\n" GOOD("c", ""));
+    load_cfg(&c, NULL, GOOD("a", "") ",\n" GOOD("b", "") ",\n" GOOD("c", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     hk_plugins_unload(p);
     char *t = read_all(g_trace);
     assert_string_equal(t, "init a\ninit b\ninit c\n"
@@ -519,12 +508,10 @@ static void test_start_failure(void **state)
 {
     (void)state;
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "") ",\n" GOOD("b", "start_fail = true;"));
+    load_cfg(&c, NULL, GOOD("a", "") ",\n" GOOD("b", "start_fail = true;"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     assert_int_equal(entry(p, "b")->status, HK_PLUGIN_FAILED);
     assert_string_equal(entry(p, "b")->reason, "start failed: start refused");
     assert_null(entry(p, "b")->instance);
@@ -631,8 +618,7 @@ static void test_option_getters(void **state)
              "temperature = 0.25; }; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     const struct hawk_config *o = hk_plugins_at(p, 0)->options;
     const struct hawk_host_api *api = &hk_host_api;
     const char *s;
@@ -676,12 +662,12 @@ static void test_secret_redacted_in_logs(void **state)
     (void)state;
     setenv("HK_T_KEY", SECRET, 1);
     struct hk_config c;
-    load_cfg(&c, NULL, GOOD("a", "api_key = \"${HK_T_KEY}\"; log_secret = "
-                                 "true;"));
+    load_cfg(&c, NULL,
+             GOOD("a", "api_key = \"${HK_T_KEY}\"; log_secret = "
+                       "true;"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     hk_plugins_unload(p);
     const char *log = hk_buf_str(&g_log);
     assert_null(strstr(log, SECRET));
@@ -707,11 +693,15 @@ static void test_cli_list(void **state)
     (void)state;
     setenv("HK_T_KEY", SECRET, 1);
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "api_key = \"${HK_T_KEY}\";") ",\n"
-             "{ name = \"off\"; path = \"$FX/good_llm.so\"; enabled = "
-             "false; },\n"
-             "{ name = \"bad\"; path = \"$FX/init_fail.so\"; }");
+    load_cfg(
+        &c, NULL,
+        GOOD("a",
+             "api_key = \"${HK_T_KEY}\";") ",\n"
+                                           "{ name = \"off\"; path = "
+                                           "\"$FX/good_llm.so\"; enabled = "
+                                           "false; },\n"
+                                           "{ name = \"bad\"; path = "
+                                           "\"$FX/init_fail.so\"; }");
     int rc;
     char *out = cli_output(&c, false, &rc);
     assert_int_equal(rc, 0);
@@ -773,17 +763,20 @@ static void test_health_json(void **state)
     (void)state;
     setenv("HK_T_KEY", SECRET, 1);
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "api_key = \"${HK_T_KEY}\";") ",\n"
-             GOOD("sick", "health_fail = true;") ",\n"
-             "{ name = \"off\"; path = \"$FX/good_llm.so\"; enabled = "
-             "false; },\n"
-             "{ name = \"bad\"; path = \"$FX/init_fail.so\"; },\n"
-             "{ name = \"jobs\"; path = \"$FX/good_jobboard.so\"; }");
+    load_cfg(
+        &c, NULL,
+        GOOD("a", "api_key = \"${HK_T_KEY}\";") ",\n" GOOD(
+            "sick", "health_fail = true;") ",\n"
+                                           "{ name = \"off\"; path = "
+                                           "\"$FX/good_llm.so\"; enabled = "
+                                           "false; },\n"
+                                           "{ name = \"bad\"; path = "
+                                           "\"$FX/init_fail.so\"; },\n"
+                                           "{ name = \"jobs\"; path = "
+                                           "\"$FX/good_jobboard.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     struct hk_buf b;
     hk_buf_init(&b, 1 << 16);
     hk_buf_putc(&b, '{');
@@ -837,13 +830,13 @@ static void test_jobboard_registry(void **state)
 {
     (void)state;
     struct hk_config c;
-    load_cfg(&c, NULL,
-             GOOD("a", "") ",\n"
-             "{ name = \"jobs\"; path = \"$FX/good_jobboard.so\"; }");
+    load_cfg(
+        &c, NULL,
+        GOOD("a", "") ",\n"
+                      "{ name = \"jobs\"; path = \"$FX/good_jobboard.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e =
         hk_plugins_find(p, HAWK_KIND_JOBBOARD, NULL);
     assert_non_null(e);
@@ -952,15 +945,15 @@ static void test_test_clock(void **state)
     assert_int_equal(api->sleep_ms(&call, 3600 * 1000), 0);
     assert_true(hk_mono_ms() - t0 < 1000); /* did not really sleep */
     assert_int_equal(api->now_ms(NULL) - w0, 3600 * 1000);
-    assert_non_null(strstr(hk_buf_str(&g_log),
-                           "\"msg\":\"plugin sleep\",\"ms\":3600000}"));
+    assert_non_null(
+        strstr(hk_buf_str(&g_log), "\"msg\":\"plugin sleep\",\"ms\":3600000}"));
     /* deadlines run on the same clock */
     hk_call_init(&call, 0, "t", 5000, NULL);
     assert_int_equal(api->sleep_ms(&call, 2000), 0);
     assert_int_equal(api->call_remaining_ms(&call), 3000);
     assert_int_equal(api->sleep_ms(&call, 10000), HAWK_ETIMEDOUT);
-    assert_non_null(strstr(hk_buf_str(&g_log),
-                           "\"msg\":\"plugin sleep\",\"ms\":3000}"));
+    assert_non_null(
+        strstr(hk_buf_str(&g_log), "\"msg\":\"plugin sleep\",\"ms\":3000}"));
     assert_int_equal(api->call_remaining_ms(&call), 0);
 
     /* through a plugin: chat() sleeps 90 s on the virtual clock */
@@ -968,13 +961,11 @@ static void test_test_clock(void **state)
     load_cfg(&c, NULL, GOOD("a", "chat_sleep = \"90s\";"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_find(p, HAWK_KIND_LLM, "a");
     struct hawk_llm_message msg = {"user", "hi"};
-    struct hawk_llm_req req = {.struct_size = sizeof(req),
-                               .messages = &msg,
-                               .n_messages = 1};
+    struct hawk_llm_req req = {
+        .struct_size = sizeof(req), .messages = &msg, .n_messages = 1};
     struct hk_buf out;
     hk_buf_init(&out, 1024);
     struct hawk_text_sink sink = {.opaque = &out, .write = text_write};
@@ -987,16 +978,16 @@ static void test_test_clock(void **state)
                      0);
     assert_true(hk_mono_ms() - t0 < 1000);
     assert_string_equal(hk_buf_str(&out), "hi");
-    assert_non_null(strstr(hk_buf_str(&g_log),
-                           "\"msg\":\"plugin sleep\",\"ms\":90000}"));
+    assert_non_null(
+        strstr(hk_buf_str(&g_log), "\"msg\":\"plugin sleep\",\"ms\":90000}"));
     /* with a 10 s deadline the same call times out after 10 virtual s */
     hk_buf_reset(&g_log);
     hk_call_init(&call, 0, "t", 10000, NULL);
     assert_int_equal(((const struct hawk_llm_ops *)e->desc->ops)
                          ->chat(e->instance, &call, &req, &sink, NULL, &herr),
                      HAWK_ETIMEDOUT);
-    assert_non_null(strstr(hk_buf_str(&g_log),
-                           "\"msg\":\"plugin sleep\",\"ms\":10000}"));
+    assert_non_null(
+        strstr(hk_buf_str(&g_log), "\"msg\":\"plugin sleep\",\"ms\":10000}"));
     hk_buf_release(&out);
     hk_plugins_unload(p);
     hk_config_release(&c);
@@ -1071,13 +1062,11 @@ static void test_check_desc(void **state)
                                     .get = d_get,
                                     .list = d_list,
                                     .del = d_del};
-    const struct hawk_plugin good = {HAWK_PLUGIN_HEADER,
-                                     .name = "store",
-                                     .version = "1",
-                                     .kind = HAWK_KIND_STORAGE,
-                                     .init = d_init,
-                                     .fini = d_fini,
-                                     .ops = &sops};
+    const struct hawk_plugin good = {
+        HAWK_PLUGIN_HEADER, .name = "store",
+        .version = "1",     .kind = HAWK_KIND_STORAGE,
+        .init = d_init,     .fini = d_fini,
+        .ops = &sops};
     expect_desc(&good, 0, "");
     struct hawk_plugin d = good;
     d.struct_size = 16;
@@ -1127,8 +1116,8 @@ static void test_check_desc(void **state)
     snprintf(want, sizeof(want),
              "storage ops table has an invalid struct_size %zu (expected at "
              "least %zu)",
-             sizeof(size_t), offsetof(struct hawk_storage_ops, del) +
-                                 sizeof(void *));
+             sizeof(size_t),
+             offsetof(struct hawk_storage_ops, del) + sizeof(void *));
     assert_int_equal(hk_plugin_check_desc(&d, reason, sizeof(reason)),
                      HAWK_EABI);
     assert_string_equal(reason, want);
@@ -1144,11 +1133,14 @@ static void test_metrics(void **state)
 {
     (void)state;
     assert_int_equal(hk_metrics_add("hawk_requests_total",
-                                    "method=\"GET\",status=\"200\"", 1), 0);
+                                    "method=\"GET\",status=\"200\"", 1),
+                     0);
     assert_int_equal(hk_metrics_add("hawk_requests_total",
-                                    "method=\"GET\",status=\"200\"", 2), 0);
+                                    "method=\"GET\",status=\"200\"", 2),
+                     0);
     assert_int_equal(hk_metrics_add("hawk_requests_total",
-                                    "method=\"POST\",status=\"201\"", 1), 0);
+                                    "method=\"POST\",status=\"201\"", 1),
+                     0);
     assert_int_equal(hk_metrics_set("hawk_queue_depth", NULL, 7), 0);
     assert_int_equal(hk_metrics_set("hawk_queue_depth", "", 5), 0);
     assert_int_equal(hk_metrics_add("hawk_bytes", "path=\"a\\\"b\"", 0.5), 0);
@@ -1163,8 +1155,7 @@ static void test_metrics(void **state)
                      HAWK_EINVAL);
     assert_int_equal(hk_metrics_set("hawk_requests_total", NULL, 1),
                      HAWK_EINVAL);
-    assert_int_equal(hk_metrics_add("hawk_queue_depth", NULL, 1),
-                     HAWK_EINVAL);
+    assert_int_equal(hk_metrics_add("hawk_queue_depth", NULL, 1), HAWK_EINVAL);
     struct hk_buf b;
     hk_buf_init(&b, 1 << 16);
     hk_metrics_render(&b);

@@ -50,11 +50,15 @@ static void test_valid_full_resume(void **state)
     char path[200], msg[200];
     json_object *o = J(
         "{\"personal_information\":{\"name\":\"Ada\",\"surname\":\"Lovelace\","
-        "\"email\":\"ada@example.test\",\"phone\":5551234,\"zip_code\":\"01234\"},"
-        "\"education_details\":[{\"institution\":\"Uni\",\"year_of_completion\":"
+        "\"email\":\"ada@example.test\",\"phone\":5551234,\"zip_code\":"
+        "\"01234\"},"
+        "\"education_details\":[{\"institution\":\"Uni\",\"year_of_"
+        "completion\":"
         "1835,\"final_evaluation_grade\":3.9,\"exam\":{\"Math\":\"A\"}}],"
-        "\"experience_details\":[{\"position\":\"Analyst\",\"company\":\"Engine\","
-        "\"period\":\"1833 - 1843\",\"key_responsibilities\":[{\"responsibility_1\":"
+        "\"experience_details\":[{\"position\":\"Analyst\",\"company\":"
+        "\"Engine\","
+        "\"period\":\"1833 - "
+        "1843\",\"key_responsibilities\":[{\"responsibility_1\":"
         "\"Notes\"},\"Programs\"],\"skills_acquired\":[\"math\"]}],"
         "\"projects\":[{\"name\":\"Note G\",\"link\":\"https://x\"}],"
         "\"achievements\":[{\"name\":\"First program\"}],"
@@ -123,8 +127,7 @@ static void test_errors_name_the_path(void **state)
         assert_int_equal(validate(o, path, msg), HAWK_EINVAL);
         assert_string_equal(path, cases[i].path);
         if (strstr(msg, cases[i].msg) == NULL)
-            fail_msg("case %zu: message '%s' lacks '%s'", i, msg,
-                     cases[i].msg);
+            fail_msg("case %zu: message '%s' lacks '%s'", i, msg, cases[i].msg);
         json_object_put(o);
     }
 }
@@ -182,7 +185,8 @@ static void test_json_resume_mapping(void **state)
         "\"interests\":[{\"name\":\"Nanoseconds\"}],"
         "\"projects\":[{\"name\":\"FLOW-MATIC\",\"url\":\"https://f\"}],"
         "\"awards\":[{\"title\":\"Medal\",\"awarder\":\"US\",\"summary\":"
-        "\"Tech\"}],\"certificates\":[{\"name\":\"Cert\",\"issuer\":\"ACM\"}]}");
+        "\"Tech\"}],\"certificates\":[{\"name\":\"Cert\",\"issuer\":\"ACM\"}]"
+        "}");
     json_object *s = NULL;
     assert_int_equal(hk_resume_from_json_resume(jr, &s, path, 200, msg, 200),
                      0);
@@ -205,8 +209,7 @@ static void test_json_resume_mapping(void **state)
     assert_string_equal(str_at(s, "languages.0.proficiency"), "Native");
     assert_string_equal(str_at(s, "interests.0"), "Nanoseconds");
     assert_string_equal(str_at(s, "projects.0.link"), "https://f");
-    assert_string_equal(str_at(s, "achievements.0.description"),
-                        "Tech (US)");
+    assert_string_equal(str_at(s, "achievements.0.description"), "Tech (US)");
     assert_string_equal(str_at(s, "certifications.0.description"), "ACM");
     json_object_put(s);
     json_object_put(jr);
@@ -240,25 +243,24 @@ static void test_yaml(void **state)
     (void)state;
     char err[200], path[200], msg[200];
     int line = 0;
-    const char *y =
-        "# the original bot's format\n"
-        "personal_information:\n"
-        "  name: Ada\n"
-        "  zip_code: 01234\n"
-        "  phone: \"+39 555\"\n"
-        "experience_details:\n"
-        "  - position: Analyst\n"
-        "    company: Engine\n"
-        "    employment_period: 1833 - 1843\n"
-        "    key_responsibilities:\n"
-        "      - responsibility_1: Notes\n"
-        "education_details:\n"
-        "  - institution: Uni\n"
-        "    year_of_completion: 1835\n"
-        "    final_evaluation_grade: 3.80\n"
-        "work_preferences:\n"
-        "  remote_work: true\n"
-        "  in_person_work: ~\n";
+    const char *y = "# the original bot's format\n"
+                    "personal_information:\n"
+                    "  name: Ada\n"
+                    "  zip_code: 01234\n"
+                    "  phone: \"+39 555\"\n"
+                    "experience_details:\n"
+                    "  - position: Analyst\n"
+                    "    company: Engine\n"
+                    "    employment_period: 1833 - 1843\n"
+                    "    key_responsibilities:\n"
+                    "      - responsibility_1: Notes\n"
+                    "education_details:\n"
+                    "  - institution: Uni\n"
+                    "    year_of_completion: 1835\n"
+                    "    final_evaluation_grade: 3.80\n"
+                    "work_preferences:\n"
+                    "  remote_work: true\n"
+                    "  in_person_work: ~\n";
     json_object *o = NULL;
     if (hk_yaml_to_json(y, strlen(y), &o, &line, err, sizeof(err)) != 0)
         fail_msg("yaml: %s", err);
@@ -268,8 +270,8 @@ static void test_yaml(void **state)
     assert_string_equal(str_at(o, "personal_information.phone"), "+39 555");
     assert_string_equal(str_at(o, "education_details.0.year_of_completion"),
                         "1835");
-    assert_string_equal(
-        str_at(o, "education_details.0.final_evaluation_grade"), "3.80");
+    assert_string_equal(str_at(o, "education_details.0.final_evaluation_grade"),
+                        "3.80");
     json_object *wp = NULL, *v = NULL;
     json_object_object_get_ex(o, "work_preferences", &wp);
     assert_true(json_object_object_get_ex(wp, "remote_work", &v));
@@ -300,8 +302,8 @@ static void test_yaml_errors(void **state)
         {"x: \"\\xff\"\n", 0, NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = hk_yaml_to_json(cases[i].y, strlen(cases[i].y), &o, &line,
-                                 err, sizeof(err));
+        int rc = hk_yaml_to_json(cases[i].y, strlen(cases[i].y), &o, &line, err,
+                                 sizeof(err));
         if (cases[i].msg == NULL) {
             /* "\xff" is an escape for U+00FF: valid. */
             assert_int_equal(rc, 0);
@@ -317,9 +319,9 @@ static void test_yaml_errors(void **state)
             fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].msg);
     }
     /* Invalid UTF-8 input. */
-    assert_int_equal(hk_yaml_to_json("a: \xff\n", 6, &o, &line, err,
-                                     sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_yaml_to_json("a: \xff\n", 6, &o, &line, err, sizeof(err)),
+        HAWK_EINVAL);
     /* Nesting deeper than the limit. */
     char deep[400];
     size_t n = 0;

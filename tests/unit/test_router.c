@@ -17,13 +17,41 @@
 #include "log/log.h"
 #include "util/alloc.h"
 
-static void h_list(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_create(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_item(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_stats(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_del(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_other(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
-static void h_root(struct hk_req *q, struct hk_resp *r) { (void)q; (void)r; }
+static void h_list(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_create(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_item(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_stats(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_del(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_other(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
+static void h_root(struct hk_req *q, struct hk_resp *r)
+{
+    (void)q;
+    (void)r;
+}
 
 static int errors_logged;
 
@@ -63,14 +91,18 @@ static void test_literal_beats_param_any_order(void **state)
         struct hk_router *r = hk_router_new();
         if (order == 0) {
             assert_int_equal(hk_router_add(r, "GET", "/job-applications/{id}",
-                                           h_item, HK_ROUTE_AUTH), 0);
+                                           h_item, HK_ROUTE_AUTH),
+                             0);
             assert_int_equal(hk_router_add(r, "GET", "/job-applications/stats",
-                                           h_stats, HK_ROUTE_AUTH), 0);
+                                           h_stats, HK_ROUTE_AUTH),
+                             0);
         } else {
             assert_int_equal(hk_router_add(r, "GET", "/job-applications/stats",
-                                           h_stats, HK_ROUTE_AUTH), 0);
+                                           h_stats, HK_ROUTE_AUTH),
+                             0);
             assert_int_equal(hk_router_add(r, "GET", "/job-applications/{id}",
-                                           h_item, HK_ROUTE_AUTH), 0);
+                                           h_item, HK_ROUTE_AUTH),
+                             0);
         }
         struct hk_route_match m;
         assert_int_equal(match(r, "GET", "/job-applications/stats", &m),
@@ -164,8 +196,7 @@ static void test_method_falls_back_to_param_route(void **state)
     hk_route_match_clear(&m);
     /* Allow is the union over every pattern matching the path; unusual
      * methods come after the common ones */
-    assert_int_equal(match(r, "POST", "/items/stats", &m),
-                     HK_MATCH_BAD_METHOD);
+    assert_int_equal(match(r, "POST", "/items/stats", &m), HK_MATCH_BAD_METHOD);
     assert_string_equal(m.allow, "GET, DELETE, PURGE");
     hk_route_match_clear(&m);
     hk_router_free(r);
@@ -175,8 +206,8 @@ static void test_params_decoded(void **state)
 {
     (void)state;
     struct hk_router *r = hk_router_new();
-    assert_int_equal(hk_router_add(r, "GET", "/files/{name}/v/{ver}", h_item,
-                                   0), 0);
+    assert_int_equal(
+        hk_router_add(r, "GET", "/files/{name}/v/{ver}", h_item, 0), 0);
     struct hk_route_match m;
     assert_int_equal(match(r, "GET", "/files/a%20b/v/%C3%A9t%c3%a9", &m),
                      HK_MATCH_OK);
@@ -206,8 +237,8 @@ static void test_bad_escapes_not_found(void **state)
     struct hk_router *r = hk_router_new();
     assert_int_equal(hk_router_add(r, "GET", "/files/{name}", h_item, 0), 0);
     static const char *const bad[] = {
-        "/files/a%00b", "/files/%G1", "/files/%2", "/files/%",
-        "/files/ab%",   "/files/%C3", "/files/%FF", "/files/%C0%AF",
+        "/files/a%00b", "/files/%G1",    "/files/%2",  "/files/%",
+        "/files/ab%",   "/files/%C3",    "/files/%FF", "/files/%C0%AF",
         "/files/%2e",   "/files/%2E%2e",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -248,10 +279,15 @@ static void test_malformed_patterns_refused(void **state)
     (void)state;
     struct hk_router *r = hk_router_new();
     static const char *const bad[] = {
-        "",        "items",     "/a//b",        "/a/",      "/{}",
-        "/{1x}",   "/{a}/{a}",  "/a b",         "/a/{b",    "/a/b}",
-        "/a/{b}c", "/a/./b",    "/a/../b",      "/a%20b",   "/a?b",
-        "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", "/{na-me}",
+        "",         "items",
+        "/a//b",    "/a/",
+        "/{}",      "/{1x}",
+        "/{a}/{a}", "/a b",
+        "/a/{b",    "/a/b}",
+        "/a/{b}c",  "/a/./b",
+        "/a/../b",  "/a%20b",
+        "/a?b",     "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}",
+        "/{na-me}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(hk_router_add(r, "GET", bad[i], h_item, 0),
@@ -264,9 +300,9 @@ static void test_malformed_patterns_refused(void **state)
     assert_int_equal(hk_router_count(r), 0);
     assert_true(errors_logged >= 20);
     /* 8 parameters is the limit, not past it */
-    assert_int_equal(hk_router_add(r, "GET",
-                                   "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", h_item,
-                                   0), 0);
+    assert_int_equal(
+        hk_router_add(r, "GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", h_item, 0),
+        0);
     hk_router_free(r);
 }
 
@@ -301,9 +337,9 @@ static void test_weird_paths(void **state)
     assert_int_equal(hk_router_add(r, "GET", "/items/{id}", h_item, 0), 0);
     assert_int_equal(hk_router_add(r, "GET", "/items", h_list, 0), 0);
     static const char *const bad[] = {
-        "",          "items",       "*",           "http://x/items",
-        "//items",   "/items//5",   "/items/./5",  "/items/../items",
-        "/./items",  "/items/5/",   "/items/5/x",  "?/items",
+        "",         "items",     "*",          "http://x/items",
+        "//items",  "/items//5", "/items/./5", "/items/../items",
+        "/./items", "/items/5/", "/items/5/x", "?/items",
     };
     struct hk_route_match m;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -357,12 +393,11 @@ static void test_iteration_and_options(void **state)
     (void)state;
     struct hk_router *r = hk_router_new();
     struct hk_route_opts o = {.flags = HK_ROUTE_ADMIN, .max_body = 4096};
-    assert_int_equal(hk_router_add(r, "GET", "/health", h_list,
-                                   HK_ROUTE_QUIET), 0);
-    assert_int_equal(hk_router_add_opts(r, "POST", "/admin/{id}/files",
-                                        h_create, &o), 0);
-    assert_int_equal(hk_router_add_opts(r, "GET", "/plain", h_other, NULL),
+    assert_int_equal(hk_router_add(r, "GET", "/health", h_list, HK_ROUTE_QUIET),
                      0);
+    assert_int_equal(
+        hk_router_add_opts(r, "POST", "/admin/{id}/files", h_create, &o), 0);
+    assert_int_equal(hk_router_add_opts(r, "GET", "/plain", h_other, NULL), 0);
     assert_int_equal(hk_router_count(r), 3);
     const char *method, *pattern;
     unsigned flags;
@@ -397,15 +432,15 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_method_and_allow, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_method_falls_back_to_param_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_method_falls_back_to_param_route,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_params_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_escapes_not_found, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_refused, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_malformed_patterns_refused,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_patterns_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_trailing_slash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weird_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_count_bounded, setup,

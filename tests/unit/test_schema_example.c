@@ -28,10 +28,10 @@
 
 static void clear_env(void)
 {
-    static const char *const vars[] = {
-        "HAWK_CONFIG",     "HAWK_LISTEN",     "HAWK_DATABASE_URL",
-        "HAWK_DATA_DIR",   "HAWK_JWT_SECRET", "HAWK_LOG_LEVEL",
-        "HAWK_PLUGIN_PATH"};
+    static const char *const vars[] = {"HAWK_CONFIG",       "HAWK_LISTEN",
+                                       "HAWK_DATABASE_URL", "HAWK_DATA_DIR",
+                                       "HAWK_JWT_SECRET",   "HAWK_LOG_LEVEL",
+                                       "HAWK_PLUGIN_PATH"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
 }
@@ -158,8 +158,7 @@ static void test_example_documents_every_key(void **state)
                           EXAMPLE);
         }
         if (f->help == NULL || f->help[0] == '\0')
-            hk_buf_printf(&problems, "  %s: schema row has no help\n",
-                          f->path);
+            hk_buf_printf(&problems, "  %s: schema row has no help\n", f->path);
     }
     assert_true(n > 20);
     if (problems.len > 0) {
@@ -191,8 +190,7 @@ static void test_default_config_runs(void **state)
     assert_false(c.plugins[0].enabled);
     /* loads with the openai entry disabled and OPENAI_API_KEY unset */
     struct hk_plugins *p = NULL;
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     assert_int_equal(hk_plugins_at(p, 0)->status, HK_PLUGIN_DISABLED);
     hk_plugins_unload(p);
     hk_config_release(&c);

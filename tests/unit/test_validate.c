@@ -60,11 +60,9 @@ static struct outcome check(const char *text)
         assert_true(json_object_object_get_ex(err, "code", &v));
         snprintf(o.code, sizeof(o.code), "%s", json_object_get_string(v));
         if (json_object_object_get_ex(err, "field", &v))
-            snprintf(o.field, sizeof(o.field), "%s",
-                     json_object_get_string(v));
+            snprintf(o.field, sizeof(o.field), "%s", json_object_get_string(v));
         assert_true(json_object_object_get_ex(err, "message", &v));
-        snprintf(o.message, sizeof(o.message), "%s",
-                 json_object_get_string(v));
+        snprintf(o.message, sizeof(o.message), "%s", json_object_get_string(v));
         json_object_put(b);
     }
     hk_resp_release(&resp);
@@ -274,12 +272,29 @@ static void test_email_invalid(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",            "   ",          "noat",        "a@b@c.com",
-        "@example.com", "a@",          "a@localhost", "a..b@x.com",
-        ".a@x.com",    "a.@x.com",     "a@-x.com",    "a@x-.com",
-        "a@x..com",    "a@.x.com",     "a@x.com.",    "a b@x.com",
-        "a@x_y.com",   "\xc3\xa9@x.com", "a@x.c\xc3\xa9", "a\"b@x.com",
-        "a(b)@x.com",  "a@x.com\x01",  "a@[1.2.3.4]",
+        "",
+        "   ",
+        "noat",
+        "a@b@c.com",
+        "@example.com",
+        "a@",
+        "a@localhost",
+        "a..b@x.com",
+        ".a@x.com",
+        "a.@x.com",
+        "a@-x.com",
+        "a@x-.com",
+        "a@x..com",
+        "a@.x.com",
+        "a@x.com.",
+        "a b@x.com",
+        "a@x_y.com",
+        "\xc3\xa9@x.com",
+        "a@x.c\xc3\xa9",
+        "a\"b@x.com",
+        "a(b)@x.com",
+        "a@x.com\x01",
+        "a@[1.2.3.4]",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_email(bad[i], NULL);
@@ -365,8 +380,7 @@ static void test_from_status(void **state)
         hk_resp_from_status(&resp, map[i].code);
         assert_int_equal(resp.status, map[i].status);
         char want[64];
-        snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\"",
-                 map[i].err);
+        snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\"", map[i].err);
         assert_true(strncmp(hk_buf_str(&resp.body), want, strlen(want)) == 0);
         /* the lower layer's wording never reaches the client */
         assert_null(strstr(hk_buf_str(&resp.body), "input/output"));
@@ -375,12 +389,10 @@ static void test_from_status(void **state)
                                 "{\"error\":{\"code\":\"unavailable\","
                                 "\"message\":\"database unavailable, try "
                                 "again shortly\"}}");
-            assert_string_equal(hk_resp_get_header(&resp, "retry-after"),
-                                "2");
+            assert_string_equal(hk_resp_get_header(&resp, "retry-after"), "2");
         }
         if (map[i].code == HAWK_EAUTH)
-            assert_string_equal(hk_resp_get_header(&resp,
-                                                   "WWW-Authenticate"),
+            assert_string_equal(hk_resp_get_header(&resp, "WWW-Authenticate"),
                                 "Bearer");
         hk_resp_release(&resp);
     }

@@ -48,7 +48,7 @@ extern "C" {
 #define HAWK_STR(x) HAWK_STR_(x)
 /* Build signature compared by the host: catches a plugin built for another
  * pointer width or ABI major before any function pointer is touched. */
-#define HAWK_BUILD_SIG \
+#define HAWK_BUILD_SIG                                                         \
     "abi=" HAWK_STR(HAWK_ABI_MAJOR) ";ptr=" HAWK_STR(__SIZEOF_POINTER__)
 
 #if defined(__GNUC__)
@@ -63,25 +63,25 @@ extern "C" {
  * Status codes: 0 or a negative HAWK_E* value.  One list generates the
  * enum, hawk_err_name() and hawk_strerror().
  * --------------------------------------------------------------------- */
-#define HAWK_ERRNO_MAP(X)                                                   \
-    X(ENOMEM, -1, "out of memory")                                          \
-    X(EINVAL, -2, "invalid argument")                                       \
-    X(ENOTFOUND, -3, "not found")                                           \
-    X(EEXIST, -4, "already exists")                                         \
-    X(ETOOBIG, -5, "too big")                                               \
-    X(ETIMEDOUT, -6, "timed out")                                           \
-    X(ECANCELED, -7, "cancelled")                                           \
-    X(EUNAVAIL, -8, "service unavailable")                                  \
-    X(EAUTH, -9, "authentication failed")                                   \
-    X(EPERM, -10, "permission denied")                                      \
-    X(ERATELIMIT, -11, "rate limited")                                      \
-    X(EIO, -12, "input/output error")                                       \
-    X(EPROTO, -13, "protocol error")                                        \
-    X(EQUOTA, -14, "quota exceeded")                                        \
-    X(EUNSUPPORTED, -15, "not supported")                                   \
-    X(ECONFIG, -16, "configuration error")                                  \
-    X(EABI, -17, "plugin ABI mismatch")                                     \
-    X(EINTERNAL, -18, "internal error")                                     \
+#define HAWK_ERRNO_MAP(X)                                                      \
+    X(ENOMEM, -1, "out of memory")                                             \
+    X(EINVAL, -2, "invalid argument")                                          \
+    X(ENOTFOUND, -3, "not found")                                              \
+    X(EEXIST, -4, "already exists")                                            \
+    X(ETOOBIG, -5, "too big")                                                  \
+    X(ETIMEDOUT, -6, "timed out")                                              \
+    X(ECANCELED, -7, "cancelled")                                              \
+    X(EUNAVAIL, -8, "service unavailable")                                     \
+    X(EAUTH, -9, "authentication failed")                                      \
+    X(EPERM, -10, "permission denied")                                         \
+    X(ERATELIMIT, -11, "rate limited")                                         \
+    X(EIO, -12, "input/output error")                                          \
+    X(EPROTO, -13, "protocol error")                                           \
+    X(EQUOTA, -14, "quota exceeded")                                           \
+    X(EUNSUPPORTED, -15, "not supported")                                      \
+    X(ECONFIG, -16, "configuration error")                                     \
+    X(EABI, -17, "plugin ABI mismatch")                                        \
+    X(EINTERNAL, -18, "internal error")                                        \
     X(ECONFLICT, -19, "conflict")
 
 enum hawk_status {
@@ -89,7 +89,7 @@ enum hawk_status {
 #define HAWK_ERR_ENUM_(name, val, msg) HAWK_##name = (val),
     HAWK_ERRNO_MAP(HAWK_ERR_ENUM_)
 #undef HAWK_ERR_ENUM_
-    HAWK_E_LAST_ = -20
+        HAWK_E_LAST_ = -20
 };
 
 /* Returns a static string ("ENOMEM"); never NULL. */
@@ -98,8 +98,8 @@ static inline const char *hawk_err_name(int code)
     switch (code) {
     case HAWK_OK:
         return "OK";
-#define HAWK_ERR_NAME_(name, val, msg) \
-    case (val):                        \
+#define HAWK_ERR_NAME_(name, val, msg)                                         \
+    case (val):                                                                \
         return #name;
         HAWK_ERRNO_MAP(HAWK_ERR_NAME_)
 #undef HAWK_ERR_NAME_
@@ -114,8 +114,8 @@ static inline const char *hawk_strerror(int code)
     switch (code) {
     case HAWK_OK:
         return "success";
-#define HAWK_ERR_MSG_(name, val, msg) \
-    case (val):                       \
+#define HAWK_ERR_MSG_(name, val, msg)                                          \
+    case (val):                                                                \
         return msg;
         HAWK_ERRNO_MAP(HAWK_ERR_MSG_)
 #undef HAWK_ERR_MSG_
@@ -128,9 +128,9 @@ static inline const char *hawk_strerror(int code)
  * stack).  `msg` is lower-case, without a trailing period, and never holds
  * a secret. */
 struct hawk_error {
-    int code;        /* HAWK_E* */
-    bool retryable;  /* true when the same call may succeed later */
-    int http_status; /* upstream HTTP status when there was one, else 0 */
+    int code;           /* HAWK_E* */
+    bool retryable;     /* true when the same call may succeed later */
+    int http_status;    /* upstream HTTP status when there was one, else 0 */
     int retry_after_ms; /* upstream hint, 0 when none */
     char msg[256];
 };
@@ -236,16 +236,15 @@ struct hawk_host_api {
      * the key is unset and has no default. */
     int (*cfg_str)(const struct hawk_config *c, const char *key,
                    const char **out);
-    int (*cfg_int)(const struct hawk_config *c, const char *key,
-                   int64_t *out);
+    int (*cfg_int)(const struct hawk_config *c, const char *key, int64_t *out);
     int (*cfg_bool)(const struct hawk_config *c, const char *key, bool *out);
     int (*cfg_double)(const struct hawk_config *c, const char *key,
                       double *out);
     /* Lists: number of items, then item i (borrowed). */
     int (*cfg_list_len)(const struct hawk_config *c, const char *key,
                         size_t *out);
-    int (*cfg_list_item)(const struct hawk_config *c, const char *key,
-                         size_t i, const char **out);
+    int (*cfg_list_item)(const struct hawk_config *c, const char *key, size_t i,
+                         const char **out);
 
     /* Call context. */
     bool (*call_cancelled)(const struct hawk_call *call);
@@ -281,9 +280,9 @@ struct hawk_host_api {
 };
 
 /* True when the host's table is new enough to have `fn` and it is set. */
-#define HAWK_API_HAS(api, fn)                                           \
-    (offsetof(struct hawk_host_api, fn) + sizeof((api)->fn) <=          \
-         (api)->struct_size &&                                          \
+#define HAWK_API_HAS(api, fn)                                                  \
+    (offsetof(struct hawk_host_api, fn) + sizeof((api)->fn) <=                 \
+         (api)->struct_size &&                                                 \
      (api)->fn != NULL)
 
 /* ------------------------------------------------------------------------
@@ -308,7 +307,7 @@ struct hawk_cfg_key {
     unsigned flags;            /* HAWK_CFG_REQUIRED */
     const char *default_value; /* text form; NULL for none */
     const char *help;
-    int64_t min, max;          /* for INT/DURATION/SIZE; both 0: no range */
+    int64_t min, max; /* for INT/DURATION/SIZE; both 0: no range */
 };
 
 /* ------------------------------------------------------------------------
@@ -325,13 +324,13 @@ struct hawk_job_query {
     size_t struct_size;
     const char *keywords;
     const char *location;
-    int distance_miles;           /* 0: board default */
-    int posted_within_s;          /* 0: any time */
-    unsigned workplace_mask;      /* 1 << HAWK_WORKPLACE_* bits, 0 = any */
-    const char *experience;       /* comma list: internship,entry,... */
-    const char *job_types;        /* comma list: full-time,contract,... */
+    int distance_miles;      /* 0: board default */
+    int posted_within_s;     /* 0: any time */
+    unsigned workplace_mask; /* 1 << HAWK_WORKPLACE_* bits, 0 = any */
+    const char *experience;  /* comma list: internship,entry,... */
+    const char *job_types;   /* comma list: full-time,contract,... */
     bool easy_apply_only;
-    int limit;                    /* max jobs to emit, 0: board default */
+    int limit; /* max jobs to emit, 0: board default */
     int offset;
 };
 
@@ -345,8 +344,8 @@ struct hawk_job {
     const char *location;
     enum hawk_workplace workplace;
     const char *salary;
-    int applicants;        /* -1 unknown */
-    int64_t posted_at;     /* unix seconds, 0 unknown */
+    int applicants;          /* -1 unknown */
+    int64_t posted_at;       /* unix seconds, 0 unknown */
     const char *description; /* may be NULL until fetched */
     const char *url;
     bool easy_apply;
@@ -441,7 +440,7 @@ struct hawk_llm_ops {
  * --------------------------------------------------------------------- */
 struct hawk_checkout_req {
     size_t struct_size;
-    const char *customer_id;  /* NULL: use customer_email */
+    const char *customer_id; /* NULL: use customer_email */
     const char *customer_email;
     const char *price_id;
     const char *success_url;
@@ -545,11 +544,11 @@ struct hawk_plugin {
     size_t struct_size;      /* sizeof(struct hawk_plugin) */
     const char *build_sig;   /* HAWK_BUILD_SIG */
 
-    const char *name;        /* [a-z0-9_-]{1,32} */
-    const char *version;     /* plugin's own version, e.g. "1.0.0" */
+    const char *name;    /* [a-z0-9_-]{1,32} */
+    const char *version; /* plugin's own version, e.g. "1.0.0" */
     const char *description;
     enum hawk_kind kind;
-    unsigned flags;          /* HAWK_PLUGIN_* */
+    unsigned flags;                         /* HAWK_PLUGIN_* */
     const struct hawk_cfg_key *config_keys; /* {NULL}-terminated; may be NULL */
 
     /* Allocates the instance; validates config semantics; no network.
@@ -572,25 +571,24 @@ struct hawk_plugin {
 
 /* Define the descriptor in a plugin with:
  *   HAWK_PLUGIN_DEFINE = { .magic = HAWK_PLUGIN_MAGIC, ... };  */
-#define HAWK_PLUGIN_DEFINE \
-    HAWK_EXPORT const struct hawk_plugin hawk_plugin_v1
+#define HAWK_PLUGIN_DEFINE HAWK_EXPORT const struct hawk_plugin hawk_plugin_v1
 
 /* Fills the standard header fields of a descriptor. */
-#define HAWK_PLUGIN_HEADER                                               \
-    .magic = HAWK_PLUGIN_MAGIC, .abi_major = HAWK_ABI_MAJOR,             \
-    .min_host_minor = 0, .struct_size = sizeof(struct hawk_plugin),      \
+#define HAWK_PLUGIN_HEADER                                                     \
+    .magic = HAWK_PLUGIN_MAGIC, .abi_major = HAWK_ABI_MAJOR,                   \
+    .min_host_minor = 0, .struct_size = sizeof(struct hawk_plugin),            \
     .build_sig = HAWK_BUILD_SIG
 
 /* Convenience for plugins: fill an error. */
-#define HAWK_ERR_SET(err, c, retry, status, ...)                          \
-    do {                                                                  \
-        if ((err) != NULL) {                                              \
-            (err)->code = (c);                                            \
-            (err)->retryable = (retry);                                   \
-            (err)->http_status = (status);                                \
-            (err)->retry_after_ms = 0;                                    \
-            snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__);        \
-        }                                                                 \
+#define HAWK_ERR_SET(err, c, retry, status, ...)                               \
+    do {                                                                       \
+        if ((err) != NULL) {                                                   \
+            (err)->code = (c);                                                 \
+            (err)->retryable = (retry);                                        \
+            (err)->http_status = (status);                                     \
+            (err)->retry_after_ms = 0;                                         \
+            snprintf((err)->msg, sizeof((err)->msg), __VA_ARGS__);             \
+        }                                                                      \
     } while (0)
 
 #ifdef __cplusplus

@@ -17,17 +17,17 @@ struct hk_pg_embedded;
 
 struct hk_app {
     struct hk_config *cfg;
-    struct hk_db *db;                 /* NULL until connected */
-    char *db_url;                     /* effective conninfo; owned */
-    struct hk_pg_embedded *pg;        /* embedded cluster, or NULL */
+    struct hk_db *db;          /* NULL until connected */
+    char *db_url;              /* effective conninfo; owned */
+    struct hk_pg_embedded *pg; /* embedded cluster, or NULL */
     struct hk_plugins *plugins;
     struct hk_router *router;
-    void *queue;                      /* struct hk_queue *, queue/ */
-    unsigned char *jwt_key;           /* owned; secret */
+    void *queue;            /* struct hk_queue *, queue/ */
+    unsigned char *jwt_key; /* owned; secret */
     size_t jwt_key_len;
-    int64_t started_ms;               /* wall clock */
+    int64_t started_ms; /* wall clock */
     int64_t started_mono_ms;
-    atomic_int migrations_pending;    /* -1 unknown */
+    atomic_int migrations_pending; /* -1 unknown */
     atomic_bool stopping;
 };
 

@@ -64,7 +64,8 @@ static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
 static int load_plugins(struct hk_app *app)
 {
     char err[1024];
-    int rc = hk_plugins_load(app->cfg, app, true, &app->plugins, err, sizeof(err));
+    int rc =
+        hk_plugins_load(app->cfg, app, true, &app->plugins, err, sizeof(err));
     if (rc < 0) {
         hk_log(HAWK_LOG_CRIT, "%s", err);
         fprintf(stderr, "hawk: %s\n", err);
@@ -203,9 +204,11 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
     struct hk_app app;
     sigset_t set;
     int code = 1;
-    if (argc < 1 || (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "run") != 0)) {
-        fprintf(stderr, "usage: hawk workflow check FILE\n"
-                        "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
+    if (argc < 1 ||
+        (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "run") != 0)) {
+        fprintf(stderr,
+                "usage: hawk workflow check FILE\n"
+                "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
         return 2;
     }
     block_signals(&set);
@@ -222,7 +225,8 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
         }
         if (load_plugins(&app) < 0)
             goto out;
-        if (hk_app_db_open(&app) < 0 || hk_app_db_wait(&app, false, true, &set) < 0)
+        if (hk_app_db_open(&app) < 0 ||
+            hk_app_db_wait(&app, false, true, &set) < 0)
             goto out;
         /* Registered kinds let the run enqueue submissions that the
          * serve/worker processes then carry out. */
@@ -258,7 +262,8 @@ int hk_cmd_migrate(const char *config_path)
     block_signals(&set);
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
-    if (hk_app_db_open(&app) == 0 && hk_app_db_wait(&app, false, true, &set) == 0) {
+    if (hk_app_db_open(&app) == 0 &&
+        hk_app_db_wait(&app, false, true, &set) == 0) {
         printf("migrations applied; database schema is current\n");
         code = 0;
     }
@@ -278,7 +283,9 @@ int hk_cmd_routes(const char *config_path)
         unsigned flags;
         hk_router_at(app.router, i, &method, &pattern, &flags);
         printf("%s %s%s\n", method, pattern,
-               (flags & HK_ROUTE_ADMIN) ? " admin" : (flags & HK_ROUTE_AUTH) ? " auth" : "");
+               (flags & HK_ROUTE_ADMIN)  ? " admin"
+               : (flags & HK_ROUTE_AUTH) ? " auth"
+                                         : "");
     }
     hk_app_teardown(&app);
     return 0;
@@ -307,7 +314,8 @@ int hk_cmd_plugins(const char *config_path, int argc, char **argv)
 int hk_cmd_user(const char *config_path, int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "create-admin") != 0) {
-        fprintf(stderr, "usage: hawk user create-admin --email EMAIL [-c FILE]\n");
+        fprintf(stderr,
+                "usage: hawk user create-admin --email EMAIL [-c FILE]\n");
         return 2;
     }
     struct hk_app app;
@@ -319,7 +327,8 @@ int hk_cmd_user(const char *config_path, int argc, char **argv)
     /* Command output is for the terminal; logs only when something fails. */
     if (hk_log_get_level() < HAWK_LOG_WARN)
         hk_log_set_level(HAWK_LOG_WARN);
-    if (hk_app_db_open(&app) == 0 && hk_app_db_wait(&app, false, true, &set) == 0)
+    if (hk_app_db_open(&app) == 0 &&
+        hk_app_db_wait(&app, false, true, &set) == 0)
         code = hk_auth_cli_create_admin(&app, argc, argv);
     hk_app_teardown(&app);
     return code;

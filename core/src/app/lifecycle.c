@@ -96,7 +96,8 @@ static bool wait_signal(const sigset_t *set, int64_t ms)
         hk_sleep_ms(ms);
         return false;
     }
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000};
     int sig = sigtimedwait(set, NULL, &ts);
     return sig > 0;
 }
@@ -154,10 +155,12 @@ int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
         if (rc == 0)
             break;
         if (!wait_forever && hk_mono_ms() > give_up) {
-            hk_log(HAWK_LOG_CRIT, "database unreachable at %s: giving up", shown);
+            hk_log(HAWK_LOG_CRIT, "database unreachable at %s: giving up",
+                   shown);
             fprintf(stderr,
                     "hawk: database unreachable at %s: check that PostgreSQL "
-                    "is running and database.url is right\n", shown);
+                    "is running and database.url is right\n",
+                    shown);
             hk_free(shown);
             return HAWK_EUNAVAIL;
         }
@@ -227,7 +230,8 @@ int hk_app_register_kinds(struct hk_app *app)
     if (rc == 0)
         rc = hk_apply_register_kind(app);
     if (rc < 0)
-        hk_log(HAWK_LOG_CRIT, "cannot register job kinds: %s", hawk_strerror(rc));
+        hk_log(HAWK_LOG_CRIT, "cannot register job kinds: %s",
+               hawk_strerror(rc));
     return rc;
 }
 

@@ -99,8 +99,8 @@ static int write_file(const char *dir, const char *name, const char *data,
                       size_t n, char **path_out, struct hawk_error *err)
 {
     char *path = hk_asprintf("%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         errno_error(err, "create", path, errno);
         hk_free(path);
@@ -130,8 +130,8 @@ static void remove_at(int dfd, const char *name, int depth)
         return;
     if (depth <= 0)
         return;
-    int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                    O_CLOEXEC);
+    int sub =
+        openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0)
         return;
     DIR *dir = fdopendir(sub);
@@ -185,8 +185,8 @@ void hk_apply_safe_name(const char *stored, const char *ext, char *out,
     bool under = false;
     for (const char *p = base; p < end && n + 1 < sizeof(stem); p++) {
         unsigned char ch = (unsigned char)*p;
-        bool ok = (ch < 0x80 && isalnum(ch)) || ch == '-' || ch == '_' ||
-                  ch == '.';
+        bool ok =
+            (ch < 0x80 && isalnum(ch)) || ch == '-' || ch == '_' || ch == '.';
         if (!ok) {
             /* One '_' for a run of anything else (a UTF-8 letter is
              * several bytes). */
@@ -212,9 +212,8 @@ void hk_apply_safe_name(const char *stored, const char *ext, char *out,
 
 /* The newest generated document of a kind (and format, NULL: any) on the
  * user's application: *r has content, format in row 0, or no rows. */
-static int newest_document(struct hk_dbconn *c, int64_t user_id,
-                           int64_t app_id, const char *kind,
-                           const char *format, PGresult **r)
+static int newest_document(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
+                           const char *kind, const char *format, PGresult **r)
 {
     char a[24], u[24];
     const char *p[] = {id_str(a, app_id), id_str(u, user_id), kind, format};
@@ -243,9 +242,9 @@ static const char *ext_of_type(enum hk_filetype t)
     }
 }
 
-static int resume_file(struct hk_dbconn *c, int64_t user_id,
-                       int64_t resume_id, struct hk_apply_docs *d,
-                       const char *avoid, struct hawk_error *err)
+static int resume_file(struct hk_dbconn *c, int64_t user_id, int64_t resume_id,
+                       struct hk_apply_docs *d, const char *avoid,
+                       struct hawk_error *err)
 {
     char u[24], r_id[24];
     const char *p[] = {id_str(u, user_id), id_str(r_id, resume_id)};
@@ -270,8 +269,7 @@ static int resume_file(struct hk_dbconn *c, int64_t user_id,
     size_t n = (size_t)PQgetlength(r, 0, 0);
     enum hk_filetype t = hk_filetype_detect((const unsigned char *)data, n);
     char name[128];
-    hk_apply_safe_name(PQgetvalue(r, 0, 1), ext_of_type(t), name,
-                       sizeof(name));
+    hk_apply_safe_name(PQgetvalue(r, 0, 1), ext_of_type(t), name, sizeof(name));
     if (avoid != NULL && strcmp(name, avoid) == 0)
         hk_apply_safe_name("resume", ext_of_type(t), name, sizeof(name));
     rc = write_file(d->dir, name, data, n, &d->resume_path, err);
@@ -313,8 +311,7 @@ static int resume(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
                   struct hawk_error *err)
 {
     PGresult *r = NULL;
-    int rc = newest_document(c, user_id, app_id, "tailored_resume", "html",
-                             &r);
+    int rc = newest_document(c, user_id, app_id, "tailored_resume", "html", &r);
     if (rc < 0) {
         db_error(err, rc, "the tailored resume");
         return rc;
@@ -350,11 +347,12 @@ struct answers {
 
 /* Adds key -> v unless the key is empty, already answered, or the object
  * is full.  Takes ownership of v. */
-static void answers_put(struct answers *a, const char *question,
-                        bool normalize, json_object *v)
+static void answers_put(struct answers *a, const char *question, bool normalize,
+                        json_object *v)
 {
     char *key = normalize ? hk_llm_question_key(question) : hk_strdup(question);
-    const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    const char *text =
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
     size_t cost = strlen(key) + strlen(text) + 8;
     if (key[0] == '\0' || a->full ||
         json_object_object_get_ex(a->obj, key, NULL)) {
@@ -370,8 +368,8 @@ static void answers_put(struct answers *a, const char *question,
 }
 
 /* See apply_int.h. */
-int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id,
-                          int64_t app_id, char **out)
+int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
+                          char **out)
 {
     char a_id[24], u[24], lim[24];
     PGresult *r = NULL;
@@ -449,9 +447,9 @@ int hk_apply_profile_json(struct hk_dbconn *c, int64_t user_id, char **out)
  * --------------------------------------------------------------------- */
 
 /* See apply_int.h. */
-int hk_apply_docs_prepare(struct hk_dbconn *c, int64_t user_id,
-                          int64_t app_id, int64_t resume_id,
-                          struct hk_apply_docs *d, struct hawk_error *err)
+int hk_apply_docs_prepare(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
+                          int64_t resume_id, struct hk_apply_docs *d,
+                          struct hawk_error *err)
 {
     memset(d, 0, sizeof(*d));
     int rc = hk_apply_answers_json(c, user_id, app_id, &d->answers_json);

@@ -123,8 +123,9 @@ static int64_t job_timeout_ms(struct hk_dbconn *c, int64_t job_id)
     const char *p[] = {id_str(j, job_id)};
     PGresult *r = NULL;
     int64_t ms = HK_APPLY_TIMEOUT_MS;
-    if (hk_db_query(c, "SELECT timeout_ms FROM queue_jobs WHERE id ="
-                       " $1::bigint",
+    if (hk_db_query(c,
+                    "SELECT timeout_ms FROM queue_jobs WHERE id ="
+                    " $1::bigint",
                     1, p, &r) == 0) {
         if (PQntuples(r) == 1)
             (void)hk_parse_i64(PQgetvalue(r, 0, 0), 0, INT64_MAX, &ms);
@@ -211,11 +212,10 @@ static void job_result(struct hk_buf *out, const struct target *t,
                        const char *status, bool submitted, const char *note,
                        int questions)
 {
-    (void)hk_buf_printf(out, "{\"application_id\":%lld,\"status\":",
-                        (long long)t->app_id);
+    (void)hk_buf_printf(
+        out, "{\"application_id\":%lld,\"status\":", (long long)t->app_id);
     (void)hk_buf_json_str(out, status, strlen(status));
-    (void)hk_buf_printf(out, ",\"submitted\":%s",
-                        submitted ? "true" : "false");
+    (void)hk_buf_printf(out, ",\"submitted\":%s", submitted ? "true" : "false");
     if (t->board[0] != '\0') {
         (void)hk_buf_puts(out, ",\"board\":");
         (void)hk_buf_json_str(out, t->board, strlen(t->board));
@@ -248,8 +248,8 @@ static const struct hawk_jobboard_ops *apply_ops(
         return NULL;
     const struct hawk_jobboard_ops *ops = e->desc->ops;
     if (ops == NULL ||
-        ops->struct_size < offsetof(struct hawk_jobboard_ops, apply) +
-                               sizeof(ops->apply) ||
+        ops->struct_size <
+            offsetof(struct hawk_jobboard_ops, apply) + sizeof(ops->apply) ||
         ops->apply == NULL)
         return NULL;
     return ops;
@@ -275,10 +275,10 @@ static bool question_of(json_object *item, const char **q, const char **type,
             json_object_get_string_len(v) <= QTYPE_MAX)
             *type = json_object_get_string(v);
         if (json_object_object_get_ex(item, "answer", &v) && v != NULL)
-            *answer = json_object_is_type(v, json_type_string)
-                          ? json_object_get_string(v)
-                          : json_object_to_json_string_ext(
-                                v, JSON_C_TO_STRING_PLAIN);
+            *answer =
+                json_object_is_type(v, json_type_string)
+                    ? json_object_get_string(v)
+                    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
     } else {
         return false;
     }
@@ -286,9 +286,8 @@ static bool question_of(json_object *item, const char **q, const char **type,
     /* Checked here so no statement fails inside the transaction. */
     return ql > 0 && ql <= QUESTION_MAX && hk_utf8_valid(*q, ql) &&
            hk_utf8_valid(*type, strlen(*type)) &&
-           (*answer == NULL ||
-            (strlen(*answer) <= ANSWER_MAX &&
-             hk_utf8_valid(*answer, strlen(*answer))));
+           (*answer == NULL || (strlen(*answer) <= ANSWER_MAX &&
+                                hk_utf8_valid(*answer, strlen(*answer))));
 }
 
 /* Stores the questions the plugin reported; *stored counts them. */
@@ -303,11 +302,10 @@ static int store_questions(struct hk_dbconn *c, const struct target *t,
     size_t n = json_object_array_length(qs);
     for (size_t i = 0; i < n && i < QUESTIONS_MAX; i++) {
         const char *q, *type, *answer;
-        if (!question_of(json_object_array_get_idx(qs, i), &q, &type,
-                         &answer))
+        if (!question_of(json_object_array_get_idx(qs, i), &q, &type, &answer))
             continue;
-        int rc = hk_app_add_question(c, t->user_id, t->app_id, q, type,
-                                     answer, "board");
+        int rc = hk_app_add_question(c, t->user_id, t->app_id, q, type, answer,
+                                     "board");
         if (rc < 0)
             return rc;
         (*stored)++;
@@ -465,8 +463,8 @@ static int plugin_failed(struct run *r, int rc, struct hawk_error *perr)
         db_fail(r->err, drc, "record the failed submission");
         return drc;
     }
-    hk_log(HAWK_LOG_WARN, "application %lld failed: %s",
-           (long long)r->t.app_id, note);
+    hk_log(HAWK_LOG_WARN, "application %lld failed: %s", (long long)r->t.app_id,
+           note);
     count(r->t.board, "failed");
     HAWK_ERR_SET(r->err, rc, false, perr->http_status, "%.255s", note);
     return rc;
@@ -539,8 +537,7 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
         db_fail(r->err, rc, "record the submission");
         return rc;
     }
-    hk_log(HAWK_LOG_INFO, "application %lld: %s", (long long)r->t.app_id,
-           note);
+    hk_log(HAWK_LOG_INFO, "application %lld: %s", (long long)r->t.app_id, note);
     count(r->t.board, applied ? "applied" : "needs_attention");
     job_result(r->result, &r->t, applied ? "applied" : "needs_attention",
                applied, applied ? NULL : note, questions);
@@ -592,8 +589,7 @@ static int run_submit(struct hk_job_ctx *ctx, const char *payload,
                      ? "already applied; nothing sent"
                      : "the application is %s; nothing sent",
                  r.t.status);
-        hk_log(HAWK_LOG_INFO, "application %lld: %s", (long long)app_id,
-               note);
+        hk_log(HAWK_LOG_INFO, "application %lld: %s", (long long)app_id, note);
         count(r.t.board, "skipped");
         job_result(result, &r.t, r.t.status, false, note, 0);
         goto out;

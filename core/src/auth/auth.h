@@ -14,8 +14,8 @@ struct hk_app;
 struct hk_router;
 
 struct hk_argon2_params {
-    uint32_t t_cost;      /* iterations */
-    uint32_t m_cost_kib;  /* memory */
+    uint32_t t_cost;     /* iterations */
+    uint32_t m_cost_kib; /* memory */
     uint32_t parallelism;
 };
 
@@ -27,7 +27,7 @@ int hk_password_hash(const struct hk_argon2_params *p, const char *password,
 int hk_password_verify(const char *encoded, const char *password);
 
 struct hk_jwt_claims {
-    int64_t sub;   /* user id */
+    int64_t sub; /* user id */
     bool admin;
     int64_t iat;
     int64_t exp;
@@ -40,14 +40,12 @@ int hk_jwt_sign(const unsigned char *key, size_t key_len,
 /* Verifies signature (constant time), alg == HS256 exactly, typ, exp
  * against now_s.  Returns 0, or HAWK_EAUTH with reason ("expired",
  * "bad signature", "unsupported alg", "malformed"). */
-int hk_jwt_verify(const unsigned char *key, size_t key_len,
-                  const char *token, int64_t now_s, struct hk_jwt_claims *c,
-                  const char **reason);
+int hk_jwt_verify(const unsigned char *key, size_t key_len, const char *token,
+                  int64_t now_s, struct hk_jwt_claims *c, const char **reason);
 
 /* Used by the router for HK_ROUTE_AUTH routes: validates "Bearer <jwt>". */
 int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
-                         int64_t *user_id, bool *is_admin,
-                         const char **reason);
+                         int64_t *user_id, bool *is_admin, const char **reason);
 
 /* Registers /api/v1/auth/... and /api/v1/user... routes. */
 void hk_auth_routes(struct hk_router *r);

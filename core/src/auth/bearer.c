@@ -18,8 +18,7 @@
  * token" (static strings safe to show to the client).  Thread-safe.
  */
 int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
-                         int64_t *user_id, bool *is_admin,
-                         const char **reason)
+                         int64_t *user_id, bool *is_admin, const char **reason)
 {
     struct hk_jwt_claims c;
     const char *why = NULL;

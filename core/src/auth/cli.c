@@ -62,8 +62,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
             fputs(usage, stdout);
             return 1;
         } else {
-            fprintf(stderr, "hawk: unknown option '%s' for create-admin\n%s",
-                    a, usage);
+            fprintf(stderr, "hawk: unknown option '%s' for create-admin\n%s", a,
+                    usage);
             return -1;
         }
     }
@@ -193,8 +193,10 @@ int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv)
     if (o.password_stdin || !isatty(STDIN_FILENO)) {
         long n = read_password_line(line, sizeof line);
         if (n < 0) {
-            fprintf(stderr, "hawk: password on stdin is longer than %d bytes "
-                            "or contains NUL\n", HK_PASSWORD_MAX);
+            fprintf(stderr,
+                    "hawk: password on stdin is longer than %d bytes "
+                    "or contains NUL\n",
+                    HK_PASSWORD_MAX);
             code = EXIT_USAGE;
             goto out;
         }

@@ -34,8 +34,8 @@ const struct hk_auth_settings *hk_auth_settings_get(struct hk_app *app);
 
 /* The column list every user query selects, in the order
  * hk_auth_user_json() reads it. */
-#define HK_USER_COLS                                                      \
-    "id, email, username, first_name, last_name, is_admin, "              \
+#define HK_USER_COLS                                                           \
+    "id, email, username, first_name, last_name, is_admin, "                   \
     "(extract(epoch FROM created_at) * 1000)::bigint, review_before_submit"
 
 /* Builds the public user object from row `row` of a result selected with
@@ -60,8 +60,8 @@ int hk_auth_str_member(json_object *obj, const char *name, const char **s,
                        size_t *len, struct hk_resp *resp);
 
 /* The message for a username that breaks the rules. */
-#define HK_USERNAME_RULE                                                  \
-    "username must be 3 to 32 characters of letters, digits, '_', '.' "   \
+#define HK_USERNAME_RULE                                                       \
+    "username must be 3 to 32 characters of letters, digits, '_', '.' "        \
     "or '-'"
 
 /* Maps a unique violation on users to 409 email_taken/username_taken and
@@ -107,12 +107,10 @@ int hk_auth_revoke_user(struct hk_dbconn *c, int64_t user_id);
 /* 0 when a login for (email, ip) may proceed; HAWK_ERATELIMIT with
  * *retry_after_s (>= 1) when too many recent failures are recorded. */
 int hk_auth_throttle_check(struct hk_dbconn *c,
-                           const struct hk_auth_settings *s,
-                           const char *email, const char *ip,
-                           int64_t *retry_after_s);
+                           const struct hk_auth_settings *s, const char *email,
+                           const char *ip, int64_t *retry_after_s);
 /* Records one failure (and prunes attempts that left the window). */
-int hk_auth_throttle_fail(struct hk_dbconn *c,
-                          const struct hk_auth_settings *s,
+int hk_auth_throttle_fail(struct hk_dbconn *c, const struct hk_auth_settings *s,
                           const char *email, const char *ip);
 /* Forgets the failures of (email, ip) after a successful login. */
 int hk_auth_throttle_clear(struct hk_dbconn *c, const char *email,

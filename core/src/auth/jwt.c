@@ -25,16 +25,17 @@
 static const char jwt_header_b64[] =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; /* {"alg":"HS256","typ":"JWT"} */
 
-static int hmac_b64(const unsigned char *key, size_t key_len,
-                    const char *data, size_t len, char out[SIG_B64_LEN + 1])
+static int hmac_b64(const unsigned char *key, size_t key_len, const char *data,
+                    size_t len, char out[SIG_B64_LEN + 1])
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
 
     if (key_len > (size_t)2147483647)
         return HAWK_EINVAL;
-    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data,
-             len, mac, &mac_len) == NULL || mac_len != SIG_LEN)
+    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, len,
+             mac, &mac_len) == NULL ||
+        mac_len != SIG_LEN)
         return HAWK_EINTERNAL;
     hk_b64url_encode(mac, SIG_LEN, out);
     return 0;
@@ -167,8 +168,8 @@ static int claim_int(json_object *p, const char *name, bool required,
     return 0;
 }
 
-static int check_claims(json_object *p, int64_t now_s,
-                        struct hk_jwt_claims *c, const char **reason)
+static int check_claims(json_object *p, int64_t now_s, struct hk_jwt_claims *c,
+                        const char **reason)
 {
     json_object *v = NULL;
 
@@ -216,9 +217,8 @@ static int check_claims(json_object *p, int64_t now_s,
  * HAWK_EAUTH with *reason one of "malformed", "unsupported alg", "bad
  * signature", "expired" (static strings).
  */
-int hk_jwt_verify(const unsigned char *key, size_t key_len,
-                  const char *token, int64_t now_s, struct hk_jwt_claims *c,
-                  const char **reason)
+int hk_jwt_verify(const unsigned char *key, size_t key_len, const char *token,
+                  int64_t now_s, struct hk_jwt_claims *c, const char **reason)
 {
     json_object *header = NULL, *payload = NULL;
     char expect[SIG_B64_LEN + 1];

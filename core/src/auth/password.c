@@ -39,13 +39,12 @@ int hk_password_hash(const struct hk_argon2_params *p, const char *password,
     if (hk_random_bytes(salt, sizeof salt) < 0)
         return HAWK_EIO;
 
-    size_t enclen = argon2_encodedlen(p->t_cost, p->m_cost_kib,
-                                      p->parallelism, SALT_LEN, HASH_LEN,
-                                      Argon2_id);
+    size_t enclen = argon2_encodedlen(p->t_cost, p->m_cost_kib, p->parallelism,
+                                      SALT_LEN, HASH_LEN, Argon2_id);
     char *enc = hk_malloc(enclen);
     int rc = argon2id_hash_encoded(p->t_cost, p->m_cost_kib, p->parallelism,
-                                   password, pwlen, salt, sizeof salt,
-                                   HASH_LEN, enc, enclen);
+                                   password, pwlen, salt, sizeof salt, HASH_LEN,
+                                   enc, enclen);
     if (rc != ARGON2_OK) {
         hk_free(enc);
         return HAWK_EINVAL;
@@ -64,8 +63,9 @@ static int check_stored_params(const char *encoded)
 
     if (strncmp(encoded, prefix, sizeof prefix - 1) != 0)
         return HAWK_EINVAL;
-    if (sscanf(encoded + sizeof prefix - 1, "m=%u,t=%u,p=%u$%n", &m, &t,
-               &par, &consumed) != 3 || consumed == 0)
+    if (sscanf(encoded + sizeof prefix - 1, "m=%u,t=%u,p=%u$%n", &m, &t, &par,
+               &consumed) != 3 ||
+        consumed == 0)
         return HAWK_EINVAL;
     if (m == 0 || m > VERIFY_MAX_M_KIB || t == 0 || t > VERIFY_MAX_T ||
         par == 0 || par > VERIFY_MAX_P)

@@ -89,8 +89,7 @@ static char *read_email(json_object *body, struct hk_resp *resp)
  * json_object_put()s *body and hk_free()s *email (each may be NULL). */
 static int read_credentials(struct hk_req *req, struct hk_resp *resp,
                             const struct hk_field *fields, json_object **body,
-                            char **email, const char **password,
-                            size_t *pwlen)
+                            char **email, const char **password, size_t *pwlen)
 {
     *email = NULL;
     *body = read_body(req, resp, fields);
@@ -107,8 +106,8 @@ static int read_credentials(struct hk_req *req, struct hk_resp *resp,
 
 /* Reads an optional nullable string member into *out (NULL when absent
  * or null).  Returns 0 or HAWK_EINVAL with resp filled. */
-static int optional_str(json_object *body, const char *name,
-                        const char **out, struct hk_resp *resp)
+static int optional_str(json_object *body, const char *name, const char **out,
+                        struct hk_resp *resp)
 {
     size_t len;
     int rc = hk_auth_str_member(body, name, out, &len, resp);
@@ -135,8 +134,8 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, HAWK_EINTERNAL);
         return;
     }
-    if (read_credentials(req, resp, register_fields, &body, &email,
-                         &password, &pwlen) < 0)
+    if (read_credentials(req, resp, register_fields, &body, &email, &password,
+                         &pwlen) < 0)
         goto out;
     if (hk_password_policy(password, pwlen, &msg) < 0) {
         hk_resp_field_error(resp, "password", "%s", msg);
@@ -249,8 +248,7 @@ static void login_failed(struct hk_req *req, const struct hk_auth_settings *s,
         hk_resp_from_status(resp, rc);
         return;
     }
-    hk_resp_error(resp, 401, "invalid_credentials", "%s",
-                  msg_bad_credentials);
+    hk_resp_error(resp, 401, "invalid_credentials", "%s", msg_bad_credentials);
 }
 
 /* POST /api/v1/auth/login */

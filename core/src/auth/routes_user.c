@@ -35,9 +35,8 @@ static const char sql_patch_user[] =
     " updated_at = now()"
     " WHERE id = $1::bigint AND is_active RETURNING " HK_USER_COLS;
 
-static const char sql_user_secret[] =
-    "SELECT email, password_hash FROM users"
-    " WHERE id = $1::bigint AND is_active";
+static const char sql_user_secret[] = "SELECT email, password_hash FROM users"
+                                      " WHERE id = $1::bigint AND is_active";
 
 static const char sql_set_password[] =
     "UPDATE users SET password_hash = $2, updated_at = now()"

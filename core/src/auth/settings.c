@@ -45,7 +45,8 @@ static void load_config(struct hk_auth_settings *s, const struct hk_config *c)
     s->argon2.m_cost_kib = (uint32_t)(m_bytes / 1024 > UINT32_MAX
                                           ? UINT32_MAX
                                           : (m_bytes < 0 ? 0 : m_bytes / 1024));
-    s->argon2.t_cost = (uint32_t)(t < 0 ? 0 : (t > UINT32_MAX ? UINT32_MAX : t));
+    s->argon2.t_cost =
+        (uint32_t)(t < 0 ? 0 : (t > UINT32_MAX ? UINT32_MAX : t));
     s->argon2.parallelism =
         (uint32_t)(p < 0 ? 0 : (p > UINT32_MAX ? UINT32_MAX : p));
     s->access_ttl_s = ms_to_s_ceil(hk_cfg_int(c, "auth.access_ttl"));

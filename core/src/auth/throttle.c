@@ -58,9 +58,8 @@ static const char *ip_key(const char *ip)
  * Pointers are borrowed.
  */
 int hk_auth_throttle_check(struct hk_dbconn *c,
-                           const struct hk_auth_settings *s,
-                           const char *email, const char *ip,
-                           int64_t *retry_after_s)
+                           const struct hk_auth_settings *s, const char *email,
+                           const char *ip, int64_t *retry_after_s)
 {
     PGresult *r = NULL;
     char window[24], offset[24];
@@ -86,8 +85,7 @@ int hk_auth_throttle_check(struct hk_dbconn *c,
 
 /* Records a failure for (email, ip) and prunes expired attempts.
  * Returns 0 or a HAWK_E* database error. */
-int hk_auth_throttle_fail(struct hk_dbconn *c,
-                          const struct hk_auth_settings *s,
+int hk_auth_throttle_fail(struct hk_dbconn *c, const struct hk_auth_settings *s,
                           const char *email, const char *ip)
 {
     char window[24];

@@ -123,8 +123,8 @@ static void user_agent_copy(struct hk_req *req, char out[UA_MAX + 1])
 }
 
 static int make_access_token(struct hk_app *app,
-                             const struct hk_auth_settings *s,
-                             int64_t user_id, bool is_admin, char **out)
+                             const struct hk_auth_settings *s, int64_t user_id,
+                             bool is_admin, char **out)
 {
     struct hk_jwt_claims c;
     unsigned char jti[16];
@@ -152,8 +152,7 @@ static int make_access_token(struct hk_app *app,
  */
 int hk_auth_issue_tokens(struct hk_req *req, struct hk_dbconn *c,
                          const struct hk_auth_settings *s, int64_t user_id,
-                         bool is_admin, const char *family_id,
-                         json_object *obj)
+                         bool is_admin, const char *family_id, json_object *obj)
 {
     unsigned char raw[REFRESH_RAW];
     char refresh[REFRESH_B64_LEN + 1], hash[65], uid[24], ttl[24];
@@ -179,8 +178,8 @@ int hk_auth_issue_tokens(struct hk_req *req, struct hk_dbconn *c,
         if (rc < 0)
             goto out;
     }
-    const char *params[] = {uid, family_id, hash, ttl,
-                            ua[0] ? ua : NULL, req->remote_addr};
+    const char *params[] = {uid, family_id,         hash,
+                            ttl, ua[0] ? ua : NULL, req->remote_addr};
     rc = hk_db_query(c, sql_insert_refresh, 6, params, NULL);
     if (rc < 0)
         goto out;

@@ -52,9 +52,8 @@ json_object *hk_auth_user_json(const PGresult *r, int row)
     json_object_object_add(o, "is_admin",
                            json_object_new_boolean(hk_auth_pg_bool(r, row, 5)));
     json_object_object_add(o, "created_at", json_object_new_string(ts));
-    json_object_object_add(
-        o, "review_before_submit",
-        json_object_new_boolean(hk_auth_pg_bool(r, row, 7)));
+    json_object_object_add(o, "review_before_submit",
+                           json_object_new_boolean(hk_auth_pg_bool(r, row, 7)));
     return o;
 }
 

@@ -12,8 +12,7 @@
 #include "util/str.h"
 
 /* See config.h. */
-int hk_config_parse_listen(const char *s, char *host, size_t hostlen,
-                           int *port)
+int hk_config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
 {
     const char *colon;
     const char *h = s;

@@ -24,12 +24,9 @@ static const struct {
     const char *env;
     const char *path;
 } overrides[] = {
-    {"HAWK_LISTEN", "server.listen"},
-    {"HAWK_DATABASE_URL", "database.url"},
-    {"HAWK_DATA_DIR", "data_dir"},
-    {"HAWK_JWT_SECRET", "auth.jwt_secret"},
-    {"HAWK_LOG_LEVEL", "log.level"},
-    {"HAWK_PLUGIN_PATH", "plugin_dir"},
+    {"HAWK_LISTEN", "server.listen"}, {"HAWK_DATABASE_URL", "database.url"},
+    {"HAWK_DATA_DIR", "data_dir"},    {"HAWK_JWT_SECRET", "auth.jwt_secret"},
+    {"HAWK_LOG_LEVEL", "log.level"},  {"HAWK_PLUGIN_PATH", "plugin_dir"},
 };
 
 struct load_ctx {
@@ -86,8 +83,8 @@ static unsigned depth_of(const char *path)
 /* Collects schema paths and group names with as many dots as `depth`,
  * deduplicated, into cands (static strings or pieces of a scratch
  * buffer owned by the caller). */
-static size_t collect_candidates(unsigned depth, const char **cands,
-                                 size_t cap, char scratch[][MAX_PATH_LEN])
+static size_t collect_candidates(unsigned depth, const char **cands, size_t cap,
+                                 char scratch[][MAX_PATH_LEN])
 {
     size_t n = 0;
     for (size_t i = 0; hk_config_schema[i].path != NULL && n < cap; i++) {
@@ -134,9 +131,8 @@ static int unknown_key(struct load_ctx *L, const config_setting_t *s,
     size_t n = collect_candidates(depth_of(path), cands, CAP, scratch);
     const char *best = hk_config_suggest(path, cands, n);
     if (best != NULL)
-        snprintf(L->err, L->errlen,
-                 "%s: unknown key '%s' (did you mean '%s'?)", where, path,
-                 best);
+        snprintf(L->err, L->errlen, "%s: unknown key '%s' (did you mean '%s'?)",
+                 where, path, best);
     else
         snprintf(L->err, L->errlen,
                  "%s: unknown key '%s' (see etc/hawk.cfg.example for every "
@@ -146,9 +142,8 @@ static int unknown_key(struct load_ctx *L, const config_setting_t *s,
 }
 
 /* Runs a row's semantic check on a string value. */
-static int run_check(const struct hk_cfg_field *f,
-                     const struct hk_cfg_value *v, const char *what,
-                     char *msg, size_t msglen)
+static int run_check(const struct hk_cfg_field *f, const struct hk_cfg_value *v,
+                     const char *what, char *msg, size_t msglen)
 {
     if (f->check == NULL || v->s == NULL)
         return 0;
@@ -191,8 +186,7 @@ static int walk_group(struct load_ctx *L, const config_setting_t *group,
 {
     int n = config_setting_length(group);
     for (int i = 0; i < n; i++) {
-        const config_setting_t *s = config_setting_get_elem(group,
-                                                            (unsigned)i);
+        const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
         char full[MAX_PATH_LEN];
         if (prefix[0] != '\0')
             snprintf(full, sizeof(full), "%s.%s", prefix,
@@ -208,8 +202,8 @@ static int walk_group(struct load_ctx *L, const config_setting_t *group,
                 char where[300];
                 hk_config_where(s, L->c->path, where, sizeof(where));
                 snprintf(L->err, L->errlen,
-                         "%s: '%s' must be a group: %s = { ... };", where,
-                         full, config_setting_name(s));
+                         "%s: '%s' must be a group: %s = { ... };", where, full,
+                         config_setting_name(s));
                 return HAWK_ECONFIG;
             }
             rc = walk_group(L, s, full);
@@ -235,8 +229,8 @@ static int apply_overrides(struct load_ctx *L)
         char what[300], msg[1024];
         snprintf(what, sizeof(what), "'%s'", f->path);
         struct hk_cfg_value nv = {0};
-        int rc = hk_cfg_value_from_text(&nv, val, f->type, f->min, f->max,
-                                        what, msg, sizeof(msg));
+        int rc = hk_cfg_value_from_text(&nv, val, f->type, f->min, f->max, what,
+                                        msg, sizeof(msg));
         if (rc == 0)
             rc = run_check(f, &nv, what, msg, sizeof(msg));
         if (rc < 0) {
@@ -291,10 +285,10 @@ static int resolve_data_dir(struct load_ctx *L)
         }
         while (d[0] == '.' && d[1] == '/')
             d += 2;
-        char *abs = strcmp(d, ".") == 0 || d[0] == '\0'
-                        ? hk_strdup(cwd)
-                        : hk_asprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
-                                      d);
+        char *abs =
+            strcmp(d, ".") == 0 || d[0] == '\0'
+                ? hk_strdup(cwd)
+                : hk_asprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, d);
         hk_free(v->s);
         v->s = abs;
     }
@@ -417,14 +411,18 @@ static const struct hk_cfg_value *value_of(const struct hk_config *c,
     long idx = row_index(path);
     const struct hk_cfg_state *st = c->values;
     if (idx < 0 || st == NULL) {
-        fprintf(stderr, "hawk: internal error: config key '%s' is not in "
-                        "the schema\n", path);
+        fprintf(stderr,
+                "hawk: internal error: config key '%s' is not in "
+                "the schema\n",
+                path);
         abort();
     }
     const struct hk_cfg_value *v = &st->v[idx];
     if ((types & (1u << hk_config_schema[idx].type)) == 0) {
-        fprintf(stderr, "hawk: internal error: config key '%s' read with "
-                        "the wrong getter\n", path);
+        fprintf(stderr,
+                "hawk: internal error: config key '%s' read with "
+                "the wrong getter\n",
+                path);
         abort();
     }
     return v;
@@ -435,8 +433,9 @@ static const struct hk_cfg_value *value_of(const struct hk_config *c,
 /* See config.h. */
 int64_t hk_cfg_int(const struct hk_config *c, const char *path)
 {
-    return value_of(c, path, T(HK_CFG_INT) | T(HK_CFG_DURATION) |
-                                 T(HK_CFG_SIZE))->i;
+    return value_of(c, path,
+                    T(HK_CFG_INT) | T(HK_CFG_DURATION) | T(HK_CFG_SIZE))
+        ->i;
 }
 
 /* See config.h. */

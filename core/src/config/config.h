@@ -38,27 +38,26 @@ struct hk_cfg_field {
     /* Optional semantic check of a string value (after expansion and
      * overrides).  Returns 0, or HAWK_ECONFIG with msg set to
      * "<what> must be ..." (no file:line prefix). */
-    int (*check)(const char *what, const char *value, char *msg,
-                 size_t msglen);
+    int (*check)(const char *what, const char *value, char *msg, size_t msglen);
 };
 
 /* One entry of the `plugins` list. */
 struct hk_plugin_cfg {
-    char *name;     /* instance name, unique */
-    char *path;     /* .so path as written (resolved by the loader) */
+    char *name; /* instance name, unique */
+    char *path; /* .so path as written (resolved by the loader) */
     bool enabled;
     bool required;
     const config_setting_t *options; /* may be NULL; owned by the config */
-    int line;       /* line of the entry in the file */
+    int line;                        /* line of the entry in the file */
 };
 
 struct hk_config {
-    char *path;          /* file the config came from; owned */
-    char *data_dir;      /* absolute; owned */
+    char *path;     /* file the config came from; owned */
+    char *data_dir; /* absolute; owned */
     struct hk_plugin_cfg *plugins;
     size_t n_plugins;
-    config_t lc;         /* kept alive for plugin option settings */
-    void *values;        /* private: resolved values by schema row */
+    config_t lc;  /* kept alive for plugin option settings */
+    void *values; /* private: resolved values by schema row */
 };
 
 /* The schema table, NULL-terminated (config/schema.c). */
@@ -99,8 +98,7 @@ char *hk_config_expand(const char *s, char *err, size_t errlen);
 /* Returns the JWT secret: the configured one (file or HAWK_JWT_SECRET), or
  * the one kept in <data_dir>/jwt.secret, generating it (0600) on first
  * use.  Caller frees with hk_free_secret().  NULL with err on failure. */
-char *hk_config_jwt_secret(const struct hk_config *c, char *err,
-                           size_t errlen);
+char *hk_config_jwt_secret(const struct hk_config *c, char *err, size_t errlen);
 
 /* Splits a listen address "host:port" or "[v6addr]:port" (host may be
  * "*" or "0.0.0.0" for all interfaces).  host gets the host part without

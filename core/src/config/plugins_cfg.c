@@ -19,8 +19,8 @@
 
 #define MAX_PLUGINS 64
 
-static const char *const entry_keys[] = {"name", "path", "enabled",
-                                         "required", "options"};
+static const char *const entry_keys[] = {"name", "path", "enabled", "required",
+                                         "options"};
 #define N_ENTRY_KEYS (sizeof(entry_keys) / sizeof(entry_keys[0]))
 
 static int entry_error(const config_setting_t *s, const struct hk_config *c,
@@ -41,8 +41,7 @@ static int entry_error(const config_setting_t *s, const struct hk_config *c,
 }
 
 static int check_entry_keys(const config_setting_t *g,
-                            const struct hk_config *c, char *err,
-                            size_t errlen)
+                            const struct hk_config *c, char *err, size_t errlen)
 {
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
@@ -80,8 +79,8 @@ static int member(const config_setting_t *g, const char *key,
         snprintf(what, sizeof(what), "'%s' of plugin entry %s", key, label);
     else
         snprintf(what, sizeof(what), "'%s' of a plugin entry", key);
-    if (hk_cfg_value_from_setting(v, s, type, 0, 0, what, msg,
-                                  sizeof(msg)) < 0) {
+    if (hk_cfg_value_from_setting(v, s, type, 0, 0, what, msg, sizeof(msg)) <
+        0) {
         hk_cfg_value_clear(v);
         hk_config_where(s, c->path, where, sizeof(where));
         snprintf(err, errlen, "%s: %s", where, msg);
@@ -180,8 +179,8 @@ int hk_config_parse_plugins(struct hk_config *c, const config_setting_t *list,
                 continue;
             char where[300], first[300];
             hk_config_where(g, c->path, where, sizeof(where));
-            hk_config_where(config_setting_get_elem(list, (unsigned)j),
-                            c->path, first, sizeof(first));
+            hk_config_where(config_setting_get_elem(list, (unsigned)j), c->path,
+                            first, sizeof(first));
             snprintf(err, errlen,
                      "%s: duplicate plugin instance name '%s' (first defined "
                      "at %s): give each entry its own name",

@@ -24,8 +24,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      * ------------------------------------------------------------- */
     {"server.listen", HK_CFG_STR, "127.0.0.1:8080", 0, 0,
      "address:port the HTTP API listens on", hk_cfg_check_listen},
-    {"server.threads", HK_CFG_INT, "4", 1, 256,
-     "HTTP worker threads", NULL},
+    {"server.threads", HK_CFG_INT, "4", 1, 256, "HTTP worker threads", NULL},
     {"server.max_body", HK_CFG_SIZE, "1MiB", 1 * KIB, 1 * GIB,
      "largest accepted request body", NULL},
     {"server.shutdown_grace", HK_CFG_DURATION, "10s", 0, 10 * MINUTE,
@@ -50,8 +49,8 @@ const struct hk_cfg_field hk_config_schema[] = {
      "libpq connection string or postgresql:// URL; empty: run the "
      "embedded cluster under data_dir",
      hk_cfg_check_db_url},
-    {"database.pool_size", HK_CFG_INT, "8", 1, 512,
-     "connections kept open", NULL},
+    {"database.pool_size", HK_CFG_INT, "8", 1, 512, "connections kept open",
+     NULL},
     {"database.connect_timeout", HK_CFG_DURATION, "3s", 100, 5 * MINUTE,
      "time allowed to open one connection", NULL},
     {"database.acquire_timeout", HK_CFG_DURATION, "5s", 10, 5 * MINUTE,
@@ -73,15 +72,12 @@ const struct hk_cfg_field hk_config_schema[] = {
      "lifetime of an access token", NULL},
     {"auth.refresh_ttl", HK_CFG_DURATION, "30d", 1 * HOUR, 365 * DAY,
      "lifetime of a refresh token", NULL},
-    {"auth.argon2.t_cost", HK_CFG_INT, "3", 1, 16,
-     "argon2id iterations", NULL},
+    {"auth.argon2.t_cost", HK_CFG_INT, "3", 1, 16, "argon2id iterations", NULL},
     {"auth.argon2.m_cost", HK_CFG_SIZE, "64MiB", 8 * KIB, 4 * GIB,
      "argon2id memory per hash", NULL},
-    {"auth.argon2.parallelism", HK_CFG_INT, "1", 1, 16,
-     "argon2id lanes", NULL},
+    {"auth.argon2.parallelism", HK_CFG_INT, "1", 1, 16, "argon2id lanes", NULL},
     {"auth.login_max_failures", HK_CFG_INT, "5", 1, 1000,
-     "failed logins allowed per account and address within login_window",
-     NULL},
+     "failed logins allowed per account and address within login_window", NULL},
     {"auth.login_window", HK_CFG_DURATION, "15m", 1 * SEC, 1 * DAY,
      "window over which failed logins are counted", NULL},
 
@@ -97,8 +93,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      "also append log lines to this file; empty: no file", NULL},
     {"log.max_size", HK_CFG_SIZE, "10MiB", 4 * KIB, 64 * GIB,
      "rotate the log file past this size", NULL},
-    {"log.keep", HK_CFG_INT, "5", 1, 100,
-     "rotated log files kept", NULL},
+    {"log.keep", HK_CFG_INT, "5", 1, 100, "rotated log files kept", NULL},
 
     /* ---------------------------------------------------------------
      * plugins (entries are checked by config/plugins_cfg.c and their
@@ -125,8 +120,7 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"queue.queues", HK_CFG_STR_LIST, "", 0, 0,
      "queues this process takes jobs from; empty: all", NULL},
     {"queue.poll_interval", HK_CFG_DURATION, "1s", 10, 1 * MINUTE,
-     "how often idle workers look for jobs when no notification arrives",
-     NULL},
+     "how often idle workers look for jobs when no notification arrives", NULL},
     {"queue.heartbeat_interval", HK_CFG_DURATION, "5s", 100, 10 * MINUTE,
      "how often running jobs are marked alive", NULL},
     {"queue.rescue_after", HK_CFG_DURATION, "30s", 1 * SEC, 1 * DAY,
@@ -142,8 +136,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      "items",
      NULL},
     {"queue.prune_after", HK_CFG_DURATION, "7d", 1 * MINUTE, 3650 * DAY,
-     "finished jobs older than this are deleted by the queue_prune job",
-     NULL},
+     "finished jobs older than this are deleted by the queue_prune job", NULL},
     {"queue.shutdown_grace", HK_CFG_DURATION, "30s", 0, 1 * HOUR,
      "on shutdown, how long running jobs may finish before they are "
      "released back to the queue",
@@ -151,8 +144,7 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"queue.batch_size", HK_CFG_INT, "50", 1, 1000,
      "jobs claimed and completed per database round", NULL},
     {"queue.max_pending_per_user", HK_CFG_INT, "1000", 1, 1000000,
-     "queued or running tasks one user may have through the task API",
-     NULL},
+     "queued or running tasks one user may have through the task API", NULL},
     {"scheduler.enabled", HK_CFG_BOOL, "true", 0, 0,
      "run the scheduler in hawk serve (one node leads at a time)", NULL},
     {"scheduler.catch_up", HK_CFG_DURATION, "1h", 0, 30 * DAY,
@@ -170,8 +162,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      * llm: the host features built on the llm plugins (llm/)
      * ------------------------------------------------------------- */
     {"llm.plugin", HK_CFG_STR, "", 0, 0,
-     "llm plugin instance the features use; empty: the first loaded one",
-     NULL},
+     "llm plugin instance the features use; empty: the first loaded one", NULL},
     {"llm.prompts_dir", HK_CFG_STR, "", 0, 0,
      "directory of the prompt templates (*.txt); empty: prompts/ beside "
      "the config file, else the source tree's etc/prompts",
@@ -187,8 +178,7 @@ const struct hk_cfg_field hk_config_schema[] = {
      * lua: per-run limits of workflow scripts (lua/)
      * ------------------------------------------------------------- */
     {"lua.max_instructions", HK_CFG_INT, "50000000", 100000, INT64_MAX / 4,
-     "VM instructions (and pattern-matching steps) one run may execute",
-     NULL},
+     "VM instructions (and pattern-matching steps) one run may execute", NULL},
     {"lua.max_memory", HK_CFG_SIZE, "32MiB", 1 * MIB, 4 * GIB,
      "memory one run's Lua state may hold", NULL},
     {"lua.max_wall", HK_CFG_DURATION, "60s", 1 * SEC, 1 * DAY,
@@ -202,8 +192,7 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"lua.state_max", HK_CFG_SIZE, "64KiB", 1 * KIB, 64 * MIB,
      "hawk.state bytes per user (keys plus JSON values)", NULL},
     {"lua.max_log_lines", HK_CFG_INT, "1000", 1, 100000,
-     "hawk.log lines kept per run; later ones are counted and dropped",
-     NULL},
+     "hawk.log lines kept per run; later ones are counted and dropped", NULL},
 
     /* terminator */
     {NULL, 0, NULL, 0, 0, NULL, NULL},

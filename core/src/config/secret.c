@@ -126,8 +126,8 @@ static char *create_secret(const char *path, bool *exists, char *err,
     }
     size_t n = hk_b64url_encode(raw, sizeof(raw), enc);
     memset(raw, 0, sizeof(raw));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (errno == EEXIST)
             *exists = true;
@@ -163,8 +163,7 @@ static char *create_secret(const char *path, bool *exists, char *err,
 }
 
 /* See config.h. */
-char *hk_config_jwt_secret(const struct hk_config *c, char *err,
-                           size_t errlen)
+char *hk_config_jwt_secret(const struct hk_config *c, char *err, size_t errlen)
 {
     const char *conf = hk_cfg_str(c, "auth.jwt_secret");
     if (conf != NULL && conf[0] != '\0') {
@@ -184,8 +183,7 @@ char *hk_config_jwt_secret(const struct hk_config *c, char *err,
             break;
         }
         if (errno == ELOOP) {
-            snprintf(err, errlen, "refusing '%s': it is a symbolic link",
-                     path);
+            snprintf(err, errlen, "refusing '%s': it is a symbolic link", path);
             break;
         }
         if (errno != ENOENT) {

@@ -111,8 +111,7 @@ static int type_error(enum hk_cfg_type type, const char *what, char *msg,
 
 /* Range check for INT/DURATION/SIZE; both bounds 0 means unchecked. */
 static int check_range(enum hk_cfg_type type, int64_t val, int64_t min,
-                       int64_t max, const char *what, char *msg,
-                       size_t msglen)
+                       int64_t max, const char *what, char *msg, size_t msglen)
 {
     if ((min == 0 && max == 0) || (val >= min && val <= max))
         return 0;
@@ -131,8 +130,7 @@ static int check_range(enum hk_cfg_type type, int64_t val, int64_t min,
     return HAWK_ECONFIG;
 }
 
-static int check_len(const char *s, const char *what, char *msg,
-                     size_t msglen)
+static int check_len(const char *s, const char *what, char *msg, size_t msglen)
 {
     size_t n = strlen(s);
     if (n <= HK_CFG_MAX_STR)
@@ -172,8 +170,8 @@ static bool int_was_truncated(const config_setting_t *s, long long kept)
     size_t nl = strlen(name);
     for (const char *p = strstr(buf, name); p != NULL;
          p = strstr(p + 1, name)) {
-        if (p > buf && (isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
-                        p[-1] == '-'))
+        if (p > buf &&
+            (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '-'))
             continue;
         const char *q = p + nl;
         while (*q == ' ' || *q == '\t')
@@ -224,8 +222,8 @@ static char *expanded_string(const config_setting_t *s, const char *what,
                              char *msg, size_t msglen)
 {
     char xerr[256];
-    char *x = hk_config_expand(config_setting_get_string(s), xerr,
-                               sizeof(xerr));
+    char *x =
+        hk_config_expand(config_setting_get_string(s), xerr, sizeof(xerr));
     if (x == NULL) {
         snprintf(msg, msglen, "%s: %s", what, xerr);
         return NULL;
@@ -244,8 +242,8 @@ static int list_from_setting(struct hk_cfg_value *v, const config_setting_t *s,
         return type_error(HK_CFG_STR_LIST, what, msg, msglen);
     int n = config_setting_length(s);
     if (n > HK_CFG_MAX_LIST) {
-        snprintf(msg, msglen, "%s has too many items (%d; at most %d)", what,
-                 n, HK_CFG_MAX_LIST);
+        snprintf(msg, msglen, "%s has too many items (%d; at most %d)", what, n,
+                 HK_CFG_MAX_LIST);
         return HAWK_ECONFIG;
     }
     v->items = hk_calloc((size_t)n + 1, sizeof(char *));
@@ -266,8 +264,7 @@ static int list_from_setting(struct hk_cfg_value *v, const config_setting_t *s,
 }
 
 /* See value.h. */
-int hk_cfg_value_from_setting(struct hk_cfg_value *v,
-                              const config_setting_t *s,
+int hk_cfg_value_from_setting(struct hk_cfg_value *v, const config_setting_t *s,
                               enum hk_cfg_type type, int64_t min, int64_t max,
                               const char *what, char *msg, size_t msglen)
 {

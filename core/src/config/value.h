@@ -21,12 +21,12 @@
 
 struct hk_cfg_value {
     enum hk_cfg_type type;
-    bool set;                    /* false: unset and no default */
-    int64_t i;                   /* INT, DURATION (ms), SIZE (bytes) */
-    double d;                    /* DOUBLE */
-    bool b;                      /* BOOL */
-    char *s;                     /* STR, SECRET; owned */
-    char **items;                /* STR_LIST; owned */
+    bool set;     /* false: unset and no default */
+    int64_t i;    /* INT, DURATION (ms), SIZE (bytes) */
+    double d;     /* DOUBLE */
+    bool b;       /* BOOL */
+    char *s;      /* STR, SECRET; owned */
+    char **items; /* STR_LIST; owned */
     size_t n_items;
     const config_setting_t *raw; /* GROUP_LIST; borrowed from the config */
     char *origin;                /* "file:line", "env HAWK_X", "default" */
@@ -40,8 +40,7 @@ struct hk_cfg_value {
  * Returns 0, or HAWK_ECONFIG with msg set to "<what> must be ..." (no
  * file:line prefix; the caller adds it).  On failure v holds nothing.
  */
-int hk_cfg_value_from_setting(struct hk_cfg_value *v,
-                              const config_setting_t *s,
+int hk_cfg_value_from_setting(struct hk_cfg_value *v, const config_setting_t *s,
                               enum hk_cfg_type type, int64_t min, int64_t max,
                               const char *what, char *msg, size_t msglen);
 

@@ -94,9 +94,8 @@ struct hk_migration;
  * e.g. a test's own migrations.  The list is borrowed. */
 int hk_migrate_run_list(struct hk_db *db, const struct hk_migration *list,
                         size_t n, int *applied);
-int hk_migrate_pending_list(struct hk_db *db,
-                            const struct hk_migration *list, size_t n,
-                            int *pending);
+int hk_migrate_pending_list(struct hk_db *db, const struct hk_migration *list,
+                            size_t n, int *pending);
 
 /* ---- embedded cluster (db/embedded.c) ---- */
 struct hk_pg_embedded;
@@ -112,8 +111,8 @@ struct hk_pg_embedded_opts {
  * the conninfo to use (caller frees with hk_free).  Errors name the step
  * and the fix. */
 int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
-                         struct hk_pg_embedded **out, char **url_out,
-                         char *err, size_t errlen);
+                         struct hk_pg_embedded **out, char **url_out, char *err,
+                         size_t errlen);
 /* pg_ctl stop -m fast; frees. Accepts NULL. */
 void hk_pg_embedded_stop(struct hk_pg_embedded *pg);
 

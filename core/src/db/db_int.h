@@ -19,7 +19,7 @@
 /* One prepared statement: the SQL text it was prepared from and the
  * server-side name ("s<N>"). */
 struct hk_stmt {
-    char *sql;      /* owned */
+    char *sql; /* owned */
     uint64_t hash;
     char name[24];
 };
@@ -30,7 +30,7 @@ struct hk_stmt_cache {
     struct hk_stmt *slots; /* cap entries; sql == NULL means empty */
     size_t cap;            /* power of two, 0 before the first insert */
     size_t count;
-    uint64_t next_id;      /* for the next name; restarts at 1 on clear */
+    uint64_t next_id; /* for the next name; restarts at 1 on clear */
 };
 
 /* Past this many statements new SQL is run unprepared (PQexecParams), so
@@ -56,26 +56,26 @@ void hk_stmt_cache_remove(struct hk_stmt_cache *sc, const char *sql);
 /* ---- connections and the pool (pool.c) ---- */
 
 struct hk_dbconn {
-    PGconn *pg;                 /* NULL when not connected */
-    bool broken;                /* drop and reconnect at the next acquire */
-    bool listening;             /* ran LISTEN: UNLISTEN * on release */
+    PGconn *pg;     /* NULL when not connected */
+    bool broken;    /* drop and reconnect at the next acquire */
+    bool listening; /* ran LISTEN: UNLISTEN * on release */
     struct hk_stmt_cache stmts;
     char sqlstate[6];
     char errmsg[512];
-    struct hk_dbconn *next;     /* idle list link */
+    struct hk_dbconn *next; /* idle list link */
 };
 
 struct hk_db {
-    char *url;                  /* owned; may hold a password, never logged */
+    char *url; /* owned; may hold a password, never logged */
     int pool_size;
     int64_t acquire_timeout_ms;
     int64_t connect_timeout_ms;
     pthread_mutex_t mu;
-    pthread_cond_t cv;          /* signalled when a slot or conn frees up */
-    struct hk_dbconn *idle;     /* guarded by mu */
-    int total;                  /* connections existing or being made */
+    pthread_cond_t cv;      /* signalled when a slot or conn frees up */
+    struct hk_dbconn *idle; /* guarded by mu */
+    int total;              /* connections existing or being made */
     int n_idle;
-    char last_error[512];       /* last failed connection attempt; mu */
+    char last_error[512]; /* last failed connection attempt; mu */
 };
 
 /* Marks c broken so hk_db_release() closes it and the next acquire makes

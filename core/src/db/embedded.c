@@ -146,9 +146,11 @@ static char *find_bindir(const char *configured, const char *cluster_ver,
     if (configured != NULL && configured[0] != '\0') {
         if (has_tools(configured))
             return hk_strdup(configured);
-        snprintf(err, errlen, "database.embedded.bindir '%s' does not "
+        snprintf(err, errlen,
+                 "database.embedded.bindir '%s' does not "
                  "contain initdb, pg_ctl and postgres: point it at the "
-                 "PostgreSQL server's bin directory", configured);
+                 "PostgreSQL server's bin directory",
+                 configured);
         return NULL;
     }
     if (cluster_ver[0] != '\0') {
@@ -182,7 +184,8 @@ static char *find_bindir(const char *configured, const char *cluster_ver,
             return d;
         hk_free(d);
     }
-    snprintf(err, errlen, "PostgreSQL server binaries not found: install "
+    snprintf(err, errlen,
+             "PostgreSQL server binaries not found: install "
              "the 'postgresql' package (scripts/install-deps.sh does it) or "
              "set database.embedded.bindir");
     return NULL;
@@ -204,8 +207,7 @@ static int tool(struct hk_pg_embedded *pg, const char *const *args,
         argv[n++] = args[i];
     argv[n] = NULL;
     int code = -1;
-    int rc = hk_pgproc_run(&pg->user, pg->pgdir, argv, out, timeout_ms,
-                           &code);
+    int rc = hk_pgproc_run(&pg->user, pg->pgdir, argv, out, timeout_ms, &code);
     hk_free(exe);
     return rc < 0 ? rc : code;
 }
@@ -228,8 +230,7 @@ static void log_tail(const char *path, int lines, char *out, size_t n)
     long size = 0;
     if (fseek(f, 0, SEEK_END) == 0)
         size = ftell(f);
-    long from = size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1
-                                             : 0;
+    long from = size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0;
     size_t got = 0;
     if (fseek(f, from, SEEK_SET) == 0)
         got = fread(buf, 1, sizeof(buf) - 1, f);
@@ -281,14 +282,17 @@ static int check_version(struct hk_pg_embedded *pg, const char *cluster_ver,
     }
     hk_buf_release(&out);
     if (code != 0 || major[0] == '\0') {
-        snprintf(err, errlen, "cannot run %s/postgres -V as user '%s' "
-                 "(exit %d)", pg->bindir, pg->user.name, code);
+        snprintf(err, errlen,
+                 "cannot run %s/postgres -V as user '%s' "
+                 "(exit %d)",
+                 pg->bindir, pg->user.name, code);
         return HAWK_EIO;
     }
     /* Before PostgreSQL 10 the major version had two parts ("9.6"). */
     if (cluster_ver[0] != '\0' && strcmp(major, cluster_ver) != 0 &&
         strchr(cluster_ver, '.') == NULL) {
-        snprintf(err, errlen, "the cluster in %s was created by PostgreSQL "
+        snprintf(err, errlen,
+                 "the cluster in %s was created by PostgreSQL "
                  "%s but the server in %s is version %s: install "
                  "postgresql-%s or upgrade the cluster with pg_upgrade",
                  pg->datadir, cluster_ver, pg->bindir, major, cluster_ver);
@@ -304,16 +308,18 @@ static int init_cluster(struct hk_pg_embedded *pg, char *err, size_t errlen)
     char *tmp = hk_asprintf("%s.init", pg->datadir);
     int rc = hk_pgproc_remove_tree(tmp);
     if (rc < 0) {
-        snprintf(err, errlen, "cannot remove the leftover '%s': remove it "
-                 "by hand", tmp);
+        snprintf(err, errlen,
+                 "cannot remove the leftover '%s': remove it "
+                 "by hand",
+                 tmp);
         hk_free(tmp);
         return rc;
     }
     hk_info("creating the embedded PostgreSQL cluster in %s", pg->datadir);
     struct hk_buf out;
     hk_buf_init(&out, 64 * 1024);
-    const char *args[] = {"initdb", "-D", tmp, "-U", "hawk", "-A", "trust",
-                          "-E", "UTF8", "--no-locale", NULL};
+    const char *args[] = {"initdb", "-D", tmp,    "-U",          "hawk", "-A",
+                          "trust",  "-E", "UTF8", "--no-locale", NULL};
     int code = tool(pg, args, &out, INITDB_TIMEOUT_MS);
     if (code != 0) {
         char line[400];
@@ -390,9 +396,9 @@ static int start_server(struct hk_pg_embedded *pg, char *err, size_t errlen)
                              " -c unix_socket_directories=%s"
                              " -c unix_socket_permissions=0700",
                              pg->rundir);
-    const char *args[] = {"pg_ctl", "start", "-D", pg->datadir, "-l",
-                          pg->logfile, "-w", "-t", PGCTL_WAIT_S, "-o", opts,
-                          NULL};
+    const char *args[] = {"pg_ctl",     "start",     "-D", pg->datadir,
+                          "-l",         pg->logfile, "-w", "-t",
+                          PGCTL_WAIT_S, "-o",        opts, NULL};
     int rc = HAWK_EIO;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
         struct hk_buf out;
@@ -417,9 +423,10 @@ static int start_server(struct hk_pg_embedded *pg, char *err, size_t errlen)
         bool transient = strstr(tail, "pre-existing shared memory") != NULL ||
                          strstr(tail, "lock file") != NULL;
         if (!transient || attempt == START_ATTEMPTS) {
-            snprintf(err, errlen, "postgres did not start (%s); last lines "
-                     "of %s: %s", line[0] ? line : "pg_ctl failed",
-                     pg->logfile, tail);
+            snprintf(err, errlen,
+                     "postgres did not start (%s); last lines "
+                     "of %s: %s",
+                     line[0] ? line : "pg_ctl failed", pg->logfile, tail);
             rc = code < 0 ? code : HAWK_EIO;
             break;
         }
@@ -432,17 +439,17 @@ static int start_server(struct hk_pg_embedded *pg, char *err, size_t errlen)
 
 static PGconn *connect_db(struct hk_pg_embedded *pg, const char *dbname)
 {
-    const char *keys[] = {"host", "port", "dbname", "user",
-                          "application_name", "connect_timeout", NULL};
-    const char *vals[] = {pg->rundir, PG_PORT, dbname, "hawk", "hawk", "10",
-                          NULL};
+    const char *keys[] = {
+        "host", "port", "dbname", "user", "application_name", "connect_timeout",
+        NULL};
+    const char *vals[] = {pg->rundir, PG_PORT, dbname, "hawk",
+                          "hawk",     "10",    NULL};
     return PQconnectdbParams(keys, vals, 0);
 }
 
 /* Creates database "hawk" unless present (also after a crash between
  * initdb and this step). */
-static int ensure_database(struct hk_pg_embedded *pg, char *err,
-                           size_t errlen)
+static int ensure_database(struct hk_pg_embedded *pg, char *err, size_t errlen)
 {
     PGconn *c = NULL;
     /* pg_ctl -w returned once the server accepted connections; a reused
@@ -452,8 +459,10 @@ static int ensure_database(struct hk_pg_embedded *pg, char *err,
         if (PQstatus(c) == CONNECTION_OK)
             break;
         if (i == 59) {
-            snprintf(err, errlen, "cannot connect to the embedded PostgreSQL "
-                     "in %s: %s", pg->rundir, PQerrorMessage(c));
+            snprintf(err, errlen,
+                     "cannot connect to the embedded PostgreSQL "
+                     "in %s: %s",
+                     pg->rundir, PQerrorMessage(c));
             err[strcspn(err, "\n")] = '\0';
             PQfinish(c);
             return HAWK_EUNAVAIL;
@@ -462,8 +471,9 @@ static int ensure_database(struct hk_pg_embedded *pg, char *err,
         hk_sleep_ms(500);
     }
     const char *params[] = {"hawk"};
-    PGresult *r = PQexecParams(c, "SELECT 1 FROM pg_database"
-                                  " WHERE datname = $1",
+    PGresult *r = PQexecParams(c,
+                               "SELECT 1 FROM pg_database"
+                               " WHERE datname = $1",
                                1, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -531,10 +541,10 @@ static int prepare_dirs(struct hk_pg_embedded *pg, const char *data_dir,
         struct stat st;
         if (stat(pg->pgdir, &st) == 0 &&
             (st.st_uid != pg->user.uid || st.st_gid != pg->user.gid)) {
-            if (hk_pgproc_chown_tree(pg->pgdir, pg->user.uid,
-                                     pg->user.gid) < 0) {
-                snprintf(err, errlen, "cannot give %s to user '%s'",
-                         pg->pgdir, pg->user.name);
+            if (hk_pgproc_chown_tree(pg->pgdir, pg->user.uid, pg->user.gid) <
+                0) {
+                snprintf(err, errlen, "cannot give %s to user '%s'", pg->pgdir,
+                         pg->user.name);
                 return HAWK_EIO;
             }
         }
@@ -568,11 +578,13 @@ static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
         h ^= (unsigned char)*p;
         h *= 1099511628211ULL;
     }
-    char *base = hk_asprintf(HK_PG_RELOCATE_ROOT "/%016llx", (unsigned long long)h);
+    char *base =
+        hk_asprintf(HK_PG_RELOCATE_ROOT "/%016llx", (unsigned long long)h);
     if (make_dirs(base, 0711) < 0) {
-        snprintf(err, errlen, "data_dir '%s' is not reachable by user '%s' "
-                 "and %s cannot be created: %s", data_dir, pg->user.name,
-                 base, strerror(errno));
+        snprintf(err, errlen,
+                 "data_dir '%s' is not reachable by user '%s' "
+                 "and %s cannot be created: %s",
+                 data_dir, pg->user.name, base, strerror(errno));
         hk_free(base);
         return HAWK_EIO;
     }
@@ -594,7 +606,8 @@ static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
         hk_warn("cannot link %s to %s: %s", link, pg->pgdir, strerror(errno));
     hk_info("data_dir %s is not reachable by user '%s' (a parent directory "
             "is private): the embedded PostgreSQL lives in %s (linked from "
-            "%s)", data_dir, pg->user.name, pg->pgdir, link);
+            "%s)",
+            data_dir, pg->user.name, pg->pgdir, link);
     hk_free(link);
     *base_out = base;
     return 0;
@@ -602,8 +615,8 @@ static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
 
 /* See db.h.  Not thread-safe: called once at start-up. */
 int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
-                         struct hk_pg_embedded **out, char **url_out,
-                         char *err, size_t errlen)
+                         struct hk_pg_embedded **out, char **url_out, char *err,
+                         size_t errlen)
 {
     if (out == NULL || url_out == NULL || err == NULL || errlen == 0)
         return HAWK_EINVAL;
@@ -633,15 +646,19 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
     char cluster_ver[16] = "";
 
     if (!safe_path(pg->pgdir)) {
-        snprintf(err, errlen, "data_dir '%s' has characters the embedded "
+        snprintf(err, errlen,
+                 "data_dir '%s' has characters the embedded "
                  "PostgreSQL cannot use: use only letters, digits and "
-                 "'/._-+@'", data_dir);
+                 "'/._-+@'",
+                 data_dir);
         rc = HAWK_EINVAL;
         goto out;
     }
     if (strlen(pg->rundir) + strlen("/.s.PGSQL." PG_PORT) > SOCKET_PATH_MAX) {
-        snprintf(err, errlen, "data_dir '%s' is too long for a Unix socket "
-                 "path: use a data_dir of at most %zu characters", data_dir,
+        snprintf(err, errlen,
+                 "data_dir '%s' is too long for a Unix socket "
+                 "path: use a data_dir of at most %zu characters",
+                 data_dir,
                  (size_t)SOCKET_PATH_MAX - strlen("/pg/run/.s.PGSQL." PG_PORT));
         rc = HAWK_EINVAL;
         goto out;
@@ -651,7 +668,8 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
         goto out;
     if (pg->user.drop) {
         char why[512];
-        if (hk_pgproc_check_traverse(&pg->user, data_dir, why, sizeof(why)) < 0) {
+        if (hk_pgproc_check_traverse(&pg->user, data_dir, why, sizeof(why)) <
+            0) {
             char *base = NULL;
             rc = relocate(pg, data_dir, &base, err, errlen);
             if (rc < 0)
@@ -668,8 +686,10 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
     read_first_line(verfile, cluster_ver, sizeof(cluster_ver));
     hk_free(verfile);
     if (cluster_ver[0] == '\0' && file_exists(pg->datadir)) {
-        snprintf(err, errlen, "%s exists but is not a PostgreSQL cluster: "
-                 "move it away and start again", pg->datadir);
+        snprintf(err, errlen,
+                 "%s exists but is not a PostgreSQL cluster: "
+                 "move it away and start again",
+                 pg->datadir);
         rc = HAWK_EIO;
         goto out;
     }
@@ -732,14 +752,14 @@ void hk_pg_embedded_stop(struct hk_pg_embedded *pg)
 {
     if (pg == NULL)
         return;
-    const char *fast[] = {"pg_ctl", "stop", "-D", pg->datadir, "-m", "fast",
-                          "-w", "-t", PGCTL_WAIT_S, NULL};
+    const char *fast[] = {"pg_ctl", "stop", "-D", pg->datadir,  "-m",
+                          "fast",   "-w",   "-t", PGCTL_WAIT_S, NULL};
     int code = tool(pg, fast, NULL, PGCTL_TIMEOUT_MS);
     if (code != 0 && server_running(pg) == 1) {
         hk_warn("embedded PostgreSQL did not stop in time, stopping it "
                 "immediately");
-        const char *immediate[] = {"pg_ctl", "stop", "-D", pg->datadir,
-                                   "-m", "immediate", "-w", NULL};
+        const char *immediate[] = {"pg_ctl", "stop",      "-D", pg->datadir,
+                                   "-m",     "immediate", "-w", NULL};
         (void)tool(pg, immediate, NULL, PGCTL_TIMEOUT_MS);
     } else if (code == 0) {
         hk_info("embedded PostgreSQL stopped");

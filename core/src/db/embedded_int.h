@@ -17,7 +17,7 @@
 /* Who runs the PostgreSQL programs.  PostgreSQL refuses to run as root,
  * so a root hawk switches to `name` in the child before exec. */
 struct hk_pg_user {
-    bool drop;                   /* true: setgroups/setgid/setuid first */
+    bool drop; /* true: setgroups/setgid/setuid first */
     uid_t uid;
     gid_t gid;
     gid_t groups[HK_PG_MAX_GROUPS];
@@ -28,8 +28,8 @@ struct hk_pg_user {
 /* Fills u: as root, the user run_as (NULL: "hawk"), created as a system
  * user when missing; otherwise the current user.  0, HAWK_EINVAL (bad
  * name) or HAWK_EIO (cannot create), with err filled. */
-int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u,
-                           char *err, size_t errlen);
+int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u, char *err,
+                           size_t errlen);
 
 /* Runs argv (argv[0] an absolute path) as u in cwd with stdin from
  * /dev/null, a minimal environment (PATH, LC_ALL=C, TZ) and no inherited

@@ -79,16 +79,19 @@ static int create_system_user(const char *name, char *err, size_t errlen)
     else
         useradd = hk_pgproc_which("useradd");
     if (useradd == NULL) {
-        snprintf(err, errlen, "user '%s' does not exist and useradd is not "
+        snprintf(err, errlen,
+                 "user '%s' does not exist and useradd is not "
                  "installed: create the user or set database.embedded."
-                 "run_as to an existing one", name);
+                 "run_as to an existing one",
+                 name);
         return HAWK_EIO;
     }
     const char *shell = access("/usr/sbin/nologin", X_OK) == 0
-                            ? "/usr/sbin/nologin" : "/bin/false";
-    const char *const argv[] = {useradd, "--system", "--user-group",
-                                "--no-create-home", "--shell", shell, name,
-                                NULL};
+                            ? "/usr/sbin/nologin"
+                            : "/bin/false";
+    const char *const argv[] = {
+        useradd,   "--system", "--user-group", "--no-create-home",
+        "--shell", shell,      name,           NULL};
     struct hk_pg_user root = {.drop = false};
     struct hk_buf out;
     hk_buf_init(&out, 4096);
@@ -99,7 +102,8 @@ static int create_system_user(const char *name, char *err, size_t errlen)
         rc = hk_pgproc_run(&root, "/", argv, &out, 60000, &code);
         if (rc == 0 && code == 0) {
             hk_info("created system user '%s' to run the embedded "
-                    "PostgreSQL", name);
+                    "PostgreSQL",
+                    name);
             break;
         }
         /* Another hawk may be creating it at the same moment (useradd
@@ -117,9 +121,11 @@ static int create_system_user(const char *name, char *err, size_t errlen)
         char out_line[200];
         hk_strlcpy(out_line, hk_buf_str(&out), sizeof(out_line));
         out_line[strcspn(out_line, "\r\n")] = '\0';
-        snprintf(err, errlen, "cannot create user '%s' (useradd exit %d: "
+        snprintf(err, errlen,
+                 "cannot create user '%s' (useradd exit %d: "
                  "%s): create it or set database.embedded.run_as to an "
-                 "existing user", name, code, out_line);
+                 "existing user",
+                 name, code, out_line);
         hk_buf_release(&out);
         return HAWK_EIO;
     }
@@ -128,8 +134,8 @@ static int create_system_user(const char *name, char *err, size_t errlen)
 }
 
 /* See embedded_int.h. */
-int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u,
-                           char *err, size_t errlen)
+int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u, char *err,
+                           size_t errlen)
 {
     memset(u, 0, sizeof(*u));
     if (geteuid() != 0) {
@@ -138,8 +144,7 @@ int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u,
         u->gid = getegid();
         struct passwd pw, *res = NULL;
         char buf[4096];
-        if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 &&
-            res != NULL)
+        if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
             hk_strlcpy(u->name, pw.pw_name, sizeof(u->name));
         else
             snprintf(u->name, sizeof(u->name), "%lu", (unsigned long)u->uid);
@@ -147,9 +152,11 @@ int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u,
     }
     const char *name = run_as != NULL && run_as[0] != '\0' ? run_as : "hawk";
     if (!valid_user_name(name)) {
-        snprintf(err, errlen, "database.embedded.run_as '%.64s' is not a "
+        snprintf(err, errlen,
+                 "database.embedded.run_as '%.64s' is not a "
                  "valid user name: use lower-case letters, digits, '_' "
-                 "and '-'", name);
+                 "and '-'",
+                 name);
         return HAWK_EINVAL;
     }
     int rc = lookup_user(name, u);
@@ -164,8 +171,10 @@ int hk_pgproc_resolve_user(const char *run_as, struct hk_pg_user *u,
         return HAWK_EIO;
     }
     if (u->uid == 0) {
-        snprintf(err, errlen, "database.embedded.run_as '%s' is root, which "
-                 "PostgreSQL refuses: name an unprivileged user", name);
+        snprintf(err, errlen,
+                 "database.embedded.run_as '%s' is root, which "
+                 "PostgreSQL refuses: name an unprivileged user",
+                 name);
         return HAWK_EINVAL;
     }
     u->drop = true;
@@ -239,8 +248,8 @@ static char **child_env(void)
     return env;
 }
 
-static void read_output(int fd, struct hk_buf *out, pid_t pid,
-                        int64_t deadline, bool *timed_out)
+static void read_output(int fd, struct hk_buf *out, pid_t pid, int64_t deadline,
+                        bool *timed_out)
 {
     char chunk[4096];
     for (;;) {
@@ -373,9 +382,11 @@ static int check_dir(const struct hk_pg_user *u, const char *dir, char *err,
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || can_search(u, &st))
         return 0; /* missing ones are created later with a mode that fits */
-    snprintf(err, errlen, "directory '%s' is not searchable by user '%s', "
+    snprintf(err, errlen,
+             "directory '%s' is not searchable by user '%s', "
              "which runs the embedded PostgreSQL: run 'chmod o+x %s' or set "
-             "data_dir to a directory outside it", dir, u->name, dir);
+             "data_dir to a directory outside it",
+             dir, u->name, dir);
     return HAWK_EPERM;
 }
 

@@ -42,7 +42,8 @@ static int check_list(const struct hk_migration *list, size_t n)
         if (list[i].version <= 0 || list[i].sql == NULL ||
             list[i].name == NULL) {
             hk_error("migration #%zu is malformed: its file name must start "
-                     "with a positive number", i);
+                     "with a positive number",
+                     i);
             return HAWK_EINTERNAL;
         }
         if (i > 0 && list[i].version <= list[i - 1].version) {
@@ -68,9 +69,9 @@ static int applied_versions(struct hk_dbconn *c, int **out, size_t *n)
     *out = NULL;
     *n = 0;
     PGresult *res = NULL;
-    int rc = hk_db_query(c,
-                         "SELECT to_regclass('schema_migrations') IS NOT NULL",
-                         0, NULL, &res);
+    int rc =
+        hk_db_query(c, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0,
+                    NULL, &res);
     if (rc < 0)
         return rc;
     bool exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
@@ -78,8 +79,10 @@ static int applied_versions(struct hk_dbconn *c, int **out, size_t *n)
     if (!exists)
         return 0;
 
-    rc = hk_db_query(c, "SELECT version FROM schema_migrations"
-                        " ORDER BY version", 0, NULL, &res);
+    rc = hk_db_query(c,
+                     "SELECT version FROM schema_migrations"
+                     " ORDER BY version",
+                     0, NULL, &res);
     if (rc < 0)
         return rc;
     int rows = PQntuples(res);
@@ -128,7 +131,8 @@ static int apply_one(struct hk_dbconn *c, const struct hk_migration *m)
         const char *params[] = {ver, m->name};
         rc = hk_db_query(c,
                          "INSERT INTO schema_migrations (version, name)"
-                         " VALUES ($1, $2)", 2, params, NULL);
+                         " VALUES ($1, $2)",
+                         2, params, NULL);
     }
     if (rc == 0)
         rc = hk_db_commit(c);
@@ -206,23 +210,20 @@ int hk_migrate_run_list(struct hk_db *db, const struct hk_migration *list,
     if (applied != NULL)
         *applied = count;
     if (rc == 0 && count > 0)
-        hk_info("database schema up to date (%d migration(s) applied)",
-                count);
+        hk_info("database schema up to date (%d migration(s) applied)", count);
     return rc;
 }
 
 /* Applies the migrations compiled into the binary (see db.h). */
 int hk_migrate_run(struct hk_db *db, int *applied)
 {
-    return hk_migrate_run_list(db, hk_migrations, hk_migrations_count,
-                               applied);
+    return hk_migrate_run_list(db, hk_migrations, hk_migrations_count, applied);
 }
 
 /* Counts the entries of `list` not recorded in schema_migrations (all of
  * them when the table does not exist).  0 or the query's error code. */
-int hk_migrate_pending_list(struct hk_db *db,
-                            const struct hk_migration *list, size_t n,
-                            int *pending)
+int hk_migrate_pending_list(struct hk_db *db, const struct hk_migration *list,
+                            size_t n, int *pending)
 {
     if (pending == NULL)
         return HAWK_EINVAL;

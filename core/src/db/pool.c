@@ -55,8 +55,7 @@ static void copy_msg(char *dst, size_t n, const char *msg)
 {
     size_t j = 0;
     bool space = false;
-    for (const char *p = msg != NULL ? msg : ""; *p != '\0' && j + 1 < n;
-         p++) {
+    for (const char *p = msg != NULL ? msg : ""; *p != '\0' && j + 1 < n; p++) {
         if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
             space = j > 0;
             continue;
@@ -125,8 +124,7 @@ static int conn_open(struct hk_db *db, struct hk_dbconn *c)
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
         hk_db_conn_set_error(c, "08006",
-                             pg != NULL ? PQerrorMessage(pg)
-                                        : "out of memory");
+                             pg != NULL ? PQerrorMessage(pg) : "out of memory");
         pthread_mutex_lock(&db->mu);
         hk_strlcpy(db->last_error, c->errmsg, sizeof(db->last_error));
         pthread_mutex_unlock(&db->mu);
@@ -292,8 +290,7 @@ int hk_db_acquire(struct hk_db *db, struct hk_dbconn **out)
             break;
         }
         int rc = pthread_cond_timedwait(&db->cv, &db->mu, &deadline);
-        if (rc == ETIMEDOUT && db->idle == NULL &&
-            db->total >= db->pool_size) {
+        if (rc == ETIMEDOUT && db->idle == NULL && db->total >= db->pool_size) {
             pthread_mutex_unlock(&db->mu);
             hk_warn("no database connection free after %lld ms "
                     "(pool_size %d): raise database.pool_size or find "

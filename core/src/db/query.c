@@ -137,7 +137,7 @@ static bool result_ok(const PGresult *res)
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
     case PGRES_EMPTY_QUERY:
-    case PGRES_COPY_IN:  /* the caller drives COPY through hk_db_pg() */
+    case PGRES_COPY_IN: /* the caller drives COPY through hk_db_pg() */
     case PGRES_COPY_OUT:
         return true;
     default:
@@ -215,9 +215,8 @@ int hk_db_query_ex(struct hk_dbconn *c, const char *sql, int nparams,
             st = hk_stmt_cache_add(&c->stmts, sql);
             if (st == NULL) {
                 /* cache full: run unprepared */
-                PGresult *res = PQexecParams(c->pg, sql, nparams, NULL,
-                                             params, lengths, formats,
-                                             result_format);
+                PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params,
+                                             lengths, formats, result_format);
                 if (!result_ok(res))
                     return fail(c, res, sql);
                 return done(c, res, out);
@@ -272,8 +271,8 @@ static bool starts_with_word(const char *s, const char *word)
     while (isspace((unsigned char)*s))
         s++;
     size_t n = strlen(word);
-    return strncasecmp(s, word, n) == 0 &&
-           !isalnum((unsigned char)s[n]) && s[n] != '_';
+    return strncasecmp(s, word, n) == 0 && !isalnum((unsigned char)s[n]) &&
+           s[n] != '_';
 }
 
 /* Simple-protocol statement; on success hands the result to *out when

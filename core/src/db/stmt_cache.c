@@ -20,8 +20,7 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* Slot index where sql lives, or the empty slot where it would go. */
-static size_t probe(const struct hk_stmt_cache *sc, const char *sql,
-                    uint64_t h)
+static size_t probe(const struct hk_stmt_cache *sc, const char *sql, uint64_t h)
 {
     size_t mask = sc->cap - 1;
     size_t i = (size_t)h & mask;
@@ -117,8 +116,8 @@ void hk_stmt_cache_remove(struct hk_stmt_cache *sc, const char *sql)
         size_t home = (size_t)sc->slots[j].hash & mask;
         /* The entry at j may move to the hole at i only if its home slot
          * is not cyclically within (i, j]. */
-        bool in_range = (i <= j) ? (home > i && home <= j)
-                                 : (home > i || home <= j);
+        bool in_range =
+            (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (in_range)
             continue;
         sc->slots[i] = sc->slots[j];

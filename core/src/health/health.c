@@ -62,7 +62,8 @@ static json_object *db_status(struct hk_app *app, bool *ok)
     if (app->db != NULL) {
         int total = 0, idle = 0;
         hk_db_stats(app->db, &total, &idle);
-        json_object_object_add(d, "pool_connections", json_object_new_int(total));
+        json_object_object_add(d, "pool_connections",
+                               json_object_new_int(total));
         json_object_object_add(d, "pool_idle", json_object_new_int(idle));
     }
     return d;
@@ -91,11 +92,12 @@ static void h_readiness(struct hk_req *req, struct hk_resp *resp)
         reason = "database unavailable";
     else if (pending != 0)
         reason = "migrations pending";
-    json_object_object_add(o, "status",
-                           json_object_new_string(reason ? "not_ready" : "ready"));
+    json_object_object_add(
+        o, "status", json_object_new_string(reason ? "not_ready" : "ready"));
     if (reason != NULL)
         json_object_object_add(o, "reason", json_object_new_string(reason));
-    json_object_object_add(o, "migrations_pending", json_object_new_int(pending));
+    json_object_object_add(o, "migrations_pending",
+                           json_object_new_int(pending));
     hk_resp_json(resp, reason ? 503 : 200, o);
 }
 
@@ -105,21 +107,27 @@ static json_object *system_json(struct hk_app *app)
     const char *data_dir = app->cfg ? app->cfg->data_dir : NULL;
     hk_sysinfo_read(data_dir, &si);
     json_object *s = json_object_new_object();
-    json_object_object_add(s, "cpu_user_seconds", json_object_new_double(si.cpu_user_s));
-    json_object_object_add(s, "cpu_system_seconds", json_object_new_double(si.cpu_system_s));
+    json_object_object_add(s, "cpu_user_seconds",
+                           json_object_new_double(si.cpu_user_s));
+    json_object_object_add(s, "cpu_system_seconds",
+                           json_object_new_double(si.cpu_system_s));
     json_object_object_add(s, "load1", json_object_new_double(si.load1));
     json_object_object_add(s, "cpus", json_object_new_int(si.ncpu));
     json_object_object_add(s, "rss_bytes", json_object_new_int64(si.rss_bytes));
-    json_object_object_add(s, "memory_total_bytes", json_object_new_int64(si.mem_total_bytes));
+    json_object_object_add(s, "memory_total_bytes",
+                           json_object_new_int64(si.mem_total_bytes));
     json_object_object_add(s, "memory_available_bytes",
                            json_object_new_int64(si.mem_available_bytes));
-    json_object_object_add(s, "disk_total_bytes", json_object_new_int64(si.disk_total_bytes));
-    json_object_object_add(s, "disk_free_bytes", json_object_new_int64(si.disk_free_bytes));
+    json_object_object_add(s, "disk_total_bytes",
+                           json_object_new_int64(si.disk_total_bytes));
+    json_object_object_add(s, "disk_free_bytes",
+                           json_object_new_int64(si.disk_free_bytes));
     if (si.disk_total_bytes > 0)
         json_object_object_add(
             s, "disk_used_percent",
-            json_object_new_double(100.0 * (double)(si.disk_total_bytes - si.disk_free_bytes) /
-                                   (double)si.disk_total_bytes));
+            json_object_new_double(
+                100.0 * (double)(si.disk_total_bytes - si.disk_free_bytes) /
+                (double)si.disk_total_bytes));
     return s;
 }
 
@@ -138,11 +146,13 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "hostname", json_object_new_string(host));
     json_object_object_add(
         o, "uptime_seconds",
-        json_object_new_double((double)(hk_mono_ms() - app->started_mono_ms) / 1000.0));
+        json_object_new_double((double)(hk_mono_ms() - app->started_mono_ms) /
+                               1000.0));
     json_object_object_add(o, "system", system_json(app));
     json_object_object_add(o, "database", db_status(app, &db_ok));
-    json_object_object_add(o, "migrations_pending",
-                           json_object_new_int(db_ok ? pending_migrations(app) : -1));
+    json_object_object_add(
+        o, "migrations_pending",
+        json_object_new_int(db_ok ? pending_migrations(app) : -1));
 
     /* Plugins render their own JSON object text; parse it back. */
     struct hk_buf pb;
@@ -153,7 +163,8 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
     hk_buf_putc(&pb, '}');
     json_object *plugins = json_tokener_parse(hk_buf_str(&pb));
     hk_buf_release(&pb);
-    json_object_object_add(o, "plugins", plugins ? plugins : json_object_new_object());
+    json_object_object_add(o, "plugins",
+                           plugins ? plugins : json_object_new_object());
 
     bool plugins_ok = true;
     json_object_object_foreach(plugins ? plugins : o, k, v)
@@ -167,7 +178,9 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
              strcmp(json_object_get_string(st), "failed") == 0))
             plugins_ok = false;
     }
-    const char *status = !db_ok ? "unavailable" : plugins_ok ? "ok" : "degraded";
+    const char *status = !db_ok       ? "unavailable"
+                         : plugins_ok ? "ok"
+                                      : "degraded";
     json_object_object_add(o, "status", json_object_new_string(status));
     hk_resp_json(resp, db_ok ? 200 : 503, o);
 }
@@ -195,17 +208,19 @@ static void h_metrics(struct hk_req *req, struct hk_resp *resp)
     if (app->db != NULL) {
         int total = 0, idle = 0;
         hk_db_stats(app->db, &total, &idle);
-        hk_buf_printf(&b,
-                      "# HELP hawk_db_pool_connections Open database connections.\n"
-                      "# TYPE hawk_db_pool_connections gauge\n"
-                      "hawk_db_pool_connections %d\n"
-                      "hawk_db_pool_idle %d\n",
-                      total, idle);
+        hk_buf_printf(
+            &b,
+            "# HELP hawk_db_pool_connections Open database connections.\n"
+            "# TYPE hawk_db_pool_connections gauge\n"
+            "hawk_db_pool_connections %d\n"
+            "hawk_db_pool_idle %d\n",
+            total, idle);
     }
     hk_metrics_render(&b);
     size_t len = 0;
     char *text = hk_buf_steal(&b, &len);
-    hk_resp_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    hk_resp_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                  len);
     hk_free(text);
 }
 

@@ -44,8 +44,7 @@ static void read_cpu(struct hk_sysinfo *out)
         return;
     unsigned long long utime = 0, stime = 0;
     /* After ") ": state(3) ... utime is field 14, stime 15. */
-    if (sscanf(p + 2,
-               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
                &utime, &stime) == 2) {
         long hz = sysconf(_SC_CLK_TCK);
         if (hz <= 0)

@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 struct hk_sysinfo {
-    double cpu_user_s;      /* this process */
+    double cpu_user_s; /* this process */
     double cpu_system_s;
-    int64_t rss_bytes;      /* this process */
-    double load1;           /* machine */
+    int64_t rss_bytes; /* this process */
+    double load1;      /* machine */
     int64_t mem_total_bytes;
     int64_t mem_available_bytes;
     int64_t disk_total_bytes; /* file system holding the data dir */

@@ -31,12 +31,12 @@ struct hk_req {
     const char *remote_addr; /* "127.0.0.1" */
     const char *body;        /* NUL-terminated copy; "" when none */
     size_t body_len;
-    int64_t user_id;         /* set for HK_ROUTE_AUTH routes, else 0 */
+    int64_t user_id; /* set for HK_ROUTE_AUTH routes, else 0 */
     bool is_admin;
     const char *param_names[HK_MAX_PATH_PARAMS];
     const char *param_values[HK_MAX_PATH_PARAMS];
     size_t n_params;
-    void *impl_;             /* private to http/ */
+    void *impl_; /* private to http/ */
 };
 
 struct hk_resp_header {
@@ -60,8 +60,8 @@ const char *hk_req_param(struct hk_req *req, const char *name);
 /* Reads a path parameter as a positive int64 id.  On failure fills resp
  * with 404 not_found (an id that is not a number names no resource) and
  * returns HAWK_EINVAL. */
-int hk_req_param_id(struct hk_req *req, struct hk_resp *resp,
-                    const char *name, int64_t *out);
+int hk_req_param_id(struct hk_req *req, struct hk_resp *resp, const char *name,
+                    int64_t *out);
 
 /* Parses the body as a JSON object.  On failure fills resp (415 for a
  * Content-Type other than application/json, 400 malformed JSON or not an
@@ -100,10 +100,9 @@ void hk_resp_release(struct hk_resp *resp);
  * NULL; borrowed from resp. */
 const char *hk_resp_get_header(const struct hk_resp *resp, const char *name);
 /* Copies name and value. */
-void hk_resp_header(struct hk_resp *resp, const char *name,
-                    const char *value);
-void hk_resp_bytes(struct hk_resp *resp, int status,
-                   const char *content_type, const void *data, size_t n);
+void hk_resp_header(struct hk_resp *resp, const char *name, const char *value);
+void hk_resp_bytes(struct hk_resp *resp, int status, const char *content_type,
+                   const void *data, size_t n);
 /* Maps a HAWK_E* from the data layer: EUNAVAIL -> 503 unavailable,
  * ENOTFOUND -> 404, ECONFLICT -> 409, else 500 (message not leaked). */
 void hk_resp_from_status(struct hk_resp *resp, int code);
@@ -128,8 +127,8 @@ struct hk_router *hk_router_new(void);
 void hk_router_free(struct hk_router *r);
 /* Pattern segments: literal or {name}: "/api/v1/resumes/{id}/download".
  * Returns 0 or HAWK_EEXIST for a duplicate method+pattern. */
-int hk_router_add(struct hk_router *r, const char *method,
-                  const char *pattern, hk_handler_fn fn, unsigned flags);
+int hk_router_add(struct hk_router *r, const char *method, const char *pattern,
+                  hk_handler_fn fn, unsigned flags);
 int hk_router_add_opts(struct hk_router *r, const char *method,
                        const char *pattern, hk_handler_fn fn,
                        const struct hk_route_opts *o);
@@ -170,14 +169,14 @@ typedef int (*hk_http_auth_fn)(struct hk_app *app, const char *authorization,
 #define HK_HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)
 
 struct hk_http_opts {
-    const char *host;      /* "127.0.0.1" */
-    int port;              /* 0: pick a free port (tests) */
-    int threads;           /* MHD thread pool size */
-    size_t max_body;       /* default body limit (0: 1 MiB) */
-    int64_t grace_ms;      /* in-flight drain on stop */
-    unsigned conn_limit;   /* open connections (0: 1024) */
-    unsigned timeout_s;    /* idle connection timeout (0: 30 s) */
-    hk_http_auth_fn auth;  /* NULL: hk_auth_check_bearer (tests inject) */
+    const char *host;     /* "127.0.0.1" */
+    int port;             /* 0: pick a free port (tests) */
+    int threads;          /* MHD thread pool size */
+    size_t max_body;      /* default body limit (0: 1 MiB) */
+    int64_t grace_ms;     /* in-flight drain on stop */
+    unsigned conn_limit;  /* open connections (0: 1024) */
+    unsigned timeout_s;   /* idle connection timeout (0: 30 s) */
+    hk_http_auth_fn auth; /* NULL: hk_auth_check_bearer (tests inject) */
 };
 
 /* Starts listening.  app and router must outlive the server. */
@@ -199,7 +198,7 @@ enum hk_ftype {
     HK_F_BOOL,
     HK_F_OBJECT,
     HK_F_ARRAY,
-    HK_F_EMAIL,  /* string, valid address */
+    HK_F_EMAIL, /* string, valid address */
     HK_F_ANY
 };
 

@@ -24,24 +24,24 @@ struct MHD_Connection;
 struct hk_http_ctx {
     struct hk_http_server *srv;
     struct MHD_Connection *conn;
-    int64_t start_us;           /* monotonic, when the request line came */
-    const char *method;         /* MHD-owned, valid for the request */
-    char *raw_path;             /* as sent, without the query; owned */
+    int64_t start_us;   /* monotonic, when the request line came */
+    const char *method; /* MHD-owned, valid for the request */
+    char *raw_path;     /* as sent, without the query; owned */
     char request_id[65];
     char remote[48];
     struct hk_route_match match;
     enum hk_match match_rc;
-    bool started;               /* first access callback done */
-    bool responded;             /* a response was queued */
-    bool too_large;             /* body went past max_body */
-    bool quiet;                 /* route asked for debug-level logs */
-    int status;                 /* queued status, for the log line */
-    size_t bytes;               /* queued body size, for the log line */
+    bool started;   /* first access callback done */
+    bool responded; /* a response was queued */
+    bool too_large; /* body went past max_body */
+    bool quiet;     /* route asked for debug-level logs */
+    int status;     /* queued status, for the log line */
+    size_t bytes;   /* queued body size, for the log line */
     int64_t user_id;
     bool is_admin;
     size_t max_body;
-    size_t discarded;           /* body bytes dropped past max_body */
-    struct hk_resp *pending;    /* refusal sent at the final call; owned */
+    size_t discarded;        /* body bytes dropped past max_body */
+    struct hk_resp *pending; /* refusal sent at the final call; owned */
     struct hk_buf body;
 };
 

@@ -129,8 +129,10 @@ static bool scan_word(struct scan *sc, const char *w)
 static bool enter(struct scan *sc)
 {
     if (++sc->depth > sc->max_depth) {
-        snprintf(sc->err, sc->errlen, "nesting deeper than %d levels at "
-                 "offset %zu", sc->max_depth, sc->i);
+        snprintf(sc->err, sc->errlen,
+                 "nesting deeper than %d levels at "
+                 "offset %zu",
+                 sc->max_depth, sc->i);
         return false;
     }
     sc->i++;

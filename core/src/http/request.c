@@ -121,8 +121,8 @@ static void echo(const char *s, char *out, size_t outlen)
 
 /* Reads a positive int64 id (digits only, no sign or leading zero).
  * Anything else names no resource: 404 not_found and HAWK_EINVAL. */
-int hk_req_param_id(struct hk_req *req, struct hk_resp *resp,
-                    const char *name, int64_t *out)
+int hk_req_param_id(struct hk_req *req, struct hk_resp *resp, const char *name,
+                    int64_t *out)
 {
     const char *v = hk_req_param(req, name);
     size_t n = v ? strlen(v) : 0;
@@ -249,8 +249,7 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
 }
 
 static int page_param(struct hk_req *req, struct hk_resp *resp,
-                      const char *name, int64_t max, bool say_max,
-                      int64_t *out)
+                      const char *name, int64_t max, bool say_max, int64_t *out)
 {
     const char *v = hk_req_query(req, name);
     if (v == NULL)
@@ -262,8 +261,8 @@ static int page_param(struct hk_req *req, struct hk_resp *resp,
                             "'%s' must be a positive integer", name);
     else
         hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                            "'%s' must be an integer between 1 and %lld",
-                            name, (long long)max);
+                            "'%s' must be an integer between 1 and %lld", name,
+                            (long long)max);
     return HAWK_EINVAL;
 }
 
@@ -279,8 +278,7 @@ int hk_req_page(struct hk_req *req, struct hk_resp *resp, int max_per_page,
     int64_t pp = max_per_page < 20 ? max_per_page : 20;
     int rc = page_param(req, resp, "page", MAX_PAGE, false, &pg);
     if (rc == 0)
-        rc = page_param(req, resp, "per_page", max_per_page, true,
-                        &pp);
+        rc = page_param(req, resp, "per_page", max_per_page, true, &pp);
     if (rc < 0)
         return rc;
     *page = pg;

@@ -129,8 +129,8 @@ static void body_failed(struct hk_resp *resp, int rc)
     hk_log(HAWK_LOG_ERROR, "cannot build the response body: %s",
            hawk_strerror(rc));
     hk_buf_reset(&resp->body);
-    hk_http_error_msg(resp, 500, "internal",
-                      NULL, "the response could not be built, try again "
+    hk_http_error_msg(resp, 500, "internal", NULL,
+                      "the response could not be built, try again "
                       "or contact the administrator");
 }
 
@@ -221,8 +221,8 @@ void hk_resp_json(struct hk_resp *resp, int status, json_object *obj)
 
 /* Copies n bytes of data as the body; content_type must be a static
  * string (NULL: application/octet-stream). */
-void hk_resp_bytes(struct hk_resp *resp, int status,
-                   const char *content_type, const void *data, size_t n)
+void hk_resp_bytes(struct hk_resp *resp, int status, const char *content_type,
+                   const void *data, size_t n)
 {
     hk_buf_reset(&resp->body);
     resp->status = status;
@@ -250,12 +250,11 @@ static bool header_text_ok(const char *s, bool is_name)
  * and value are copied.  A header with CR/LF or a bad name, or past the
  * 16-header capacity, is dropped and logged: handlers pass constants or
  * values they built, so this is a programming error, not a client one. */
-void hk_resp_header(struct hk_resp *resp, const char *name,
-                    const char *value)
+void hk_resp_header(struct hk_resp *resp, const char *name, const char *value)
 {
     if (!header_text_ok(name, true) || !header_text_ok(value, false)) {
         hk_log(HAWK_LOG_ERROR, "dropping response header with a malformed "
-               "name or value");
+                               "name or value");
         return;
     }
     for (size_t i = 0; i < resp->n_headers; i++) {
@@ -267,8 +266,10 @@ void hk_resp_header(struct hk_resp *resp, const char *name,
     }
     size_t cap = sizeof(resp->headers) / sizeof(resp->headers[0]);
     if (resp->n_headers == cap) {
-        hk_log(HAWK_LOG_ERROR, "dropping response header '%s': more than "
-               "%zu headers", name, cap);
+        hk_log(HAWK_LOG_ERROR,
+               "dropping response header '%s': more than "
+               "%zu headers",
+               name, cap);
         return;
     }
     resp->headers[resp->n_headers].name = hk_strdup(name);
@@ -323,8 +324,7 @@ void hk_resp_from_status(struct hk_resp *resp, int code)
         hk_resp_header(resp, "WWW-Authenticate", "Bearer");
         break;
     case HAWK_EPERM:
-        hk_resp_error(resp, 403, "forbidden",
-                      "you are not allowed to do this");
+        hk_resp_error(resp, 403, "forbidden", "you are not allowed to do this");
         break;
     case HAWK_ERATELIMIT:
         hk_resp_error(resp, 429, "rate_limited",

@@ -96,8 +96,8 @@ static bool param_name_valid(const char *s, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     c == '_';
+        bool alpha =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
         bool digit = c >= '0' && c <= '9';
         if (!alpha && !(digit && i > 0))
             return false;
@@ -197,9 +197,10 @@ int hk_router_add_opts(struct hk_router *r, const char *method,
         if (strcmp(r->routes[i].method, method) == 0 &&
             same_shape(&r->routes[i], &rt)) {
             rc = HAWK_EEXIST;
-            hk_log(HAWK_LOG_ERROR, "cannot add route %s %s: %s %s is "
-                   "already registered", method, pattern, method,
-                   r->routes[i].pattern);
+            hk_log(HAWK_LOG_ERROR,
+                   "cannot add route %s %s: %s %s is "
+                   "already registered",
+                   method, pattern, method, r->routes[i].pattern);
             route_release(&rt);
             return rc;
         }
@@ -218,16 +219,18 @@ int hk_router_add_opts(struct hk_router *r, const char *method,
     r->routes[r->n++] = rt;
     return 0;
 fail:
-    hk_log(HAWK_LOG_ERROR, "cannot add route %s %s: malformed method or "
-           "pattern", method, pattern);
+    hk_log(HAWK_LOG_ERROR,
+           "cannot add route %s %s: malformed method or "
+           "pattern",
+           method, pattern);
     route_release(&rt);
     return rc;
 }
 
 /* Same as hk_router_add_opts() with only flags and the default body
  * limit.  Returns 0, HAWK_EINVAL or HAWK_EEXIST. */
-int hk_router_add(struct hk_router *r, const char *method,
-                  const char *pattern, hk_handler_fn fn, unsigned flags)
+int hk_router_add(struct hk_router *r, const char *method, const char *pattern,
+                  hk_handler_fn fn, unsigned flags)
 {
     struct hk_route_opts o = {.flags = flags, .max_body = 0};
     return hk_router_add_opts(r, method, pattern, fn, &o);
@@ -267,8 +270,7 @@ static long decode_segment(const char *src, size_t n, char *dst)
     dst[o] = '\0';
     if (!hk_utf8_valid(dst, o))
         return -1;
-    if ((o == 1 && dst[0] == '.') || (o == 2 && dst[0] == '.' &&
-                                      dst[1] == '.'))
+    if ((o == 1 && dst[0] == '.') || (o == 2 && dst[0] == '.' && dst[1] == '.'))
         return -1;
     return (long)o;
 }
@@ -317,12 +319,11 @@ static bool route_matches(const struct route *rt, const struct split_path *sp)
 
 /* Writes the methods of the matching routes into allow, common methods
  * first in a fixed order, then the others in registration order. */
-static void build_allow(const struct hk_router *r, const bool *hit,
-                        char *allow, size_t allow_len)
+static void build_allow(const struct hk_router *r, const bool *hit, char *allow,
+                        size_t allow_len)
 {
-    static const char *const order[] = {"GET",    "HEAD",   "POST",
-                                        "PUT",    "PATCH",  "DELETE",
-                                        "OPTIONS"};
+    static const char *const order[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                        "PATCH", "DELETE", "OPTIONS"};
     const char *names[MAX_ALLOW];
     size_t n = 0;
     for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
@@ -346,8 +347,8 @@ static void build_allow(const struct hk_router *r, const bool *hit,
         size_t need = strlen(names[k]) + (k ? 2 : 0);
         if (o + need + 1 > allow_len)
             break;
-        o += (size_t)snprintf(allow + o, allow_len - o, "%s%s",
-                              k ? ", " : "", names[k]);
+        o += (size_t)snprintf(allow + o, allow_len - o, "%s%s", k ? ", " : "",
+                              names[k]);
     }
 }
 

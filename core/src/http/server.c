@@ -168,8 +168,7 @@ static enum MHD_Result send_resp(struct hk_http_ctx *c, struct hk_resp *resp)
         add_header(mr, resp->headers[i].name, resp->headers[i].value);
     if (atomic_load(&s->stopping))
         add_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result r =
-        MHD_queue_response(c->conn, (unsigned)resp->status, mr);
+    enum MHD_Result r = MHD_queue_response(c->conn, (unsigned)resp->status, mr);
     MHD_destroy_response(mr);
     if (r == MHD_YES) {
         c->responded = true;
@@ -181,9 +180,8 @@ static enum MHD_Result send_resp(struct hk_http_ctx *c, struct hk_resp *resp)
 
 /* A refusal: a heap response with the error envelope and an optional
  * extra header (hname may be NULL).  Freed by send_owned(). */
-static struct hk_resp *error_resp(int status, const char *code,
-                                  const char *msg, const char *hname,
-                                  const char *hvalue)
+static struct hk_resp *error_resp(int status, const char *code, const char *msg,
+                                  const char *hname, const char *hvalue)
 {
     struct hk_resp *resp = hk_malloc(sizeof(*resp));
     hk_http_resp_init(resp, 0);
@@ -214,7 +212,8 @@ static struct hk_resp *too_large_resp(struct hk_http_ctx *c)
     char msg[160];
     snprintf(msg, sizeof(msg),
              "request body is larger than the limit of %zu bytes; send a "
-             "smaller body", c->max_body);
+             "smaller body",
+             c->max_body);
     return error_resp(413, "payload_too_large", msg, NULL, NULL);
 }
 
@@ -303,7 +302,8 @@ static struct hk_resp *refusal(struct hk_http_ctx *c)
         if ((flags & HK_ROUTE_ADMIN) && !admin)
             return error_resp(403, "forbidden",
                               "this endpoint requires an administrator "
-                              "account", NULL, NULL);
+                              "account",
+                              NULL, NULL);
     }
     const char *cl = MHD_lookup_connection_value(
         c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -409,7 +409,8 @@ static enum MHD_Result take_upload(struct hk_http_ctx *c, const char *data,
         if (c->discarded <= DISCARD_MAX)
             return MHD_YES;
         c->status = 413;
-        hk_log(HAWK_LOG_WARN, "closing the connection: request body "
+        hk_log(HAWK_LOG_WARN,
+               "closing the connection: request body "
                "exceeds the limit of %zu bytes by more than %zu",
                c->max_body, (size_t)DISCARD_MAX);
         return MHD_NO;
@@ -504,8 +505,10 @@ static void log_request(struct hk_http_ctx *c, struct MHD_Connection *conn,
         hk_buf_puts(b, "null");
     hk_buf_puts(b, ",\"path\":");
     hk_http_json_str(b, c->raw_path, strlen(c->raw_path), LOG_PATH_CHARS);
-    hk_buf_printf(b, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,"
-                     "\"remote\":", status, ms, c->bytes);
+    hk_buf_printf(b,
+                  ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,"
+                  "\"remote\":",
+                  status, ms, c->bytes);
     hk_http_json_str(b, c->remote, strlen(c->remote), 0);
     if (c->user_id == 0)
         hk_buf_puts(b, ",\"user_id\":null");
@@ -519,8 +522,8 @@ static void log_request(struct hk_http_ctx *c, struct MHD_Connection *conn,
     hk_log_ctx_clear();
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct hk_http_server *s = cls;
     struct hk_http_ctx *c = *con_cls;
@@ -592,8 +595,10 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     *out = NULL;
     const char *host = o->host && o->host[0] ? o->host : "127.0.0.1";
     if (o->port < 0 || o->port > 65535 || router == NULL) {
-        snprintf(err, errlen, "invalid HTTP server options: port %d must be "
-                 "0..65535 and a router is required", o->port);
+        snprintf(err, errlen,
+                 "invalid HTTP server options: port %d must be "
+                 "0..65535 and a router is required",
+                 o->port);
         return HAWK_EINVAL;
     }
     struct hk_http_server *s = hk_calloc(1, sizeof(*s));
@@ -618,16 +623,14 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->d = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, on_access, s,
         /* first, so that MHD's own start-up messages go through it */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&s->addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT,
         o->timeout_s ? o->timeout_s : DEFAULT_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT,
         o->conn_limit ? o->conn_limit : DEFAULT_CONN_LIMIT,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
     atomic_store(&s->starting, false);
     if (s->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", host, o->port,
@@ -672,9 +675,10 @@ void hk_http_stop(struct hk_http_server *s)
         hk_sleep_ms(5);
     int left = atomic_load(&s->active);
     if (left > 0)
-        hk_log(HAWK_LOG_WARN, "http server stopping with %d request(s) "
-               "still in flight after %lld ms", left,
-               (long long)s->grace_ms);
+        hk_log(HAWK_LOG_WARN,
+               "http server stopping with %d request(s) "
+               "still in flight after %lld ms",
+               left, (long long)s->grace_ms);
     MHD_stop_daemon(s->d);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);

@@ -22,12 +22,11 @@
 #define EMAIL_LOCAL_MAX 64
 #define EMAIL_LABEL_MAX 63
 
-static int field_fail(struct hk_resp *resp, const char *field,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int field_fail(struct hk_resp *resp, const char *field, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
 
-static int field_fail(struct hk_resp *resp, const char *field,
-                      const char *fmt, ...)
+static int field_fail(struct hk_resp *resp, const char *field, const char *fmt,
+                      ...)
 {
     if (resp != NULL) {
         char msg[512];
@@ -107,8 +106,8 @@ static bool type_ok(json_object *v, enum hk_ftype t)
 
 /* Length limits: min..max, or only min when max is 0.  *unit is
  * "characters" or "items". */
-static int check_length(const struct hk_field *f, int64_t len,
-                        const char *unit, struct hk_resp *resp)
+static int check_length(const struct hk_field *f, int64_t len, const char *unit,
+                        struct hk_resp *resp)
 {
     if (f->min == 0 && f->max == 0)
         return 0;
@@ -138,8 +137,8 @@ static int check_int_range(const struct hk_field *f, int64_t v,
     if (v >= f->min && (!has_max || v <= f->max))
         return 0;
     if (!has_max)
-        return field_fail(resp, f->name, "'%s' must be at least %lld",
-                          f->name, (long long)f->min);
+        return field_fail(resp, f->name, "'%s' must be at least %lld", f->name,
+                          (long long)f->min);
     return field_fail(resp, f->name, "'%s' must be between %lld and %lld",
                       f->name, (long long)f->min, (long long)f->max);
 }
@@ -159,10 +158,8 @@ static int check_value(const struct hk_field *f, json_object *v,
         size_t n = (size_t)json_object_get_string_len(v);
         if (memchr(s, '\0', n) != NULL)
             return field_fail(resp, f->name,
-                              "'%s' must not contain NUL characters",
-                              f->name);
-        return check_length(f, (int64_t)utf8_chars(s, n), "characters",
-                            resp);
+                              "'%s' must not contain NUL characters", f->name);
+        return check_length(f, (int64_t)utf8_chars(s, n), "characters", resp);
     }
     case HK_F_EMAIL: {
         const char *s = json_object_get_string(v);
@@ -217,15 +214,13 @@ int hk_json_check(json_object *obj, const struct hk_field *fields,
         json_object *v = NULL;
         if (!json_object_object_get_ex(obj, f->name, &v)) {
             if (f->required)
-                return field_fail(resp, f->name, "'%s' is required",
-                                  f->name);
+                return field_fail(resp, f->name, "'%s' is required", f->name);
             continue;
         }
         if (v == NULL) {
             if (f->nullable)
                 continue;
-            return field_fail(resp, f->name, "'%s' must not be null",
-                              f->name);
+            return field_fail(resp, f->name, "'%s' must not be null", f->name);
         }
         int rc = check_value(f, v, resp);
         if (rc < 0)

@@ -32,10 +32,9 @@
 #define Q_MAX_OPTIONS 100
 #define Q_MAX_OPTION 500
 
-static const char *const types[] = {"text",          "textarea",
-                                    "number",        "single_choice",
-                                    "multiple_choice", "yes_no",
-                                    "date",          NULL};
+static const char *const types[] = {
+    "text",   "textarea", "number", "single_choice", "multiple_choice",
+    "yes_no", "date",     NULL};
 
 static const char sql_lookup[] =
     "SELECT answer::text, source FROM llm_answers"
@@ -94,8 +93,7 @@ int hk_llm_question_check(const struct hk_llm_question *q,
     bool empty = key[0] == '\0';
     hk_free(key);
     if (n == 0 || empty) {
-        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
-                     "question must contain words");
+        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "question must contain words");
         return HAWK_EINVAL;
     }
     if (n > Q_MAX_TEXT || !hk_utf8_valid(q->text, n)) {
@@ -163,8 +161,7 @@ static void trim_copy(const char *s, char *out, size_t n)
         out[--len] = '\0';
 }
 
-static const char *match_option(const struct hk_llm_question *q,
-                                const char *s)
+static const char *match_option(const struct hk_llm_question *q, const char *s)
 {
     char t[Q_MAX_OPTION + 1];
     trim_copy(s, t, sizeof(t));
@@ -255,8 +252,8 @@ static json_object *fit_multi(const struct hk_llm_question *q, json_object *a,
 }
 
 /* See llm_int.h. */
-json_object *hk_llm_answer_fit(const struct hk_llm_question *q,
-                               json_object *a, char *why, size_t n)
+json_object *hk_llm_answer_fit(const struct hk_llm_question *q, json_object *a,
+                               char *why, size_t n)
 {
     const char *type = q->type;
     const char *s = json_object_is_type(a, json_type_string)
@@ -342,8 +339,8 @@ static int store(struct hk_dbconn *c, int64_t user_id, const char *key,
     char *opts_text = opts != NULL ? hk_strdup(hk_llm_json(opts)) : NULL;
     char *answer_text = hk_strdup(hk_llm_json(answer));
     snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-    const char *params[] = {uid, key, q->text, q->type, opts_text,
-                            answer_text, source};
+    const char *params[] = {uid,       key,         q->text, q->type,
+                            opts_text, answer_text, source};
     int rc = hk_db_query(c, sql_store, 7, params, NULL);
     json_object_put(opts);
     hk_free(opts_text);
@@ -443,8 +440,7 @@ struct ask_ctx {
     int64_t now_s;
 };
 
-static int render_prompts(const struct ask_ctx *a, char **system,
-                          char **user)
+static int render_prompts(const struct ask_ctx *a, char **system, char **user)
 {
     struct hk_prompt_var vars[10];
     static const struct hk_llm_job nojob;
@@ -456,8 +452,7 @@ static int render_prompts(const struct ask_ctx *a, char **system,
     hk_buf_init(&opts, 0);
     for (size_t i = 0; i < a->q->n_options; i++)
         (void)hk_buf_printf(&opts, "- %s\n", a->q->options[i]);
-    hk_llm_job_vars(a->job != NULL ? a->job : &nojob, resume_text, &desc,
-                    vars);
+    hk_llm_job_vars(a->job != NULL ? a->job : &nojob, resume_text, &desc, vars);
     vars[5] = (struct hk_prompt_var){"question", a->q->text};
     vars[6] = (struct hk_prompt_var){"input_type", a->q->type};
     vars[7] = (struct hk_prompt_var){"options", hk_buf_str(&opts)};
@@ -513,8 +508,8 @@ static int ask_llm(const struct ask_ctx *a, json_object **out,
         else
             snprintf(why, sizeof(why), "the reply has no answer");
         if (fit != NULL &&
-            hk_llm_profile_contradiction(a->resume, a->q, a->key, fit,
-                                         a->now_s, why, sizeof(why)) < 0) {
+            hk_llm_profile_contradiction(a->resume, a->q, a->key, fit, a->now_s,
+                                         why, sizeof(why)) < 0) {
             json_object_put(fit);
             fit = NULL;
         }
@@ -628,8 +623,8 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
     char *key = hk_llm_question_key(q->text);
     rc = db_step(hk_db_acquire(app->db, &c), err, "answer the question");
     if (rc == 0)
-        rc = answer_local(c, user_id, q, key, now_s, &resume, &answer,
-                          &source, err);
+        rc = answer_local(c, user_id, q, key, now_s, &resume, &answer, &source,
+                          err);
     if (rc == 0 && q->job_id > 0) {
         rc = hk_llm_job_load(c, user_id, q->job_id, &job);
         if (rc == HAWK_ENOTFOUND)
@@ -643,8 +638,9 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
         hk_db_release(app->db, c);
     c = NULL;
     if (rc == 0) {
-        struct ask_ctx a = {app, user_id, q, key, resume,
-                            have_job ? &job : NULL, cancel, now_s};
+        struct ask_ctx a = {app,    user_id, q,
+                            key,    resume,  have_job ? &job : NULL,
+                            cancel, now_s};
         rc = ask_llm(&a, &answer, err);
         source = "llm";
         if (rc == 0) {

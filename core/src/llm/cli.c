@@ -88,11 +88,11 @@ static int parse_number_opts(const char *a, const char *v, struct cli_opts *o)
 static int parse_args(int argc, char **argv, struct cli_opts *o)
 {
     static const char *const with_value[] = {
-        "--prompt", "--system", "--schema", "--plugin", "--model",
-        "--log-level", "--max-tokens", "--temperature", "--timeout", "-c",
-        "--config", NULL};
+        "--prompt",  "--system",    "--schema",     "--plugin",
+        "--model",   "--log-level", "--max-tokens", "--temperature",
+        "--timeout", "-c",          "--config",     NULL};
     const char **slots[] = {&o->prompt, &o->system, &o->schema_file,
-                            &o->plugin, &o->model, &o->log_level};
+                            &o->plugin, &o->model,  &o->log_level};
 
     memset(o, 0, sizeof(*o));
     o->temperature = -1;
@@ -151,8 +151,8 @@ static char *read_schema(const char *path)
         rc = hk_buf_append(&b, chunk, n);
     fclose(f);
     if (rc < 0) {
-        fprintf(stderr, "hawk: schema file %s is larger than %zu bytes\n",
-                path, CLI_MAX_SCHEMA);
+        fprintf(stderr, "hawk: schema file %s is larger than %zu bytes\n", path,
+                CLI_MAX_SCHEMA);
         hk_buf_release(&b);
         return NULL;
     }
@@ -164,9 +164,8 @@ static void print_json(const struct hk_llm_out *out)
 {
     const struct hawk_llm_result *r = &out->result;
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "content",
-                           json_object_new_string_len(out->content,
-                                                      (int)out->len));
+    json_object_object_add(
+        o, "content", json_object_new_string_len(out->content, (int)out->len));
     json_object_object_add(o, "plugin", json_object_new_string(out->plugin));
     json_object_object_add(o, "model", json_object_new_string(r->model));
     json_object_object_add(o, "finish_reason",
@@ -184,9 +183,9 @@ static void print_json(const struct hk_llm_out *out)
     json_object_object_add(u, "cost_usd",
                            json_object_new_double(r->usage.cost_usd));
     json_object_object_add(o, "usage", u);
-    printf("%s\n", json_object_to_json_string_ext(
-                       o, JSON_C_TO_STRING_PLAIN |
-                              JSON_C_TO_STRING_NOSLASHESCAPE));
+    printf("%s\n",
+           json_object_to_json_string_ext(
+               o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
 
@@ -246,8 +245,8 @@ static bool report_failed(const struct hk_plugins *p)
         const struct hk_plugin_entry *e = hk_plugins_at(p, i);
         if (e->status == HK_PLUGIN_FAILED &&
             (e->desc == NULL || e->desc->kind == HAWK_KIND_LLM)) {
-            fprintf(stderr, "hawk: plugin '%s' failed to load: %s\n",
-                    e->name, e->reason);
+            fprintf(stderr, "hawk: plugin '%s' failed to load: %s\n", e->name,
+                    e->reason);
             any = true;
         }
     }

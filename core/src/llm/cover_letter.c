@@ -54,8 +54,8 @@ int hk_llm_letter_opts_check(const struct hk_llm_letter_opts *o,
                      "max_words must be between 50 and 1000");
         return HAWK_EINVAL;
     }
-    if (o->extra != NULL &&
-        (strlen(o->extra) > 1000 || !hk_utf8_valid(o->extra, strlen(o->extra)))) {
+    if (o->extra != NULL && (strlen(o->extra) > 1000 ||
+                             !hk_utf8_valid(o->extra, strlen(o->extra)))) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
                      "extra must be at most 1000 bytes of text");
         return HAWK_EINVAL;
@@ -80,8 +80,8 @@ static int precheck_application(struct hk_dbconn *c, int64_t user_id,
 {
     int64_t app_id = 0;
     struct hawk_error tmp;
-    int rc = hk_llm_application_for(c, user_id, job_id, wanted, false,
-                                    &app_id, &tmp);
+    int rc = hk_llm_application_for(c, user_id, job_id, wanted, false, &app_id,
+                                    &tmp);
     if (rc == 0)
         return 0;
     if (rc != HAWK_ENOTFOUND || wanted > 0) {
@@ -148,8 +148,8 @@ static int write_letter(struct hk_app *app, int64_t user_id,
     snprintf(words, sizeof(words), "%d", max_words);
     char *resume_text = hk_llm_resume_prompt_text(resume);
     hk_llm_job_vars(job, resume_text, &desc, vars);
-    vars[5] = (struct hk_prompt_var){"tone", o->tone ? o->tone
-                                                     : "professional"};
+    vars[5] =
+        (struct hk_prompt_var){"tone", o->tone ? o->tone : "professional"};
     vars[6] = (struct hk_prompt_var){"language", language};
     vars[7] = (struct hk_prompt_var){"max_words", words};
     vars[8] = (struct hk_prompt_var){"extra", o->extra ? o->extra : ""};
@@ -211,8 +211,7 @@ int hk_llm_cover_letter(struct hk_app *app, int64_t user_id, int64_t job_id,
     }
     rc = hk_llm_inputs_load(c, user_id, job_id, &job, &resume, err);
     if (rc == 0) {
-        rc = precheck_application(c, user_id, job_id, o->application_id,
-                                  err);
+        rc = precheck_application(c, user_id, job_id, o->application_id, err);
         if (rc < 0) {
             hk_llm_job_release(&job);
             json_object_put(resume);
@@ -242,10 +241,8 @@ int hk_llm_cover_letter(struct hk_app *app, int64_t user_id, int64_t job_id,
         json_object_object_add(r, "job_id", json_object_new_int64(job_id));
         json_object_object_add(r, "application_id",
                                json_object_new_int64(app_id));
-        json_object_object_add(r, "document_id",
-                               json_object_new_int64(doc_id));
-        json_object_object_add(r, "language",
-                               json_object_new_string(language));
+        json_object_object_add(r, "document_id", json_object_new_int64(doc_id));
+        json_object_object_add(r, "language", json_object_new_string(language));
         json_object_object_add(r, "content",
                                json_object_new_string(out.content));
         *result_json = hk_strdup(hk_llm_json(r));

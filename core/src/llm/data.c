@@ -114,8 +114,8 @@ static bool section_has_content(json_object *resume, const char *name)
 }
 
 /* See llm_int.h. */
-int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id,
-                       json_object **out, struct hawk_error *err)
+int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id, json_object **out,
+                       struct hawk_error *err)
 {
     char *text = NULL;
 
@@ -160,9 +160,9 @@ int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id,
 }
 
 /* See llm_int.h. */
-int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id,
-                           int64_t job_id, int64_t wanted, bool create,
-                           int64_t *app_id, struct hawk_error *err)
+int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
+                           int64_t wanted, bool create, int64_t *app_id,
+                           struct hawk_error *err)
 {
     char uid[24], jid[24], aid[24], actor[32];
     PGresult *r = NULL;
@@ -229,20 +229,27 @@ struct lang {
 };
 
 static const struct lang langs[] = {
-    {"English", {"the", "and", "with", "you", "for", "our", "are", "will",
-                 "of", "to", "we", NULL}},
-    {"German", {"und", "der", "die", "das", "mit", "wir", "sie", "für",
-                "ist", "eine", "ihre", NULL}},
-    {"French", {"et", "le", "la", "les", "des", "vous", "nous", "pour",
-                "avec", "une", "est", NULL}},
-    {"Spanish", {"y", "el", "los", "las", "con", "para", "una", "por",
-                 "nuestro", "que", "del", NULL}},
-    {"Italian", {"e", "il", "di", "con", "per", "una", "che", "gli",
-                 "della", "nostro", "sono", NULL}},
-    {"Dutch", {"en", "het", "een", "van", "met", "voor", "wij", "jij",
-               "onze", "zijn", "bij", NULL}},
-    {"Portuguese", {"e", "o", "os", "com", "para", "uma", "que", "nosso",
-                    "não", "você", "dos", NULL}},
+    {"English",
+     {"the", "and", "with", "you", "for", "our", "are", "will", "of", "to",
+      "we", NULL}},
+    {"German",
+     {"und", "der", "die", "das", "mit", "wir", "sie", "für", "ist", "eine",
+      "ihre", NULL}},
+    {"French",
+     {"et", "le", "la", "les", "des", "vous", "nous", "pour", "avec", "une",
+      "est", NULL}},
+    {"Spanish",
+     {"y", "el", "los", "las", "con", "para", "una", "por", "nuestro", "que",
+      "del", NULL}},
+    {"Italian",
+     {"e", "il", "di", "con", "per", "una", "che", "gli", "della", "nostro",
+      "sono", NULL}},
+    {"Dutch",
+     {"en", "het", "een", "van", "met", "voor", "wij", "jij", "onze", "zijn",
+      "bij", NULL}},
+    {"Portuguese",
+     {"e", "o", "os", "com", "para", "uma", "que", "nosso", "não", "você",
+      "dos", NULL}},
 };
 
 /* See llm_int.h. */
@@ -324,11 +331,11 @@ static void put_filtered(struct hk_buf *b, json_object *obj,
 char *hk_llm_resume_prompt_text(json_object *resume)
 {
     static const char *const private_personal[] = {
-        "email", "phone", "phone_prefix", "address", "zip_code",
+        "email",         "phone", "phone_prefix", "address", "zip_code",
         "date_of_birth", NULL};
-    static const char *const private_sections[] = {
-        "self_identification", "legal_authorization", "salary_expectations",
-        NULL};
+    static const char *const private_sections[] = {"self_identification",
+                                                   "legal_authorization",
+                                                   "salary_expectations", NULL};
     struct hk_buf b;
 
     if (!json_object_is_type(resume, json_type_object))

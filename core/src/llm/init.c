@@ -46,9 +46,9 @@ static int pick_dir(const struct hk_config *cfg, const char *key,
         hk_strlcpy(out, source, outlen);
         return 0;
     }
-    snprintf(err, errlen,
-             "%s templates not found (looked in %s%s%s); set %s", sub,
-             beside[0] ? beside : "", beside[0] ? " and " : "", source, key);
+    snprintf(err, errlen, "%s templates not found (looked in %s%s%s); set %s",
+             sub, beside[0] ? beside : "", beside[0] ? " and " : "", source,
+             key);
     return HAWK_ECONFIG;
 }
 
@@ -58,13 +58,13 @@ int hk_llm_init(struct hk_app *app, char *err, size_t errlen)
     char dir[1024];
     const struct hk_config *cfg = app != NULL ? app->cfg : NULL;
 
-    int rc = pick_dir(cfg, "llm.prompts_dir", "prompts", dir, sizeof(dir),
-                      err, errlen);
+    int rc = pick_dir(cfg, "llm.prompts_dir", "prompts", dir, sizeof(dir), err,
+                      errlen);
     if (rc == 0)
         rc = hk_prompts_load(dir, err, errlen);
     if (rc == 0)
-        rc = pick_dir(cfg, "llm.templates_dir", "templates", dir,
-                      sizeof(dir), err, errlen);
+        rc = pick_dir(cfg, "llm.templates_dir", "templates", dir, sizeof(dir),
+                      err, errlen);
     if (rc == 0)
         rc = hk_llm_templates_load(dir, err, errlen);
     if (rc < 0)

@@ -59,8 +59,8 @@ int hk_llm_budget_check(struct hk_dbconn *c, int64_t user_id,
                         struct hawk_error *err)
 {
     struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, user_id, HK_LIMIT_LLM_BUDGET,
-                           LLM_BUDGET_EPSILON, &lim);
+    int rc = hk_plan_check(c, user_id, HK_LIMIT_LLM_BUDGET, LLM_BUDGET_EPSILON,
+                           &lim);
     if (rc == HAWK_EQUOTA) {
         if (lim.trial_expired)
             HAWK_ERR_SET(err, HAWK_EQUOTA, false, 0,
@@ -93,8 +93,8 @@ static void usage_record(struct hk_app *app, int64_t user_id,
     struct hk_dbconn *conn = NULL;
     char uid[24], fail[4], pt[24], ct[24], cost[48];
     const char *model = res->model[0] ? res->model
-                        : c->model     ? c->model
-                                       : "default";
+                        : c->model    ? c->model
+                                      : "default";
 
     if (app->db == NULL || user_id <= 0)
         return;
@@ -106,9 +106,9 @@ static void usage_record(struct hk_app *app, int64_t user_id,
              isfinite(res->usage.cost_usd) && res->usage.cost_usd > 0
                  ? res->usage.cost_usd
                  : 0.0);
-    const char *params[] = {uid, plugin, model, c->purpose ? c->purpose
-                                                           : "chat",
-                            fail, pt, ct, cost};
+    const char *params[] = {
+        uid,  plugin, model, c->purpose ? c->purpose : "chat",
+        fail, pt,     ct,    cost};
     int rc = hk_db_acquire(app->db, &conn);
     if (rc == 0)
         rc = hk_db_begin(conn);
@@ -256,8 +256,8 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
     }
 
     const char *purpose = c->purpose != NULL ? c->purpose : "chat";
-    bool billed = out->result.usage.total_tokens > 0 ||
-                  out->result.usage.cost_usd > 0;
+    bool billed =
+        out->result.usage.total_tokens > 0 || out->result.usage.cost_usd > 0;
     if (rc == 0 || billed)
         usage_record(app, user_id, c, e->name, &out->result, rc < 0);
     metrics_record(e->name, purpose, &out->result, rc);

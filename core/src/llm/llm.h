@@ -44,17 +44,17 @@ void hk_llm_shutdown(void);
  * ------------------------------------------------------------------ */
 
 struct hk_llm_call {
-    const char *purpose;  /* "chat", "score", "cover_letter", "tailor",
+    const char *purpose; /* "chat", "score", "cover_letter", "tailor",
                              "answer": the usage rows' purpose */
-    const char *plugin;   /* instance name; NULL: first llm instance */
-    const char *model;    /* NULL: the instance's default */
+    const char *plugin;  /* instance name; NULL: first llm instance */
+    const char *model;   /* NULL: the instance's default */
     const struct hawk_llm_message *messages;
     size_t n_messages;
     const char *json_schema; /* NULL: free text */
     const char *schema_name;
-    double temperature;      /* < 0: server default */
-    int max_tokens;          /* 0: server default */
-    int64_t timeout_ms;      /* whole call incl. retries; 0: 120 s */
+    double temperature;        /* < 0: server default */
+    int max_tokens;            /* 0: server default */
+    int64_t timeout_ms;        /* whole call incl. retries; 0: 120 s */
     const atomic_bool *cancel; /* may be NULL */
 };
 
@@ -101,10 +101,10 @@ int hk_llm_score_job(struct hk_app *app, int64_t user_id, int64_t job_id,
                      struct hawk_error *err);
 
 struct hk_llm_letter_opts {
-    const char *tone;     /* NULL: "professional"; at most 40 bytes */
-    const char *language; /* NULL: the job posting's language */
-    int max_words;        /* 0: 250; else 50-1000 */
-    const char *extra;    /* extra instructions, NULL; at most 1000 bytes */
+    const char *tone;       /* NULL: "professional"; at most 40 bytes */
+    const char *language;   /* NULL: the job posting's language */
+    int max_words;          /* 0: 250; else 50-1000 */
+    const char *extra;      /* extra instructions, NULL; at most 1000 bytes */
     int64_t application_id; /* 0: the user's application for the job,
                                created (awaiting_review) when none */
 };
@@ -136,11 +136,11 @@ int hk_llm_tailor_resume(struct hk_app *app, int64_t user_id, int64_t job_id,
 /* A question on an application form. */
 struct hk_llm_question {
     const char *text;
-    const char *type;        /* text, textarea, number, single_choice,
+    const char *type;           /* text, textarea, number, single_choice,
                                 multiple_choice, yes_no, date */
     const char *const *options; /* choices; NULL for other types */
     size_t n_options;
-    int64_t job_id;          /* 0: no job context */
+    int64_t job_id; /* 0: no job context */
 };
 
 /* Answers a question for user_id: a saved override wins; then a cached

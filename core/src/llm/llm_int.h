@@ -88,15 +88,15 @@ void hk_llm_job_release(struct hk_llm_job *j);
 /* The user's default structured resume, parsed.  Returns 0 with *out
  * (json_object_put), HAWK_ENOTFOUND when there is none or it is empty
  * (err says how to fix), or a database error. */
-int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id,
-                       json_object **out, struct hawk_error *err);
+int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id, json_object **out,
+                       struct hawk_error *err);
 
 /* The user's application for the job; when none exists and create is
  * set, records one (awaiting_review).  Returns 0 with *app_id,
  * HAWK_ENOTFOUND, HAWK_EQUOTA, or a database error. */
-int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id,
-                           int64_t job_id, int64_t wanted, bool create,
-                           int64_t *app_id, struct hawk_error *err);
+int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
+                           int64_t wanted, bool create, int64_t *app_id,
+                           struct hawk_error *err);
 
 /* The resume as compact JSON for a prompt, without what the model does
  * not need and should not see: contact details, date of birth,
@@ -152,8 +152,7 @@ json_object *hk_llm_profile_answer(json_object *resume,
                                    const struct hk_llm_question *q,
                                    const char *key, int64_t now_s);
 /* Facts for the LLM's context, one "- ..." line each.  Caller hk_free()s. */
-char *hk_llm_profile_facts(json_object *resume, const char *key,
-                           int64_t now_s);
+char *hk_llm_profile_facts(json_object *resume, const char *key, int64_t now_s);
 /* 0, or HAWK_EINVAL with why when answer contradicts the profile. */
 int hk_llm_profile_contradiction(json_object *resume,
                                  const struct hk_llm_question *q,
@@ -168,8 +167,7 @@ int hk_llm_question_check(const struct hk_llm_question *q,
  * number, "Yes"/"No", YYYY-MM-DD, an array of options), or NULL with why
  * when it does not fit.  Caller puts. */
 json_object *hk_llm_answer_fit(const struct hk_llm_question *q,
-                               json_object *answer, char *why,
-                               size_t why_size);
+                               json_object *answer, char *why, size_t why_size);
 
 /* ---- routes.c: helpers shared by the route files ---- */
 /* A pool connection, or NULL with resp filled (503). */
@@ -184,8 +182,8 @@ bool hk_llm_budget_ok(struct hk_dbconn *c, int64_t user_id,
 /* Enqueues a task for the request's user and answers 202 {task_id, kind,
  * existing, status_url} (or the enqueue's error). */
 void hk_llm_enqueue(struct hk_req *req, struct hk_resp *resp,
-                    struct hk_dbconn *c, const char *kind,
-                    json_object *payload, const char *unique_key);
+                    struct hk_dbconn *c, const char *kind, json_object *payload,
+                    const char *unique_key);
 typedef void (*hk_llm_add_route_fn)(struct hk_router *r, const char *method,
                                     const char *pattern, hk_handler_fn fn);
 /* routes_answers.c: registers the /api/v1/answers routes with add. */

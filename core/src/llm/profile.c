@@ -81,9 +81,9 @@ static int now_months(int64_t now_s)
 
 static int month_name(const char *s)
 {
-    static const char *const names[] = {"jan", "feb", "mar", "apr", "may",
-                                        "jun", "jul", "aug", "sep", "oct",
-                                        "nov", "dec"};
+    static const char *const names[] = {"jan", "feb", "mar", "apr",
+                                        "may", "jun", "jul", "aug",
+                                        "sep", "oct", "nov", "dec"};
     for (int i = 0; i < 12; i++) {
         if (strncasecmp(s, names[i], 3) == 0)
             return i + 1;
@@ -93,8 +93,7 @@ static int month_name(const char *s)
 
 /* One side of a period: "03/2019", "2019-03", "Mar 2019", "March 2019",
  * "2019", "present".  is_end picks December for a bare year. */
-static int parse_point(const char *s, size_t n, bool is_end, int now,
-                       int *out)
+static int parse_point(const char *s, size_t n, bool is_end, int now, int *out)
 {
     char buf[40];
     while (n > 0 && isspace((unsigned char)*s)) {
@@ -121,8 +120,8 @@ static int parse_point(const char *s, size_t n, bool is_end, int now,
         *out = month_index(b, a);
         return 0;
     }
-    if (sscanf(buf, "%d-%d%c", &a, &b, &tail) == 2 && a >= 1900 &&
-        a <= 2100 && b >= 1 && b <= 12) {
+    if (sscanf(buf, "%d-%d%c", &a, &b, &tail) == 2 && a >= 1900 && a <= 2100 &&
+        b >= 1 && b <= 12) {
         *out = month_index(a, b);
         return 0;
     }
@@ -143,7 +142,7 @@ int hk_llm_period_months(const char *period, int64_t now_s, int *start,
                          int *end)
 {
     static const char *const seps[] = {" - ", " – ", " — ", " to ", "–",
-                                       "—", " -", "- ", NULL};
+                                       "—",   " -",  "- ",  NULL};
     int now = now_months(now_s);
     const char *sep = NULL;
     size_t sep_len = 0;
@@ -275,8 +274,8 @@ static void profile_skills(json_object *resume, struct hk_buf *names)
                 !json_object_is_type(sk, json_type_array))
                 continue;
             for (size_t j = 0; j < json_object_array_length(sk); j++)
-                add_skill(names,
-                          json_object_get_string(json_object_array_get_idx(sk, j)));
+                add_skill(names, json_object_get_string(
+                                     json_object_array_get_idx(sk, j)));
         }
     }
 }
@@ -327,7 +326,7 @@ int hk_llm_notice_days(const char *s)
         p++;
     if (*p == '\0') {
         /* "one month", "two weeks" */
-        static const char *const words[] = {"one", "two", "three", "four",
+        static const char *const words[] = {"one",  "two", "three", "four",
                                             "five", "six", NULL};
         for (int i = 0; words[i] != NULL; i++) {
             if (has_word(low, words[i]))
@@ -374,7 +373,7 @@ static double first_amount(const char *s)
 /* ---- work authorization ---------------------------------------------------- */
 
 struct region {
-    const char *key;        /* us, eu, uk, canada */
+    const char *key; /* us, eu, uk, canada */
     const char *words[8];
 };
 
@@ -433,8 +432,7 @@ static enum auth_kind auth_kind(const char *key)
 }
 
 /* The flag for kind in region: 1/0, or -1 unknown. */
-static int auth_value(json_object *resume, enum auth_kind k,
-                      const char *region)
+static int auth_value(json_object *resume, enum auth_kind k, const char *region)
 {
     char a[64], b[64];
     switch (k) {
@@ -511,8 +509,7 @@ static bool is_text(const struct hk_llm_question *q)
     return strcmp(q->type, "text") == 0 || strcmp(q->type, "textarea") == 0;
 }
 
-static json_object *text_answer(const struct hk_llm_question *q,
-                                const char *v)
+static json_object *text_answer(const struct hk_llm_question *q, const char *v)
 {
     return v != NULL && is_text(q) ? json_object_new_string(v) : NULL;
 }
@@ -544,8 +541,7 @@ static json_object *contact_answer(json_object *resume,
         return text_answer(q, str_at(resume, pi, "website"));
     if (has(key, "first name") || has(key, "given name"))
         return text_answer(q, str_at(resume, pi, "name"));
-    if (has(key, "last name") || has(key, "surname") ||
-        has(key, "family name"))
+    if (has(key, "last name") || has(key, "surname") || has(key, "family name"))
         return text_answer(q, str_at(resume, pi, "surname"));
     if (has(key, "full name") || strcmp(key, "name") == 0 ||
         strcmp(key, "your name") == 0) {
@@ -571,9 +567,8 @@ static json_object *contact_answer(json_object *resume,
 
 static bool about_years(const char *key)
 {
-    return has(key, "year") &&
-           (has(key, "experience") || has(key, "worked") ||
-            has(key, "working"));
+    return has(key, "year") && (has(key, "experience") || has(key, "worked") ||
+                                has(key, "working"));
 }
 
 static json_object *years_answer(json_object *resume,
@@ -609,8 +604,8 @@ static json_object *availability_answer(json_object *resume,
     const char *notice = str_at(resume, "availability", "notice_period");
     if (notice == NULL)
         return NULL;
-    bool start = has(key, "start") || has(key, "available from") ||
-                 has(key, "join");
+    bool start =
+        has(key, "start") || has(key, "available from") || has(key, "join");
     if (!start && !has(key, "notice"))
         return NULL;
     int days = hk_llm_notice_days(notice);
@@ -686,8 +681,7 @@ json_object *hk_llm_profile_answer(json_object *resume,
 /* ---- facts and checks -------------------------------------------------------- */
 
 /* See llm_int.h. */
-char *hk_llm_profile_facts(json_object *resume, const char *key,
-                           int64_t now_s)
+char *hk_llm_profile_facts(json_object *resume, const char *key, int64_t now_s)
 {
     struct hk_buf b;
     char skill[64];
@@ -707,7 +701,7 @@ char *hk_llm_profile_facts(json_object *resume, const char *key,
     if (salary != NULL)
         (void)hk_buf_printf(&b, "- salary expectation (USD): %s\n", salary);
     static const char *const kinds[] = {"authorized to work", "needs visa "
-                                        "sponsorship"};
+                                                              "sponsorship"};
     for (int k = 0; k < 2; k++) {
         for (size_t r = 0; r < sizeof(regions) / sizeof(regions[0]); r++) {
             int v = auth_value(resume, k == 0 ? AUTH_WORK : AUTH_SPONSOR,

@@ -31,16 +31,14 @@ struct prompt_spec {
 static const char *const none[] = {NULL};
 static const char *const v_score_user[] = {"resume", JOB_VARS, NULL};
 static const char *const r_doc_user[] = {"resume", "job_description", NULL};
-static const char *const v_letter_sys[] = {"tone", "language",
-                                           "max_words", NULL};
+static const char *const v_letter_sys[] = {"tone", "language", "max_words",
+                                           NULL};
 static const char *const r_letter_sys[] = {"language", NULL};
-static const char *const v_letter_user[] = {"resume", JOB_VARS, "tone",
-                                            "language", "max_words", "extra",
-                                            NULL};
+static const char *const v_letter_user[] = {
+    "resume", JOB_VARS, "tone", "language", "max_words", "extra", NULL};
 static const char *const v_answer_sys[] = {"facts", NULL};
-static const char *const v_answer_user[] = {"question", "input_type",
-                                            "options", "facts", "resume",
-                                            JOB_VARS, NULL};
+static const char *const v_answer_user[] = {
+    "question", "input_type", "options", "facts", "resume", JOB_VARS, NULL};
 static const char *const r_answer_user[] = {"question", NULL};
 
 static const struct prompt_spec specs[HK_PROMPT_COUNT] = {
@@ -53,8 +51,7 @@ static const struct prompt_spec specs[HK_PROMPT_COUNT] = {
     [HK_PROMPT_TAILOR_SYSTEM] = {"tailor_system.txt", none, none},
     [HK_PROMPT_TAILOR_USER] = {"tailor_user.txt", v_score_user, r_doc_user},
     [HK_PROMPT_ANSWER_SYSTEM] = {"answer_system.txt", v_answer_sys, none},
-    [HK_PROMPT_ANSWER_USER] = {"answer_user.txt", v_answer_user,
-                               r_answer_user},
+    [HK_PROMPT_ANSWER_USER] = {"answer_user.txt", v_answer_user, r_answer_user},
 };
 
 /* Immutable between hk_prompts_load() and hk_prompts_free(), which run
@@ -81,9 +78,8 @@ static int line_of(const char *text, const char *at)
 /* Finds the next placeholder at or after p: *start at "{{", *name_out
  * filled, *end after "}}".  Returns 1 found, 0 none, -1 malformed (why
  * filled; *start at the problem). */
-static int next_placeholder(const char *p, const char **start,
-                            char *name_out, const char **end, char *why,
-                            size_t why_size)
+static int next_placeholder(const char *p, const char **start, char *name_out,
+                            const char **end, char *why, size_t why_size)
 {
     const char *o = strstr(p, "{{");
     if (o == NULL)
@@ -92,8 +88,9 @@ static int next_placeholder(const char *p, const char **start,
     const char *c = strstr(o + 2, "}}");
     const char *nl = strchr(o + 2, '\n');
     if (c == NULL || (nl != NULL && nl < c)) {
-        snprintf(why, why_size, "unterminated placeholder '{{' (close it "
-                                "with '}}' on the same line)");
+        snprintf(why, why_size,
+                 "unterminated placeholder '{{' (close it "
+                 "with '}}' on the same line)");
         return -1;
     }
     const char *a = o + 2, *b = c;
@@ -163,8 +160,8 @@ int hk_prompt_check(enum hk_prompt_id id, const char *text, char *why,
     }
     for (size_t i = 0; s->required[i] != NULL && i < 16; i++) {
         if (!seen[i]) {
-            snprintf(why, why_size,
-                     "the template must use {{%s}}", s->required[i]);
+            snprintf(why, why_size, "the template must use {{%s}}",
+                     s->required[i]);
             return HAWK_EINVAL;
         }
     }
@@ -233,8 +230,8 @@ int hk_prompts_load(const char *dir, char *err, size_t errlen)
     for (size_t i = 0; i < HK_PROMPT_COUNT; i++) {
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, specs[i].file);
-        int rc = read_text(path, PROMPT_MAX_BYTES, &loaded[i], why,
-                           sizeof(why));
+        int rc =
+            read_text(path, PROMPT_MAX_BYTES, &loaded[i], why, sizeof(why));
         if (rc == 0)
             rc = hk_prompt_check((enum hk_prompt_id)i, loaded[i], why,
                                  sizeof(why));

@@ -19,8 +19,14 @@
 #define TPL_MAX_DEPTH 16
 #define TPL_MAX_NAME 96
 
-enum tag_kind { TAG_VAR, TAG_RAW, TAG_SECTION, TAG_INVERTED, TAG_CLOSE,
-                TAG_COMMENT };
+enum tag_kind {
+    TAG_VAR,
+    TAG_RAW,
+    TAG_SECTION,
+    TAG_INVERTED,
+    TAG_CLOSE,
+    TAG_COMMENT
+};
 
 struct tag {
     enum tag_kind kind;
@@ -82,8 +88,7 @@ static int read_tag(const char *tpl, const char *p, struct tag *t, char *why,
         close = strstr(q, "}}");
     }
     if (close == NULL) {
-        snprintf(why, why_size, "line %d: unterminated tag",
-                 tpl_line(tpl, p));
+        snprintf(why, why_size, "line %d: unterminated tag", tpl_line(tpl, p));
         return HAWK_EINVAL;
     }
     t->end = close + (t->kind == TAG_RAW ? 3 : 2);
@@ -239,8 +244,8 @@ static int put_value(struct hk_buf *b, json_object *v, bool raw)
     return raw ? hk_buf_puts(b, s) : put_escaped(b, s);
 }
 
-static int render_span(struct ctx *c, const char *p, const char *end,
-                       char *why, size_t why_size);
+static int render_span(struct ctx *c, const char *p, const char *end, char *why,
+                       size_t why_size);
 
 /* Finds the {{/name}} that closes the section opened before `from`. */
 static const char *find_close(const char *tpl, const char *from,
@@ -267,9 +272,8 @@ static const char *find_close(const char *tpl, const char *from,
     return NULL;
 }
 
-static int render_section(struct ctx *c, const struct tag *t,
-                          const char *body, const char *body_end,
-                          char *why, size_t why_size)
+static int render_section(struct ctx *c, const struct tag *t, const char *body,
+                          const char *body_end, char *why, size_t why_size)
 {
     char name[TPL_MAX_NAME];
     size_t n = strlen(t->name);
@@ -307,8 +311,8 @@ static int render_section(struct ctx *c, const struct tag *t,
     return rc;
 }
 
-static int render_span(struct ctx *c, const char *p, const char *end,
-                       char *why, size_t why_size)
+static int render_span(struct ctx *c, const char *p, const char *end, char *why,
+                       size_t why_size)
 {
     struct tag t;
     while (p < end) {
@@ -328,14 +332,13 @@ static int render_span(struct ctx *c, const char *p, const char *end,
             rc = put_value(c->out, lookup(c, t.name), t.kind == TAG_RAW);
             break;
         case TAG_CLOSE:
-            snprintf(why, why_size, "{{/%s}} closes no open section",
-                     t.name);
+            snprintf(why, why_size, "{{/%s}} closes no open section", t.name);
             return HAWK_EINVAL;
         case TAG_SECTION:
         case TAG_INVERTED: {
             const char *after = NULL;
-            const char *close = find_close(c->tpl, t.end, end, t.name, &after,
-                                           why, why_size);
+            const char *close =
+                find_close(c->tpl, t.end, end, t.name, &after, why, why_size);
             if (close == NULL)
                 return HAWK_EINVAL;
             rc = render_section(c, &t, t.end, close, why, why_size);

@@ -197,8 +197,7 @@ static bool application_ok(struct hk_req *req, struct hk_resp *resp,
         return false;
     }
     struct hk_plan_limit lim;
-    rc = hk_plan_check(c, req->user_id, HK_LIMIT_APPLICATIONS_PER_DAY, 1,
-                       &lim);
+    rc = hk_plan_check(c, req->user_id, HK_LIMIT_APPLICATIONS_PER_DAY, 1, &lim);
     if (rc == HAWK_EQUOTA) {
         hk_plan_limit_resp(resp, &lim);
         return false;
@@ -348,8 +347,8 @@ static bool valid_day(const char *s)
     char tail;
     return s != NULL && strlen(s) == 10 &&
            sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 2000 &&
-           y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31 &&
-           s[4] == '-' && s[7] == '-';
+           y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && s[4] == '-' &&
+           s[7] == '-';
 }
 
 static json_object *num_col(const PGresult *r, int row, int col, bool dbl)
@@ -386,9 +385,9 @@ static json_object *usage_budget(struct hk_dbconn *c, int64_t user_id)
     double left = lim.value - lim.used;
     json_object_object_add(b, "remaining_usd",
                            json_object_new_double(left > 0 ? left : 0));
-    json_object_object_add(b, "exhausted",
-                           json_object_new_boolean(rc == HAWK_EQUOTA ||
-                                                   left <= 0));
+    json_object_object_add(
+        b, "exhausted",
+        json_object_new_boolean(rc == HAWK_EQUOTA || left <= 0));
     return b;
 }
 
@@ -465,9 +464,8 @@ static void usage_route(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "page", json_object_new_int64(page));
     json_object_object_add(o, "per_page", json_object_new_int64(per_page));
     json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "pages",
-                           json_object_new_int64((total + per_page - 1) /
-                                                 per_page));
+    json_object_object_add(
+        o, "pages", json_object_new_int64((total + per_page - 1) / per_page));
     json_object_object_add(o, "totals", usage_totals(t));
     PQclear(t);
     json_object_object_add(o, "budget", usage_budget(c, req->user_id));

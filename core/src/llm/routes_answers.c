@@ -18,12 +18,12 @@
 #include "util/alloc.h"
 #include "util/str.h"
 
-#define ANSWER_COLUMNS                                                      \
-    "id, question, question_key, input_type, options::text, answer::text,"  \
-    " source, hits,"                                                        \
-    " to_char(created_at AT TIME ZONE 'UTC',"                               \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"                                \
-    " to_char(updated_at AT TIME ZONE 'UTC',"                               \
+#define ANSWER_COLUMNS                                                         \
+    "id, question, question_key, input_type, options::text, answer::text,"     \
+    " source, hits,"                                                           \
+    " to_char(created_at AT TIME ZONE 'UTC',"                                  \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"                                   \
+    " to_char(updated_at AT TIME ZONE 'UTC',"                                  \
     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 static const char sql_list[] =
@@ -54,25 +54,25 @@ static json_object *row_json(const PGresult *r, int i)
 {
     json_object *o = json_object_new_object();
     const char *src = PQgetvalue(r, i, 6);
-    json_object_object_add(o, "id", json_object_new_int64(
-                                        strtoll(PQgetvalue(r, i, 0), NULL, 10)));
+    json_object_object_add(
+        o, "id", json_object_new_int64(strtoll(PQgetvalue(r, i, 0), NULL, 10)));
     json_object_object_add(o, "question",
                            json_object_new_string(PQgetvalue(r, i, 1)));
     json_object_object_add(o, "key",
                            json_object_new_string(PQgetvalue(r, i, 2)));
     json_object_object_add(o, "type",
                            json_object_new_string(PQgetvalue(r, i, 3)));
-    json_object_object_add(o, "options",
-                           PQgetisnull(r, i, 4)
-                               ? NULL
-                               : json_tokener_parse(PQgetvalue(r, i, 4)));
+    json_object_object_add(
+        o, "options",
+        PQgetisnull(r, i, 4) ? NULL : json_tokener_parse(PQgetvalue(r, i, 4)));
     json_object_object_add(o, "answer",
                            json_tokener_parse(PQgetvalue(r, i, 5)));
     json_object_object_add(
         o, "source",
         json_object_new_string(strcmp(src, "user") == 0 ? "override" : src));
-    json_object_object_add(o, "hits", json_object_new_int64(
-                                          strtoll(PQgetvalue(r, i, 7), NULL, 10)));
+    json_object_object_add(
+        o, "hits",
+        json_object_new_int64(strtoll(PQgetvalue(r, i, 7), NULL, 10)));
     json_object_object_add(o, "created_at",
                            json_object_new_string(PQgetvalue(r, i, 8)));
     json_object_object_add(o, "updated_at",
@@ -125,9 +125,8 @@ static void list_route(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "page", json_object_new_int64(page));
     json_object_object_add(o, "per_page", json_object_new_int64(per_page));
     json_object_object_add(o, "total", json_object_new_int64(total));
-    json_object_object_add(o, "pages",
-                           json_object_new_int64((total + per_page - 1) /
-                                                 per_page));
+    json_object_object_add(
+        o, "pages", json_object_new_int64((total + per_page - 1) / per_page));
     hk_resp_json(resp, 200, o);
 }
 
@@ -178,8 +177,7 @@ static void existing_shape(struct hk_dbconn *c, int64_t user_id,
     PGresult *r = NULL;
     snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
     const char *params[] = {uid, key};
-    if (hk_db_query(c, sql_existing, 2, params, &r) == 0 &&
-        PQntuples(r) == 1) {
+    if (hk_db_query(c, sql_existing, 2, params, &r) == 0 && PQntuples(r) == 1) {
         hk_strlcpy(type, PQgetvalue(r, 0, 0), type_size);
         if (!PQgetisnull(r, 0, 1))
             *opts_json = json_tokener_parse(PQgetvalue(r, 0, 1));
@@ -221,8 +219,7 @@ static void override_route(struct hk_req *req, struct hk_resp *resp)
     if (!json_object_object_get_ex(body, "options", &opts) && !has_type)
         existing_shape(c, req->user_id, key, type, sizeof(type), &stored_opts);
     q.type = type;
-    if (!read_options(opts != NULL ? opts : stored_opts, optbuf, 100, &q,
-                      resp))
+    if (!read_options(opts != NULL ? opts : stored_opts, optbuf, 100, &q, resp))
         goto out;
     if (hk_llm_question_check(&q, &err) < 0) {
         question_error(resp, &err);

@@ -130,8 +130,8 @@ int hk_llm_score_job(struct hk_app *app, int64_t user_id, int64_t job_id,
     double value = json_object_get_double(score) * 10.0;
     rc = hk_db_acquire(app->db, &c);
     if (rc == 0) {
-        rc = hk_jobs_score_set(c, user_id, job_id, value,
-                               hk_llm_json(reasons), hk_llm_json(missing));
+        rc = hk_jobs_score_set(c, user_id, job_id, value, hk_llm_json(reasons),
+                               hk_llm_json(missing));
         hk_db_release(app->db, c);
     }
     if (rc < 0) {

@@ -67,8 +67,8 @@ static const char *member_str(json_object *o, const char *key)
 
 /* True when `value` (normalised) is the `key` of some entry of the
  * input's `section` list; empty values always pass. */
-static bool in_section(json_object *input, const char *section,
-                       const char *key, const char *value)
+static bool in_section(json_object *input, const char *section, const char *key,
+                       const char *value)
 {
     json_object *list = NULL;
     char *want = norm(value);
@@ -77,8 +77,8 @@ static bool in_section(json_object *input, const char *section,
     if (!found && json_object_object_get_ex(input, section, &list) &&
         json_object_is_type(list, json_type_array)) {
         for (size_t i = 0; !found && i < json_object_array_length(list); i++) {
-            char *have = norm(member_str(json_object_array_get_idx(list, i),
-                                         key));
+            char *have =
+                norm(member_str(json_object_array_get_idx(list, i), key));
             found = strcmp(have, want) == 0;
             hk_free(have);
         }
@@ -136,9 +136,9 @@ int hk_llm_tailor_check(json_object *input, json_object *reply, char *why,
         }
     }
     if (json_object_object_get_ex(reply, "education_details", &list)) {
-        static const char *const keys[] = {"education_level",
-                                           "field_of_study", "start_date",
-                                           "year_of_completion", NULL};
+        static const char *const keys[] = {"education_level", "field_of_study",
+                                           "start_date", "year_of_completion",
+                                           NULL};
         for (size_t i = 0; i < json_object_array_length(list); i++) {
             json_object *e = json_object_array_get_idx(list, i);
             const char *inst = member_str(e, "institution");
@@ -174,8 +174,7 @@ int hk_llm_tailor_check(json_object *input, json_object *reply, char *why,
         y[5] = '\0';
         if (strstr(hk_buf_str(&have), y) == NULL) {
             snprintf(why, why_size,
-                     "the year %.4s does not appear in the original resume",
-                     y);
+                     "the year %.4s does not appear in the original resume", y);
             rc = HAWK_EINVAL;
             break;
         }
@@ -309,10 +308,10 @@ static int render_html(json_object *tailored, const struct hk_llm_job *job,
         hk_free(full);
     }
     json_object *j = json_object_new_object();
-    json_object_object_add(j, "title",
-                           json_object_new_string(job->title ? job->title : ""));
-    json_object_object_add(j, "company", json_object_new_string(
-                                              job->company ? job->company : ""));
+    json_object_object_add(
+        j, "title", json_object_new_string(job->title ? job->title : ""));
+    json_object_object_add(
+        j, "company", json_object_new_string(job->company ? job->company : ""));
     json_object_object_add(data, "job", j);
     hk_buf_init(&b, TAILOR_MAX_HTML);
     int rc = hk_tpl_render(tpl, data, &b, why, sizeof(why));
@@ -383,7 +382,8 @@ static int tailor_exchange(struct hk_app *app, int64_t user_id,
         if (rc < 0)
             break;
         json_object *doc = json_tokener_parse(out.content);
-        if (doc != NULL && hk_llm_tailor_check(resume, doc, why, sizeof(why)) == 0) {
+        if (doc != NULL &&
+            hk_llm_tailor_check(resume, doc, why, sizeof(why)) == 0) {
             hk_llm_out_release(&out);
             *reply = doc;
             break;
@@ -538,8 +538,7 @@ int hk_llm_tailor_resume(struct hk_app *app, int64_t user_id, int64_t job_id,
         json_object_object_add(r, "job_id", json_object_new_int64(job_id));
         json_object_object_add(r, "application_id",
                                json_object_new_int64(app_id));
-        json_object_object_add(r, "document_id",
-                               json_object_new_int64(doc_id));
+        json_object_object_add(r, "document_id", json_object_new_int64(doc_id));
         json_object_object_add(r, "html_document_id",
                                json_object_new_int64(html_id));
         *result_json = hk_strdup(hk_llm_json(r));

@@ -26,8 +26,9 @@ static int parse_payload(const char *payload, json_object **out,
     if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
         json_object_put(*out);
         *out = NULL;
-        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "task payload is not an "
-                                                 "object");
+        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
+                     "task payload is not an "
+                     "object");
         return HAWK_EINVAL;
     }
     return 0;
@@ -122,8 +123,8 @@ static int run_tailor(struct hk_job_ctx *ctx, const char *payload,
         rc = need_job(p, &job_id, err);
     if (rc == 0)
         rc = hk_llm_tailor_resume(ctx->app, ctx->user_id, job_id,
-                                  i64_member(p, "application_id"),
-                                  &ctx->cancel, &json, err);
+                                  i64_member(p, "application_id"), &ctx->cancel,
+                                  &json, err);
     json_object_put(p);
     return finish(rc, json, result, err);
 }
@@ -149,8 +150,8 @@ static int run_answer(struct hk_job_ctx *ctx, const char *payload,
                 optbuf[q.n_options++] =
                     json_object_get_string(json_object_array_get_idx(opts, i));
         }
-        rc = hk_llm_answer(ctx->app, ctx->user_id, &q, &ctx->cancel, &json,
-                           err);
+        rc =
+            hk_llm_answer(ctx->app, ctx->user_id, &q, &ctx->cancel, &json, err);
     }
     json_object_put(p);
     return finish(rc, json, result, err);

@@ -20,11 +20,11 @@
 #include "hawk/plugin.h" /* enum hawk_log_level */
 
 struct hk_log_opts {
-    int level;            /* HAWK_LOG_* minimum level */
-    bool to_stdout;       /* default true */
-    const char *file;     /* NULL: no file */
-    int64_t max_bytes;    /* rotate past this size (0: 10 MiB) */
-    int keep;             /* rotated files kept (0: 5) */
+    int level;         /* HAWK_LOG_* minimum level */
+    bool to_stdout;    /* default true */
+    const char *file;  /* NULL: no file */
+    int64_t max_bytes; /* rotate past this size (0: 10 MiB) */
+    int keep;          /* rotated files kept (0: 5) */
 };
 
 /* Applies options; may be called again (reconfigure).  0 or HAWK_EIO

@@ -63,8 +63,8 @@ void hk_lua_api_check_fields(lua_State *L, int arg, const char *fn,
         }
         if (!known) {
             if (best != NULL)
-                luaL_error(L, "%s: unknown field '%s' (did you mean '%s'?)",
-                           fn, k, best);
+                luaL_error(L, "%s: unknown field '%s' (did you mean '%s'?)", fn,
+                           k, best);
             luaL_error(L, "%s: unknown field '%s'", fn, k);
         }
     }
@@ -74,18 +74,20 @@ void hk_lua_api_check_fields(lua_State *L, int arg, const char *fn,
 json_object *hk_lua_api_job_arg(lua_State *L, int arg, const char *fn)
 {
     if (lua_type(L, arg) != LUA_TTABLE)
-        luaL_error(L, "%s: argument #%d must be a job table from "
-                      "hawk.search, not a %s",
+        luaL_error(L,
+                   "%s: argument #%d must be a job table from "
+                   "hawk.search, not a %s",
                    fn, arg, luaL_typename(L, arg));
     lua_getfield(L, arg, "board");
     lua_getfield(L, arg, "id");
-    bool ok = lua_type(L, -2) == LUA_TSTRING &&
-              (lua_type(L, -1) == LUA_TSTRING ||
-               lua_type(L, -1) == LUA_TNUMBER);
+    bool ok =
+        lua_type(L, -2) == LUA_TSTRING &&
+        (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER);
     lua_pop(L, 2);
     if (!ok)
-        luaL_error(L, "%s: argument #%d is not a job (it needs string "
-                      "fields 'board' and 'id')",
+        luaL_error(L,
+                   "%s: argument #%d is not a job (it needs string "
+                   "fields 'board' and 'id')",
                    fn, arg);
     return hk_lua_api_json_arg(L, arg, fn, NULL);
 }
@@ -171,11 +173,11 @@ static int api_sleep(lua_State *L)
     int64_t ms = (int64_t)(s * 1000.0);
     int64_t cap = run->job->limits.max_sleep_ms;
     if (ms > cap)
-        return luaL_error(L, "hawk.sleep: %f s is longer than the limit of "
-                             "%d s per call",
+        return luaL_error(L,
+                          "hawk.sleep: %f s is longer than the limit of "
+                          "%d s per call",
                           (double)s, (int)(cap / 1000));
-    json_object *args =
-        hk_lua_api_args(json_object_new_int64(ms), NULL, NULL);
+    json_object *args = hk_lua_api_args(json_object_new_int64(ms), NULL, NULL);
     return hk_lua_call(L, "sleep", args, k_none, 0);
 }
 
@@ -202,8 +204,7 @@ static int api_skip(lua_State *L)
         company = json_object_get_string(v);
     char msg[512];
     snprintf(msg, sizeof(msg), "skipped %s%s%s%s%s", title,
-             company[0] ? " at " : "", company, reason[0] ? ": " : "",
-             reason);
+             company[0] ? " at " : "", company, reason[0] ? ": " : "", reason);
     hk_lua_run_log(run, "info", msg, fields);
     json_object_put(job);
     return 0;
@@ -238,8 +239,8 @@ static void check_state_key(lua_State *L, const char *fn)
 static int api_state_get(lua_State *L)
 {
     check_state_key(L, "hawk.state.get");
-    json_object *args = hk_lua_api_args(
-        json_object_new_string(lua_tostring(L, 1)), NULL, NULL);
+    json_object *args =
+        hk_lua_api_args(json_object_new_string(lua_tostring(L, 1)), NULL, NULL);
     return hk_lua_call(L, "state.get", args, k_value, 0);
 }
 
@@ -274,17 +275,12 @@ static void publish(lua_State *L, int parent, const char *name)
 /* See lua/api.h. */
 void hk_lua_api_install(lua_State *L, struct hk_lua_run *run)
 {
-    static const luaL_Reg base[] = {{"log", api_log},
-                                    {"warn", api_warn},
-                                    {"now", api_now},
-                                    {"sleep", api_sleep},
-                                    {"skip", api_skip},
-                                    {"config", api_config},
-                                    {"resume", api_resume},
-                                    {NULL, NULL}};
-    static const luaL_Reg state[] = {{"get", api_state_get},
-                                     {"set", api_state_set},
-                                     {NULL, NULL}};
+    static const luaL_Reg base[] = {
+        {"log", api_log},       {"warn", api_warn}, {"now", api_now},
+        {"sleep", api_sleep},   {"skip", api_skip}, {"config", api_config},
+        {"resume", api_resume}, {NULL, NULL}};
+    static const luaL_Reg state[] = {
+        {"get", api_state_get}, {"set", api_state_set}, {NULL, NULL}};
     lua_createtable(L, 0, 24);
     int hawk = lua_gettop(L);
     luaL_setfuncs(L, base, 0);

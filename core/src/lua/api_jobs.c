@@ -13,9 +13,9 @@
 static const char job_mt_key = 'j';
 
 static const char *const search_fields[] = {
-    "board",      "keywords", "location",   "remote", "posted_within",
-    "experience", "job_type", "easy_apply", "limit",  "distance",
-    "offset",     NULL};
+    "board",         "keywords",   "location", "remote",
+    "posted_within", "experience", "job_type", "easy_apply",
+    "limit",         "distance",   "offset",   NULL};
 
 static void check_type(lua_State *L, int t, const char *fn, const char *field,
                        int want1, int want2)
@@ -24,9 +24,9 @@ static void check_type(lua_State *L, int t, const char *fn, const char *field,
     int got = lua_type(L, -1);
     if (got != LUA_TNIL && got != want1 && got != want2) {
         if (want2 != LUA_TNONE)
-            luaL_error(L, "%s: field '%s' must be a %s or a %s, not a %s",
-                       fn, field, lua_typename(L, want1),
-                       lua_typename(L, want2), luaL_typename(L, -1));
+            luaL_error(L, "%s: field '%s' must be a %s or a %s, not a %s", fn,
+                       field, lua_typename(L, want1), lua_typename(L, want2),
+                       luaL_typename(L, -1));
         luaL_error(L, "%s: field '%s' must be a %s, not a %s", fn, field,
                    lua_typename(L, want1), luaL_typename(L, -1));
     }
@@ -42,8 +42,8 @@ static void check_int_range(lua_State *L, int t, const char *fn,
             luaL_error(L, "%s: field '%s' must be an integer", fn, field);
         lua_Integer v = lua_tointeger(L, -1);
         if (v < lo || v > hi)
-            luaL_error(L, "%s: field '%s' must be between %I and %I", fn,
-                       field, lo, hi);
+            luaL_error(L, "%s: field '%s' must be between %I and %I", fn, field,
+                       lo, hi);
     }
     lua_pop(L, 1);
 }
@@ -208,12 +208,11 @@ static int api_applied_at_company(lua_State *L)
         opts = hk_lua_api_json_arg(L, 2, fn, NULL);
     }
     json_object *company = hk_lua_api_json_arg(L, 1, fn, opts);
-    return hk_lua_call(L, "applied_at_company",
-                       hk_lua_api_args(company,
-                                       opts != NULL ? opts
-                                                    : json_object_new_object(),
-                                       NULL),
-                       k_applied_company, 0);
+    return hk_lua_call(
+        L, "applied_at_company",
+        hk_lua_api_args(company, opts != NULL ? opts : json_object_new_object(),
+                        NULL),
+        k_applied_company, 0);
 }
 
 /* {"blacklisted": bool, "reason": "..."} -> bool, reason */
@@ -241,8 +240,9 @@ static int api_blacklisted(lua_State *L)
     if (!lua_isnoneornil(L, 2)) {
         if (lua_type(L, 2) != LUA_TTABLE) {
             json_object_put(job);
-            return luaL_error(L, "%s: argument #2 must be a config table "
-                                 "from hawk.config(), not a %s",
+            return luaL_error(L,
+                              "%s: argument #2 must be a config table "
+                              "from hawk.config(), not a %s",
                               fn, luaL_typename(L, 2));
         }
         cfg = hk_lua_api_json_arg(L, 2, fn, job);
@@ -291,10 +291,9 @@ static int k_apply(lua_State *L, int status, lua_KContext ctx)
 {
     (void)status;
     (void)ctx;
-    static const char *const applied[] = {"submitted", "applied", "queued",
-                                          "awaiting_review", "dry_run", NULL};
-    static const char *const skipped[] = {"duplicate", "already_applied",
-                                          NULL};
+    static const char *const applied[] = {
+        "submitted", "applied", "queued", "awaiting_review", "dry_run", NULL};
+    static const char *const skipped[] = {"duplicate", "already_applied", NULL};
     struct hk_lua_run *run = hk_lua_run_of(L);
     json_object *r = hk_lua_call_result(L);
     json_object *v = NULL;
@@ -321,8 +320,9 @@ static int api_apply(lua_State *L)
     if (!lua_isnoneornil(L, 2)) {
         if (lua_type(L, 2) != LUA_TTABLE) {
             json_object_put(job);
-            return luaL_error(L, "%s: argument #2 must be a table of "
-                                 "options, not a %s",
+            return luaL_error(L,
+                              "%s: argument #2 must be a table of "
+                              "options, not a %s",
                               fn, luaL_typename(L, 2));
         }
         lua_settop(L, 2);
@@ -336,30 +336,30 @@ static int api_apply(lua_State *L)
         int rt = lua_type(L, -1);
         lua_pop(L, 1);
         if (rt != LUA_TNIL && rt != LUA_TTABLE && rt != LUA_TNUMBER)
-            return luaL_error(L, "%s: field 'resume' must be a resume id or "
-                                 "a table from hawk.llm.tailor_resume, not a "
-                                 "%s",
+            return luaL_error(L,
+                              "%s: field 'resume' must be a resume id or "
+                              "a table from hawk.llm.tailor_resume, not a "
+                              "%s",
                               fn, lua_typename(L, rt));
         job = hk_lua_api_job_arg(L, 1, fn);
         opts = hk_lua_api_json_arg(L, 2, fn, job);
     }
     json_object *args = json_object_new_array_ext(2);
     json_object_array_add(args, job);
-    json_object_array_add(args,
-                          opts != NULL ? opts : json_object_new_object());
+    json_object_array_add(args, opts != NULL ? opts : json_object_new_object());
     return hk_lua_call(L, "apply", args, k_apply, 0);
 }
 
 /* See lua/api.h. */
 void hk_lua_api_jobs(lua_State *L, int idx)
 {
-    static const luaL_Reg fns[] = {{"search", api_search},
-                                   {"applied", api_applied},
-                                   {"applied_at_company",
-                                    api_applied_at_company},
-                                   {"blacklisted", api_blacklisted},
-                                   {"apply", api_apply},
-                                   {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"search", api_search},
+        {"applied", api_applied},
+        {"applied_at_company", api_applied_at_company},
+        {"blacklisted", api_blacklisted},
+        {"apply", api_apply},
+        {NULL, NULL}};
     lua_pushvalue(L, idx);
     luaL_setfuncs(L, fns, 0);
     lua_pop(L, 1);

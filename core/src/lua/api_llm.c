@@ -34,8 +34,7 @@ static int api_score(lua_State *L)
 
 /* Optional options table at arg 2 (fields already checked); returns
  * its JSON ({} when absent). */
-static json_object *opts_arg(lua_State *L, const char *fn,
-                             json_object *release)
+static json_object *opts_arg(lua_State *L, const char *fn, json_object *release)
 {
     if (lua_isnoneornil(L, 2))
         return json_object_new_object();
@@ -56,21 +55,21 @@ static int api_cover_letter(lua_State *L)
         hk_lua_api_check_fields(L, 2, fn, fields);
     json_object *job = hk_lua_api_job_arg(L, 1, fn);
     json_object *opts = opts_arg(L, fn, job);
-    return hk_lua_call(L, "llm.cover_letter",
-                       hk_lua_api_args(job, opts, NULL), k_value, 0);
+    return hk_lua_call(L, "llm.cover_letter", hk_lua_api_args(job, opts, NULL),
+                       k_value, 0);
 }
 
 static int api_tailor_resume(lua_State *L)
 {
     json_object *job = hk_lua_api_job_arg(L, 1, "hawk.llm.tailor_resume");
-    return hk_lua_call(L, "llm.tailor_resume",
-                       hk_lua_api_args(job, NULL, NULL), k_value, 0);
+    return hk_lua_call(L, "llm.tailor_resume", hk_lua_api_args(job, NULL, NULL),
+                       k_value, 0);
 }
 
 static int api_ask(lua_State *L)
 {
-    static const char *const fields[] = {"system", "max_tokens",
-                                         "temperature", "schema", NULL};
+    static const char *const fields[] = {"system", "max_tokens", "temperature",
+                                         "schema", NULL};
     const char *fn = "hawk.llm.ask";
     size_t len = 0;
     if (lua_type(L, 1) != LUA_TSTRING)

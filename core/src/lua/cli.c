@@ -20,9 +20,8 @@
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: hawk workflow check FILE\n"
-            "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
+    fprintf(stderr, "usage: hawk workflow check FILE\n"
+                    "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
 }
 
 /* Reads at most max bytes of path; caller frees *out with hk_free. */
@@ -44,8 +43,9 @@ static int read_file(const char *path, int64_t max, char **out, size_t *len)
         return HAWK_EIO;
     }
     if ((int64_t)n > max) {
-        fprintf(stderr, "%s: script is larger than the limit of %lld bytes "
-                        "(lua.max_source)\n",
+        fprintf(stderr,
+                "%s: script is larger than the limit of %lld bytes "
+                "(lua.max_source)\n",
                 path, (long long)max);
         hk_free(buf);
         return HAWK_ETOOBIG;

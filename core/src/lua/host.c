@@ -36,9 +36,8 @@ json_object *hk_lua_host_parse(const char *text)
 }
 
 /* See lua/host.h. */
-int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app,
-                    int64_t user_id, int64_t workflow_id, bool dry_run,
-                    int max_per_day)
+int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app, int64_t user_id,
+                    int64_t workflow_id, bool dry_run, int max_per_day)
 {
     memset(env, 0, sizeof(*env));
     env->app = app;
@@ -73,8 +72,7 @@ int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app,
         PQclear(r);
     }
     if (rc == 0 && workflow_id > 0)
-        rc = hk_wf_applied_today(c, user_id, workflow_id,
-                                 &env->applied_before);
+        rc = hk_wf_applied_today(c, user_id, workflow_id, &env->applied_before);
     hk_db_release(app->db, c);
     return rc;
 }
@@ -163,13 +161,13 @@ static int h_state_set(struct hk_lua_env *env, struct hk_dbconn *c,
         json_object_get_string(json_object_array_get_idx(hc->args, 0));
     json_object *v = json_object_array_get_idx(hc->args, 1);
     const char *text =
-        v != NULL ? json_object_to_json_string_ext(
-                        v, JSON_C_TO_STRING_PLAIN |
-                               JSON_C_TO_STRING_NOSLASHESCAPE)
-                  : NULL;
+        v != NULL
+            ? json_object_to_json_string_ext(
+                  v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+            : NULL;
     int64_t would = 0;
-    int rc = hk_wf_state_set(c, env->user_id, key, text, env->state_max,
-                             &would);
+    int rc =
+        hk_wf_state_set(c, env->user_id, key, text, env->state_max, &would);
     if (rc == HAWK_EQUOTA)
         snprintf(hc->error, sizeof(hc->error),
                  "hawk.state.set: the state would use %lld bytes; the limit "
@@ -278,8 +276,8 @@ static void host_on_log(void *ctx, const char *level, const char *msg,
 /* See lua/host.h. */
 struct hk_lua_host hk_lua_env_host(struct hk_lua_env *env)
 {
-    struct hk_lua_host h = {.ctx = env, .call = host_call,
-                            .on_log = host_on_log};
+    struct hk_lua_host h = {
+        .ctx = env, .call = host_call, .on_log = host_on_log};
     return h;
 }
 

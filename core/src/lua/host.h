@@ -25,29 +25,28 @@ struct hk_filter_ctx;
 struct hk_lua_env {
     struct hk_app *app;
     int64_t user_id;
-    int64_t workflow_id;     /* 0: a file run from the CLI */
+    int64_t workflow_id; /* 0: a file run from the CLI */
     bool dry_run;
-    bool review_default;     /* the user's review_before_submit */
-    int max_per_day;         /* the script's own cap; 0: none */
-    int64_t applied_before;  /* by this workflow today, before this run */
-    int64_t applied_now;     /* by this run (dry-run included) */
-    int64_t state_max;       /* lua.state_max */
+    bool review_default;       /* the user's review_before_submit */
+    int max_per_day;           /* the script's own cap; 0: none */
+    int64_t applied_before;    /* by this workflow today, before this run */
+    int64_t applied_now;       /* by this run (dry-run included) */
+    int64_t state_max;         /* lua.state_max */
     const atomic_bool *cancel; /* may be NULL */
-    FILE *echo;              /* CLI: log lines are printed here */
+    FILE *echo;                /* CLI: log lines are printed here */
     /* Applications this run's hawk.llm.cover_letter / tailor_resume
      * created (awaiting_review) for hawk.apply to take over. */
     int64_t prepared[64];
     size_t n_prepared;
     struct hk_filter_ctx *filters;
-    char actor[40];          /* "workflow:12" or "workflow:cli" */
+    char actor[40]; /* "workflow:12" or "workflow:cli" */
 };
 
 /* Prepares env for a run of user_id (reads review_before_submit and,
  * for a stored workflow, today's applications).  Returns 0 or a database
  * error.  Release with hk_lua_env_release(). */
-int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app,
-                    int64_t user_id, int64_t workflow_id, bool dry_run,
-                    int max_per_day);
+int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app, int64_t user_id,
+                    int64_t workflow_id, bool dry_run, int max_per_day);
 void hk_lua_env_release(struct hk_lua_env *env);
 
 /* The hk_lua_host for env (env borrowed for the run). */
@@ -56,8 +55,7 @@ struct hk_lua_host hk_lua_env_host(struct hk_lua_env *env);
 /* ---- shared by host_*.c ---- */
 
 typedef int (*hk_lua_host_fn)(struct hk_lua_env *env, struct hk_dbconn *c,
-                              struct hk_lua_hostcall *hc,
-                              int64_t timeout_ms);
+                              struct hk_lua_hostcall *hc, int64_t timeout_ms);
 
 /* Host calls about jobs and applications (host_jobs.c). */
 int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
@@ -67,8 +65,7 @@ int hk_lua_host_description(struct hk_lua_env *env, struct hk_dbconn *c,
 int hk_lua_host_applied(struct hk_lua_env *env, struct hk_dbconn *c,
                         struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_applied_company(struct hk_lua_env *env, struct hk_dbconn *c,
-                                struct hk_lua_hostcall *hc,
-                                int64_t timeout_ms);
+                                struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_blacklisted(struct hk_lua_env *env, struct hk_dbconn *c,
                             struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,

@@ -161,8 +161,7 @@ int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
 {
     json_object *q = json_object_array_get_idx(hc->args, 0);
     const char *board = opt_str(q, "board");
-    const struct hk_plugin_entry *e =
-        find_board(env, board, "hawk.search", hc);
+    const struct hk_plugin_entry *e = find_board(env, board, "hawk.search", hc);
     if (e == NULL)
         return HAWK_ENOTFOUND;
     const struct hawk_jobboard_ops *ops = e->desc->ops;
@@ -217,8 +216,7 @@ int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
     if (rc < 0) {
         json_object_put(col.arr);
         snprintf(hc->error, sizeof(hc->error), "hawk.search: %.40s: %.180s",
-                 e->name,
-                 err.msg[0] != '\0' ? err.msg : hawk_strerror(rc));
+                 e->name, err.msg[0] != '\0' ? err.msg : hawk_strerror(rc));
         return rc;
     }
     hc->result = col.arr;
@@ -293,8 +291,8 @@ int hk_lua_host_job_id(struct hk_lua_env *env, struct hk_dbconn *c,
     if (PQntuples(r) == 0) {
         PQclear(r);
         snprintf(hc->error, sizeof(hc->error),
-                 "%s: job %s/%s was not found by hawk.search for you", fn,
-                 p[1], p[2]);
+                 "%s: job %s/%s was not found by hawk.search for you", fn, p[1],
+                 p[2]);
         return HAWK_ENOTFOUND;
     }
     rc = hk_parse_i64(PQgetvalue(r, 0, 0), 1, INT64_MAX, job_id);
@@ -333,8 +331,7 @@ int hk_lua_host_applied(struct hk_lua_env *env, struct hk_dbconn *c,
 
 /* See lua/host.h. */
 int hk_lua_host_applied_company(struct hk_lua_env *env, struct hk_dbconn *c,
-                                struct hk_lua_hostcall *hc,
-                                int64_t timeout_ms)
+                                struct hk_lua_hostcall *hc, int64_t timeout_ms)
 {
     (void)timeout_ms;
     const char *company =
@@ -453,8 +450,8 @@ static json_object *apply_result(const char *status, int64_t app_id)
 }
 
 /* Stores the documents and answers the script prepared. */
-static int attach(struct hk_lua_env *env, struct hk_dbconn *c,
-                  int64_t app_id, json_object *opts)
+static int attach(struct hk_lua_env *env, struct hk_dbconn *c, int64_t app_id,
+                  json_object *opts)
 {
     json_object *v = NULL;
     int rc = 0;
@@ -476,8 +473,7 @@ static int attach(struct hk_lua_env *env, struct hk_dbconn *c,
             const char *text =
                 json_object_is_type(a, json_type_string)
                     ? json_object_get_string(a)
-                    : json_object_to_json_string_ext(a,
-                                                     JSON_C_TO_STRING_PLAIN);
+                    : json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
             rc = hk_app_add_question(c, env->user_id, app_id, q, "text", text,
                                      "workflow");
             if (rc < 0)
@@ -497,8 +493,7 @@ static void plan_message(struct hk_lua_hostcall *hc,
                  l->name);
     else
         snprintf(hc->error, sizeof(hc->error),
-                 "plan limit %s reached (%.0f/%.0f)", l->name, used,
-                 l->value);
+                 "plan limit %s reached (%.0f/%.0f)", l->name, used, l->value);
 }
 
 /* Applies with an application this run's hawk.llm.cover_letter or

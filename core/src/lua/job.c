@@ -56,8 +56,8 @@ static int script_next(struct hk_app *app, const struct hk_workflow *w,
     char chunk[40], err[256];
     snprintf(chunk, sizeof(chunk), "workflow:%lld", (long long)w->id);
     int64_t t = 0;
-    int n = hk_lua_schedule_next_times(s, w->source, w->source_len, chunk,
-                                       &lim, after, &t, 1, err, sizeof(err));
+    int n = hk_lua_schedule_next_times(s, w->source, w->source_len, chunk, &lim,
+                                       after, &t, 1, err, sizeof(err));
     if (n < 0) {
         hk_log(HAWK_LOG_WARN, "workflow %lld: next_run() failed: %s",
                (long long)w->id, err);
@@ -84,8 +84,7 @@ int hk_lua_schedule_sync(struct hk_app *app, struct hk_dbconn *c,
     if (s.has_cron && !s.has_next_run) {
         char payload[96];
         snprintf(payload, sizeof(payload),
-                 "{\"workflow_id\":%lld,\"scheduled\":true}",
-                 (long long)wf_id);
+                 "{\"workflow_id\":%lld,\"scheduled\":true}", (long long)wf_id);
         struct hk_sched_spec spec = {.user_id = user_id,
                                      .name = name,
                                      .cron = s.cron,
@@ -120,12 +119,12 @@ int hk_lua_schedule_sync(struct hk_app *app, struct hk_dbconn *c,
                  (long long)wf_id, (long long)next);
         snprintf(key, sizeof(key), "workflow:%lld:at:%lld", (long long)wf_id,
                  (long long)next);
-        struct hk_job_spec js = {
-            .kind = HK_LUA_JOB_KIND,
-            .payload = payload,
-            .user_id = user_id,
-            .run_at_ms = (next + hk_lua_schedule_jitter(&s)) * 1000,
-            .unique_key = key};
+        struct hk_job_spec js = {.kind = HK_LUA_JOB_KIND,
+                                 .payload = payload,
+                                 .user_id = user_id,
+                                 .run_at_ms =
+                                     (next + hk_lua_schedule_jitter(&s)) * 1000,
+                                 .unique_key = key};
         rc = hk_queue_enqueue(c, &js, &job_id, NULL);
     }
     if (rc == 0)
@@ -135,8 +134,8 @@ int hk_lua_schedule_sync(struct hk_app *app, struct hk_dbconn *c,
 }
 
 /* See lua/job.h. */
-int hk_lua_schedule_remove(struct hk_dbconn *c, int64_t user_id,
-                           int64_t wf_id, int64_t next_job_id)
+int hk_lua_schedule_remove(struct hk_dbconn *c, int64_t user_id, int64_t wf_id,
+                           int64_t next_job_id)
 {
     char name[48];
     sched_name(name, sizeof(name), wf_id);
@@ -277,8 +276,8 @@ static int scheduled_run(struct hk_job_ctx *ctx, json_object *payload,
     } else if (hk_lua_schedule_is_quiet(&s, hk_wall_ms() / 1000)) {
         *why = "quiet hours";
     } else {
-        rc = hk_wf_run_insert(c, ctx->user_id, wf_id, "schedule", false,
-                              run_id);
+        rc =
+            hk_wf_run_insert(c, ctx->user_id, wf_id, "schedule", false, run_id);
         if (rc == 0)
             rc = hk_wf_run_set_job(c, ctx->user_id, *run_id, ctx->job_id);
     }
@@ -312,8 +311,7 @@ static int job_run(struct hk_job_ctx *ctx, const char *payload_text,
         rc = scheduled_run(ctx, payload, &run_id, &why);
     json_object_put(payload);
     if (rc < 0) {
-        HAWK_ERR_SET(err, rc, true, 0, "workflow run: %s",
-                     hawk_strerror(rc));
+        HAWK_ERR_SET(err, rc, true, 0, "workflow run: %s", hawk_strerror(rc));
         return rc;
     }
     if (run_id <= 0) {
@@ -335,9 +333,8 @@ static int job_run(struct hk_job_ctx *ctx, const char *payload_text,
                      (long long)run_id, hawk_strerror(rc));
         return rc;
     }
-    hk_buf_printf(result_json, "{\"run_id\":%lld,\"ok\":%s}",
-                  (long long)run_id, res.status == HK_LUA_OK ? "true"
-                                                             : "false");
+    hk_buf_printf(result_json, "{\"run_id\":%lld,\"ok\":%s}", (long long)run_id,
+                  res.status == HK_LUA_OK ? "true" : "false");
     hk_lua_result_clear(&res);
     return 0;
 }

@@ -30,8 +30,8 @@ int hk_lua_schedule_sync(struct hk_app *app, struct hk_dbconn *c,
                          int64_t user_id, int64_t wf_id, int64_t after);
 
 /* Removes a (deleted) workflow's schedule and pending job. */
-int hk_lua_schedule_remove(struct hk_dbconn *c, int64_t user_id,
-                           int64_t wf_id, int64_t next_job_id);
+int hk_lua_schedule_remove(struct hk_dbconn *c, int64_t user_id, int64_t wf_id,
+                           int64_t next_job_id);
 
 /* Runs the queued run run_id of user_id now, in this thread, and stores
  * its outcome.  echo (may be NULL) gets the log lines as they are

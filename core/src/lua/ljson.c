@@ -146,8 +146,9 @@ static int table_value(struct conv *c, int idx, int depth, json_object **out)
             key = numkey;
         } else {
             char msg[64];
-            snprintf(msg, sizeof(msg), "table key of type %s cannot be "
-                                       "converted",
+            snprintf(msg, sizeof(msg),
+                     "table key of type %s cannot be "
+                     "converted",
                      lua_typename(L, kt));
             lua_pop(L, 2);
             json_object_put(obj);

@@ -54,8 +54,8 @@ static char *description(struct hk_lua_env *env, struct hk_dbconn *c,
     snprintf(j, sizeof(j), "%lld", (long long)job_id);
     const char *p[] = {j};
     PGresult *r = NULL;
-    if (hk_db_query(c, "SELECT description FROM jobs WHERE id = $1::bigint",
-                    1, p, &r) == 0) {
+    if (hk_db_query(c, "SELECT description FROM jobs WHERE id = $1::bigint", 1,
+                    p, &r) == 0) {
         char *s = NULL;
         if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
             s = hk_strdup(PQgetvalue(r, 0, 0));
@@ -95,11 +95,11 @@ static char *resume_text(struct hk_lua_env *env, struct hk_dbconn *c)
     return json;
 }
 
-static int chat(struct hk_lua_env *env, const char *purpose,
-                const char *system, const char *user, const char *schema,
-                const char *schema_name, int max_tokens, double temperature,
-                int64_t timeout_ms, struct hk_llm_out *out,
-                struct hk_lua_hostcall *hc, const char *fn)
+static int chat(struct hk_lua_env *env, const char *purpose, const char *system,
+                const char *user, const char *schema, const char *schema_name,
+                int max_tokens, double temperature, int64_t timeout_ms,
+                struct hk_llm_out *out, struct hk_lua_hostcall *hc,
+                const char *fn)
 {
     struct hawk_llm_message msgs[2] = {{"system", system}, {"user", user}};
     struct hk_llm_call call = {.purpose = purpose,
@@ -121,9 +121,9 @@ static int chat(struct hk_lua_env *env, const char *purpose,
 
 /* Resolves the job's id and makes sure its description is stored, since
  * the LLM features read the job from the database. */
-static int prepare_job(struct hk_lua_env *env, json_object *job,
-                       const char *fn, struct hk_lua_hostcall *hc,
-                       int64_t timeout_ms, int64_t *job_id)
+static int prepare_job(struct hk_lua_env *env, json_object *job, const char *fn,
+                       struct hk_lua_hostcall *hc, int64_t timeout_ms,
+                       int64_t *job_id)
 {
     struct hk_dbconn *c = NULL;
     int rc = hk_db_acquire(env->app->db, &c);
@@ -396,8 +396,7 @@ int hk_lua_host_llm_ask(struct hk_lua_env *env, struct hk_dbconn *c,
         if (schema != NULL)
             hc->result = hk_lua_host_parse(out.content);
         else
-            hc->result =
-                json_object_new_string_len(out.content, (int)out.len);
+            hc->result = json_object_new_string_len(out.content, (int)out.len);
     }
     hk_llm_out_release(&out);
     return rc;

@@ -64,8 +64,7 @@ static void step(struct match_state *ms, int64_t n)
     }
 }
 
-static const char *match(struct match_state *ms, const char *s,
-                         const char *p);
+static const char *match(struct match_state *ms, const char *s, const char *p);
 
 static int check_capture(struct match_state *ms, int l)
 {
@@ -270,8 +269,7 @@ static const char *end_capture(struct match_state *ms, const char *s,
     return res;
 }
 
-static const char *match_capture(struct match_state *ms, const char *s,
-                                 int l)
+static const char *match_capture(struct match_state *ms, const char *s, int l)
 {
     l = check_capture(ms, l);
     size_t len = (size_t)ms->capture[l].len;
@@ -281,8 +279,7 @@ static const char *match_capture(struct match_state *ms, const char *s,
     return NULL;
 }
 
-static const char *match(struct match_state *ms, const char *s,
-                         const char *p)
+static const char *match(struct match_state *ms, const char *s, const char *p)
 {
     if (ms->matchdepth-- == 0)
         luaL_error(ms->L, "pattern too complex");
@@ -348,7 +345,7 @@ init:
             }
             break;
         default:
-        dflt: {
+        dflt : {
             const char *ep = class_end(ms, p);
             if (!single_match(ms, s, p, ep)) {
                 if (*ep == '*' || *ep == '?' || *ep == '-') {
@@ -419,8 +416,7 @@ static void push_onecapture(struct match_state *ms, int i, const char *s,
         lua_pushlstring(ms->L, cap, (size_t)l);
 }
 
-static int push_captures(struct match_state *ms, const char *s,
-                         const char *e)
+static int push_captures(struct match_state *ms, const char *s, const char *e)
 {
     int nlevels = (ms->level == 0 && s) ? 1 : ms->level;
     luaL_checkstack(ms->L, nlevels, "too many captures");
@@ -442,8 +438,8 @@ static int no_specials(const char *p, size_t l)
 
 /* Plain search, charging one step per candidate position plus the bytes
  * compared there. */
-static const char *lmemfind(struct match_state *ms, const char *s1,
-                            size_t l1, const char *s2, size_t l2)
+static const char *lmemfind(struct match_state *ms, const char *s1, size_t l1,
+                            const char *s2, size_t l2)
 {
     if (l2 == 0)
         return s1;
@@ -667,8 +663,9 @@ static int str_gsub(lua_State *L)
     int changed = 0;
     struct match_state ms;
     luaL_Buffer b;
-    luaL_argexpected(L, tr == LUA_TNUMBER || tr == LUA_TSTRING ||
-                            tr == LUA_TFUNCTION || tr == LUA_TTABLE,
+    luaL_argexpected(L,
+                     tr == LUA_TNUMBER || tr == LUA_TSTRING ||
+                         tr == LUA_TFUNCTION || tr == LUA_TTABLE,
                      3, "string/function/table");
     luaL_buffinit(L, &b);
     if (anchor) {
@@ -715,8 +712,8 @@ static int str_rep(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
-    size_t left = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used
-                                               : 0;
+    size_t left =
+        sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
     if ((lua_Unsigned)n > (lua_Unsigned)(left / (l + lsep) + 1)) {
         hk_lua_sandbox_kill(sb, HK_LUA_KILL_MEMORY);
         return hk_lua_sandbox_raise_kill(L);

@@ -115,8 +115,8 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
     size_t len = strlen(source);
     if ((int64_t)len > lim.max_source) {
         hk_resp_field_error(resp, "source",
-                            "script is %zu bytes; the limit is %lld bytes",
-                            len, (long long)lim.max_source);
+                            "script is %zu bytes; the limit is %lld bytes", len,
+                            (long long)lim.max_source);
         return HAWK_EINVAL;
     }
     struct hk_lua_job job = {.mode = HK_LUA_MODE_CHECK,
@@ -145,8 +145,8 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
         return HAWK_EINVAL;
     }
     char err[256];
-    rc = hk_lua_schedule_parse(res.schedule, res.has_next_run, &ck->sched,
-                               err, sizeof(err));
+    rc = hk_lua_schedule_parse(res.schedule, res.has_next_run, &ck->sched, err,
+                               sizeof(err));
     int line = res.schedule_line;
     hk_lua_result_clear(&res);
     if (rc < 0) {
@@ -316,8 +316,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         goto out;
     }
     struct hk_plan_limit lim;
-    rc = hk_plan_check_used(c, req->user_id, HK_LIMIT_WORKFLOWS,
-                            (double)count, 1, &lim);
+    rc = hk_plan_check_used(c, req->user_id, HK_LIMIT_WORKFLOWS, (double)count,
+                            1, &lim);
     if (rc == HAWK_EQUOTA) {
         hk_plan_limit_resp(resp, &lim);
         goto out;
@@ -329,8 +329,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     if (enabled && check_interval(req, resp, c, &ck) < 0)
         goto out;
     int64_t id = 0;
-    rc = hk_wf_insert(c, req->user_id, name, source, enabled,
-                      ck.schedule_json, &id);
+    rc = hk_wf_insert(c, req->user_id, name, source, enabled, ck.schedule_json,
+                      &id);
     finish_save(req, resp, c, rc, id, name, &ck, 201);
 out:
     checked_release(&ck);
@@ -413,8 +413,8 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     }
     char chunk[40];
     snprintf(chunk, sizeof(chunk), "workflow:%lld", (long long)id);
-    rc = check_script(req, resp, source != NULL ? source : w.source, chunk,
-                      &ck);
+    rc =
+        check_script(req, resp, source != NULL ? source : w.source, chunk, &ck);
     bool now_enabled = enabled < 0 ? w.enabled : enabled == 1;
     hk_workflow_release(&w);
     if (rc < 0)
@@ -464,8 +464,7 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
  * --------------------------------------------------------------------- */
 
 static const struct hk_field run_fields[] = {
-    {"dry_run", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    {"dry_run", HK_F_BOOL, false, false, 0, 0}, {NULL, 0, false, false, 0, 0}};
 
 static void h_run(struct hk_req *req, struct hk_resp *resp)
 {
@@ -489,18 +488,15 @@ static void h_run(struct hk_req *req, struct hk_resp *resp)
     int64_t run_id = 0, job_id = 0;
     int rc = hk_db_begin(c);
     if (rc == 0)
-        rc = hk_wf_run_insert(c, req->user_id, id, "manual", dry_run,
-                              &run_id);
+        rc = hk_wf_run_insert(c, req->user_id, id, "manual", dry_run, &run_id);
     if (rc == HAWK_ENOTFOUND) {
         wf_not_found(resp, id);
         goto out;
     }
     char payload[64];
-    snprintf(payload, sizeof(payload), "{\"run_id\":%lld}",
-             (long long)run_id);
-    struct hk_job_spec spec = {.kind = HK_LUA_JOB_KIND,
-                               .payload = payload,
-                               .user_id = req->user_id};
+    snprintf(payload, sizeof(payload), "{\"run_id\":%lld}", (long long)run_id);
+    struct hk_job_spec spec = {
+        .kind = HK_LUA_JOB_KIND, .payload = payload, .user_id = req->user_id};
     if (rc == 0)
         rc = hk_queue_enqueue(c, &spec, &job_id, NULL);
     if (rc == 0)
@@ -750,9 +746,9 @@ static void h_reject(struct hk_req *req, struct hk_resp *resp)
     int rc = review_begin(req, resp, app_id, &c, actor, sizeof(actor));
     if (rc < 0)
         goto out;
-    rc = hk_app_set_status(c, req->user_id, app_id, status,
-                           note != NULL ? note : "rejected after review",
-                           actor);
+    rc =
+        hk_app_set_status(c, req->user_id, app_id, status,
+                          note != NULL ? note : "rejected after review", actor);
     if (rc == 0)
         rc = hk_db_commit(c);
     if (rc < 0) {

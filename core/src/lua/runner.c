@@ -113,8 +113,8 @@ json_object *hk_lua_call_result(lua_State *L)
  * --------------------------------------------------------------------- */
 
 /* See lua/runner.h. */
-void hk_lua_run_log(struct hk_lua_run *run, const char *level,
-                    const char *msg, json_object *fields)
+void hk_lua_run_log(struct hk_lua_run *run, const char *level, const char *msg,
+                    json_object *fields)
 {
     struct hk_lua_result *res = run->res;
     if ((int64_t)json_object_array_length(res->log) >=
@@ -160,8 +160,8 @@ static int p_load(lua_State *L)
     hk_lua_api_install(L, run);
     lua_pushfstring(L, "=%s", job->chunkname);
     const char *name = lua_tostring(L, -1);
-    int status = hk_lua_sandbox_load(run->sb, L, job->source,
-                                     job->source_len, name);
+    int status =
+        hk_lua_sandbox_load(run->sb, L, job->source, job->source_len, name);
     if (status != LUA_OK) {
         if (status == LUA_ERRMEM)
             return lua_error(L);
@@ -178,8 +178,7 @@ static int p_load(lua_State *L)
 static int p_phase2(lua_State *L)
 {
     struct hk_lua_run *run = lua_touserdata(L, 1);
-    const char *fname =
-        run->job->mode == HK_LUA_MODE_RUN ? "run" : "next_run";
+    const char *fname = run->job->mode == HK_LUA_MODE_RUN ? "run" : "next_run";
     lua_pushglobaltable(L);
     lua_getfield(L, -1, fname);
     if (lua_type(L, -1) != LUA_TFUNCTION) {
@@ -271,10 +270,11 @@ static int p_next_run_value(lua_State *L)
     }
     int isnum = 0;
     lua_Number v = lua_tonumberx(co, -n, &isnum);
-    if (!isnum || lua_type(co, -n) != LUA_TNUMBER || v != v ||
-        v < 0 || v > 253402300799.0) {
-        lua_pushfstring(L, "next_run must return epoch seconds or nil, "
-                           "not a %s",
+    if (!isnum || lua_type(co, -n) != LUA_TNUMBER || v != v || v < 0 ||
+        v > 253402300799.0) {
+        lua_pushfstring(L,
+                        "next_run must return epoch seconds or nil, "
+                        "not a %s",
                         luaL_typename(co, -n));
         return 1;
     }
@@ -322,8 +322,8 @@ static int protected(struct hk_lua_run *run, lua_CFunction fn, int nextra,
     return lua_pcall(L, 1 + nextra, nret, 0);
 }
 
-static void fail(struct hk_lua_run *run, enum hk_lua_status st,
-                 const char *msg, const char *tb)
+static void fail(struct hk_lua_run *run, enum hk_lua_status st, const char *msg,
+                 const char *tb)
 {
     struct hk_lua_result *res = run->res;
     if (res->error != NULL)
@@ -345,8 +345,7 @@ static void fail_step(struct hk_lua_run *run, int status)
         run->res->limit = sb->killed;
         fail(run, HK_LUA_ERR_LIMIT, sb->kill_msg, NULL);
     } else {
-        fail(run, HK_LUA_ERR_RUNTIME, "internal error in the Lua runner",
-             NULL);
+        fail(run, HK_LUA_ERR_RUNTIME, "internal error in the Lua runner", NULL);
     }
     lua_settop(sb->L, 0);
 }
@@ -370,8 +369,9 @@ static void fail_thread(struct hk_lua_run *run, lua_State *co, int status)
     lua_settop(L, 0);
     if (sb->killed != HK_LUA_KILL_NONE) {
         run->res->limit = sb->killed;
-        fail(run, sb->killed == HK_LUA_KILL_STRAY_YIELD ? HK_LUA_ERR_RUNTIME
-                                                        : HK_LUA_ERR_LIMIT,
+        fail(run,
+             sb->killed == HK_LUA_KILL_STRAY_YIELD ? HK_LUA_ERR_RUNTIME
+                                                   : HK_LUA_ERR_LIMIT,
              msg, tb);
     } else {
         fail(run, HK_LUA_ERR_RUNTIME, msg, tb);
@@ -471,9 +471,9 @@ static void run_phases(struct hk_lua_run *run)
             return;
         }
         if (lua_type(L, -1) == LUA_TSTRING) {
-            char *msg = hk_asprintf("%s:%d: %s", job->chunkname,
-                                    run->res->schedule_line,
-                                    lua_tostring(L, -1));
+            char *msg =
+                hk_asprintf("%s:%d: %s", job->chunkname,
+                            run->res->schedule_line, lua_tostring(L, -1));
             fail(run, HK_LUA_ERR_RUNTIME, msg, NULL);
             hk_free(msg);
         }

@@ -59,12 +59,12 @@ struct hk_lua_host {
 
 struct hk_lua_job {
     enum hk_lua_mode mode;
-    const char *source;    /* borrowed for the run */
+    const char *source; /* borrowed for the run */
     size_t source_len;
     const char *chunkname; /* "workflow:12" or a file name; borrowed */
     struct hk_lua_limits limits;
-    bool dry_run;          /* exposed to the script as hawk.dry_run */
-    int64_t now;           /* NEXT_RUN: next_run's argument, epoch s */
+    bool dry_run;              /* exposed to the script as hawk.dry_run */
+    int64_t now;               /* NEXT_RUN: next_run's argument, epoch s */
     const atomic_bool *cancel; /* may be NULL */
 };
 
@@ -84,25 +84,25 @@ struct hk_lua_counts {
 
 struct hk_lua_result {
     enum hk_lua_status status;
-    enum hk_lua_kill limit;   /* for HK_LUA_ERR_LIMIT */
-    char *error;              /* "workflow:12:5: message"; hk_free */
-    char *traceback;          /* error + Lua traceback; hk_free */
-    int error_line;           /* 0 when unknown */
+    enum hk_lua_kill limit; /* for HK_LUA_ERR_LIMIT */
+    char *error;            /* "workflow:12:5: message"; hk_free */
+    char *traceback;        /* error + Lua traceback; hk_free */
+    int error_line;         /* 0 when unknown */
     struct hk_lua_counts counts;
     int64_t instructions;
     int64_t mem_peak;
     int64_t host_calls;
     int64_t duration_ms;
-    json_object *log;         /* [{"time","level","msg","fields"}] */
+    json_object *log; /* [{"time","level","msg","fields"}] */
     int64_t log_dropped;
     /* CHECK mode */
-    json_object *schedule;    /* `schedule` as JSON, NULL when absent */
-    int schedule_line;        /* line of `schedule =`, 0 when not found */
+    json_object *schedule; /* `schedule` as JSON, NULL when absent */
+    int schedule_line;     /* line of `schedule =`, 0 when not found */
     bool has_run;
     bool has_next_run;
     /* NEXT_RUN mode */
-    bool next_run_set;        /* false: next_run returned nil */
-    int64_t next_run;         /* epoch seconds */
+    bool next_run_set; /* false: next_run returned nil */
+    int64_t next_run;  /* epoch seconds */
 };
 
 /* Runs job, answering host calls through host (borrowed; may be NULL in
@@ -131,7 +131,7 @@ struct hk_lua_run {
         json_object *result; /* owned until the next call / run end */
         int rc;
         char error[256];
-        bool waiting;        /* yielded, runner must perform it */
+        bool waiting; /* yielded, runner must perform it */
     } pending;
 };
 
@@ -150,7 +150,7 @@ int hk_lua_call(lua_State *L, const char *fn, json_object *args,
 json_object *hk_lua_call_result(lua_State *L);
 
 /* Appends a log line to the run (and streams it to host->on_log). */
-void hk_lua_run_log(struct hk_lua_run *run, const char *level,
-                    const char *msg, json_object *fields);
+void hk_lua_run_log(struct hk_lua_run *run, const char *level, const char *msg,
+                    json_object *fields);
 
 #endif

@@ -278,8 +278,8 @@ static int sb_pcall(lua_State *L)
     luaL_checkany(L, 1);
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0,
-                            finish_pcall);
+    int status =
+        lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
     return finish_pcall(L, status, 0);
 }
 
@@ -364,8 +364,9 @@ static int sb_load(lua_State *L)
     }
     if ((int64_t)len > sb->lim.max_source) {
         luaL_pushfail(L);
-        lua_pushfstring(L, "load: chunk of %I bytes exceeds the %I-byte "
-                           "source limit",
+        lua_pushfstring(L,
+                        "load: chunk of %I bytes exceeds the %I-byte "
+                        "source limit",
                         (lua_Integer)len, (lua_Integer)sb->lim.max_source);
         return 2;
     }
@@ -407,9 +408,8 @@ static int sb_table_move(lua_State *L)
     lua_Integer e = luaL_checkinteger(L, 3);
     if (e >= f) {
         lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f;
-        hk_lua_sandbox_charge(L, n > (lua_Unsigned)INT64_MAX / 2
-                                     ? INT64_MAX / 2
-                                     : (int64_t)n);
+        hk_lua_sandbox_charge(L, n > (lua_Unsigned)INT64_MAX / 2 ? INT64_MAX / 2
+                                                                 : (int64_t)n);
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -428,8 +428,7 @@ static void remove_field(lua_State *L, int t, const char *name)
     lua_setfield(L, t, name);
 }
 
-static void wrap_field(lua_State *L, int t, const char *name,
-                       lua_CFunction fn)
+static void wrap_field(lua_State *L, int t, const char *name, lua_CFunction fn)
 {
     t = lua_absindex(L, t);
     lua_getfield(L, t, name);
@@ -445,13 +444,12 @@ static void open_base(lua_State *L)
                                           "collectgarbage", "print", "warn"};
     for (size_t i = 0; i < sizeof(removed) / sizeof(removed[0]); i++)
         remove_field(L, g, removed[i]);
-    static const luaL_Reg wrapped[] = {
-        {"pcall", sb_pcall},
-        {"xpcall", sb_xpcall},
-        {"setmetatable", sb_setmetatable},
-        {"rawset", sb_rawset},
-        {"load", sb_load},
-        {NULL, NULL}};
+    static const luaL_Reg wrapped[] = {{"pcall", sb_pcall},
+                                       {"xpcall", sb_xpcall},
+                                       {"setmetatable", sb_setmetatable},
+                                       {"rawset", sb_rawset},
+                                       {"load", sb_load},
+                                       {NULL, NULL}};
     luaL_setfuncs(L, wrapped, 0);
     lua_pop(L, 1);
 }
@@ -536,8 +534,7 @@ static int sb_setup(lua_State *L)
 
 /* See lua/sandbox.h. */
 int hk_lua_sandbox_new(const struct hk_lua_limits *lim,
-                       const atomic_bool *cancel,
-                       struct hk_lua_sandbox **out)
+                       const atomic_bool *cancel, struct hk_lua_sandbox **out)
 {
     *out = NULL;
     struct hk_lua_sandbox *sb = hk_calloc(1, sizeof(*sb));
@@ -586,8 +583,9 @@ int hk_lua_sandbox_load(struct hk_lua_sandbox *sb, lua_State *L,
                         const char *src, size_t len, const char *chunkname)
 {
     if ((int64_t)len > sb->lim.max_source) {
-        lua_pushfstring(L, "script of %I bytes exceeds the %I-byte source "
-                           "limit",
+        lua_pushfstring(L,
+                        "script of %I bytes exceeds the %I-byte source "
+                        "limit",
                         (lua_Integer)len, (lua_Integer)sb->lim.max_source);
         return LUA_ERRSYNTAX;
     }

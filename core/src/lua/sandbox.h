@@ -40,34 +40,33 @@ enum hk_lua_kill {
 #define HK_LUA_MAX_PATTERN 256
 
 struct hk_lua_sandbox {
-    lua_State *L;          /* the state's main thread */
-    lua_State *main_co;    /* the coroutine running the script, or NULL */
+    lua_State *L;       /* the state's main thread */
+    lua_State *main_co; /* the coroutine running the script, or NULL */
     struct hk_lua_limits lim;
 
     size_t mem_used;
-    size_t mem_limit;      /* grows by a small grace once memory is killed */
+    size_t mem_limit; /* grows by a small grace once memory is killed */
     size_t mem_peak;
-    void *refused_ptr;     /* last refused request: a repeat of it means */
-    size_t refused_size;   /* Lua's emergency GC did not help */
+    void *refused_ptr;   /* last refused request: a repeat of it means */
+    size_t refused_size; /* Lua's emergency GC did not help */
 
-    int64_t instructions;  /* approximate, HK_LUA_HOOK_EVERY granularity */
-    int64_t started_ms;    /* monotonic */
-    int64_t deadline_ms;   /* monotonic */
+    int64_t instructions; /* approximate, HK_LUA_HOOK_EVERY granularity */
+    int64_t started_ms;   /* monotonic */
+    int64_t deadline_ms;  /* monotonic */
     int64_t host_calls;
     const atomic_bool *cancel; /* may be NULL */
 
     enum hk_lua_kill killed;
     char kill_msg[128];
 
-    void *runner;          /* the run owning this sandbox (runner.c) */
+    void *runner; /* the run owning this sandbox (runner.c) */
 };
 
 /* Creates a fresh state with the limits in lim (borrowed, copied).  The
  * wall-clock deadline starts now.  Returns 0 or HAWK_ENOMEM (the cap is
  * too small for the libraries).  Caller frees with hk_lua_sandbox_free. */
 int hk_lua_sandbox_new(const struct hk_lua_limits *lim,
-                       const atomic_bool *cancel,
-                       struct hk_lua_sandbox **out);
+                       const atomic_bool *cancel, struct hk_lua_sandbox **out);
 
 /* Closes the state and frees sb.  Accepts NULL. */
 void hk_lua_sandbox_free(struct hk_lua_sandbox *sb);

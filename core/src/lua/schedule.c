@@ -18,9 +18,8 @@
 /* Upper bound on cron fire times skipped for falling in quiet hours. */
 #define MAX_QUIET_SKIPS 20000
 
-static const char *const sched_fields[] = {"cron", "tz", "jitter",
-                                           "max_per_day", "quiet_hours",
-                                           NULL};
+static const char *const sched_fields[] = {
+    "cron", "tz", "jitter", "max_per_day", "quiet_hours", NULL};
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -80,8 +79,7 @@ static int check_unknown(json_object *sched, char *err, size_t errlen)
     return 0;
 }
 
-static int parse_jitter(json_object *v, int64_t *out, char *err,
-                        size_t errlen)
+static int parse_jitter(json_object *v, int64_t *out, char *err, size_t errlen)
 {
     int64_t s = 0;
     if (json_object_is_type(v, json_type_int)) {
@@ -95,8 +93,9 @@ static int parse_jitter(json_object *v, int64_t *out, char *err,
                         json_object_get_string(v));
         s = ms / 1000;
     } else {
-        return fail(err, errlen, "schedule.jitter must be a duration "
-                                 "string or a number of seconds");
+        return fail(err, errlen,
+                    "schedule.jitter must be a duration "
+                    "string or a number of seconds");
     }
     if (s < 0 || s > HK_LUA_MAX_JITTER_S)
         return fail(err, errlen, "schedule.jitter must be between 0 and 6h");
@@ -104,13 +103,14 @@ static int parse_jitter(json_object *v, int64_t *out, char *err,
     return 0;
 }
 
-static int parse_quiet(json_object *v, struct hk_lua_schedule *out,
-                       char *err, size_t errlen)
+static int parse_quiet(json_object *v, struct hk_lua_schedule *out, char *err,
+                       size_t errlen)
 {
     if (!json_object_is_type(v, json_type_array) ||
         json_object_array_length(v) != 2)
-        return fail(err, errlen, "schedule.quiet_hours must be a list of "
-                                 "two times, e.g. {\"22:00\", \"07:00\"}");
+        return fail(err, errlen,
+                    "schedule.quiet_hours must be a list of "
+                    "two times, e.g. {\"22:00\", \"07:00\"}");
     int t[2];
     for (size_t i = 0; i < 2; i++) {
         json_object *e = json_object_array_get_idx(v, i);
@@ -132,8 +132,7 @@ static int parse_quiet(json_object *v, struct hk_lua_schedule *out,
 
 /* See lua/schedule.h. */
 int hk_lua_schedule_parse(json_object *sched, bool has_next_run,
-                          struct hk_lua_schedule *out, char *err,
-                          size_t errlen)
+                          struct hk_lua_schedule *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     out->quiet_start = -1;
@@ -149,8 +148,9 @@ int hk_lua_schedule_parse(json_object *sched, bool has_next_run,
     json_object *v = NULL;
     if (json_object_object_get_ex(sched, "tz", &v)) {
         if (!json_object_is_type(v, json_type_string))
-            return fail(err, errlen, "schedule.tz must be a time zone name "
-                                     "such as \"Europe/Berlin\"");
+            return fail(err, errlen,
+                        "schedule.tz must be a time zone name "
+                        "such as \"Europe/Berlin\"");
         const struct hk_tz *z = NULL;
         char zerr[160];
         if (hk_tz_get(json_object_get_string(v), &z, zerr, sizeof(zerr)) < 0)
@@ -159,8 +159,9 @@ int hk_lua_schedule_parse(json_object *sched, bool has_next_run,
     }
     if (json_object_object_get_ex(sched, "cron", &v)) {
         if (!json_object_is_type(v, json_type_string))
-            return fail(err, errlen, "schedule.cron must be a cron line such "
-                                     "as \"30 8 * * 1-5\"");
+            return fail(err, errlen,
+                        "schedule.cron must be a cron line such "
+                        "as \"30 8 * * 1-5\"");
         char cerr[160];
         const char *expr = json_object_get_string(v);
         if (strlen(expr) > HK_CRON_EXPR_MAX ||
@@ -289,8 +290,8 @@ int64_t hk_lua_schedule_unquiet(const struct hk_lua_schedule *s, int64_t t)
         return t;
     int m = minute_of_day(s, t);
     int64_t into_minute = ((local_seconds(s, t) % 60) + 60) % 60;
-    int64_t c = t - into_minute + (int64_t)((s->quiet_end - m + 1440) % 1440) *
-                                      60;
+    int64_t c =
+        t - into_minute + (int64_t)((s->quiet_end - m + 1440) % 1440) * 60;
     /* Offset changes inside the window can leave c an hour off. */
     for (int i = 0; i < 1440 && hk_lua_schedule_is_quiet(s, c); i++)
         c += 60;
@@ -343,9 +344,8 @@ static int next_by_script(const struct hk_lua_schedule *s, const char *source,
 int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
                                const char *source, size_t source_len,
                                const char *chunkname,
-                               const struct hk_lua_limits *lim,
-                               int64_t after, int64_t *out, int n,
-                               char *err, size_t errlen)
+                               const struct hk_lua_limits *lim, int64_t after,
+                               int64_t *out, int n, char *err, size_t errlen)
 {
     int got = 0;
     int64_t t = after;
@@ -366,8 +366,9 @@ int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
             if (rc == HAWK_ENOTFOUND)
                 break;
             if (rc < 0)
-                return fail(err, errlen, "schedule.cron: cannot compute the "
-                                         "next time");
+                return fail(err, errlen,
+                            "schedule.cron: cannot compute the "
+                            "next time");
             if (hk_lua_schedule_is_quiet(s, nx)) {
                 if (++skips > MAX_QUIET_SKIPS)
                     break;

@@ -28,7 +28,7 @@ struct hk_lua_schedule {
     int max_per_day;             /* 0: no cap of the script's own */
     int quiet_start;             /* minute of day, -1: no quiet hours */
     int quiet_end;
-    bool has_next_run;           /* next_run(now) decides the times */
+    bool has_next_run; /* next_run(now) decides the times */
 };
 
 /* Validates the `schedule` JSON read by a CHECK run (NULL when the script
@@ -68,9 +68,8 @@ int64_t hk_lua_schedule_jitter(const struct hk_lua_schedule *s);
 int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
                                const char *source, size_t source_len,
                                const char *chunkname,
-                               const struct hk_lua_limits *lim,
-                               int64_t after, int64_t *out, int n,
-                               char *err, size_t errlen);
+                               const struct hk_lua_limits *lim, int64_t after,
+                               int64_t *out, int n, char *err, size_t errlen);
 
 /* Formats t as ISO 8601 with the zone's offset ("2026-11-30T08:30:00+01:00")
  * into out (at least 32 bytes). */

@@ -12,28 +12,67 @@
 #include "util/str.h"
 
 /* A timestamptz column as RFC 3339 UTC with milliseconds. */
-#define TS(col)                                                             \
-    "to_char((" col ") AT TIME ZONE 'UTC', "                                \
+#define TS(col)                                                                \
+    "to_char((" col ") AT TIME ZONE 'UTC', "                                   \
     "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-#define WF_JSON(with_source)                                                \
-    "json_build_object('id', w.id, 'name', w.name, 'enabled', w.enabled,"   \
-    " 'schedule', w.schedule, 'next_run_at', " TS("w.next_run_at")          \
-    ", 'last_run_at', " TS("w.last_run_at") ", 'created_at', "              \
-    TS("w.created_at") ", 'updated_at', " TS("w.updated_at")                \
-    with_source ")::text"
+#define WF_JSON(with_source)                                                   \
+    "json_build_object('id', w.id, 'name', w.name, 'enabled', w.enabled,"      \
+    " 'schedule', w.schedule, 'next_run_at', " TS(                             \
+        "w.next_run_at") ", "                                                  \
+                         "'last_"                                              \
+                         "run_at',"                                            \
+                         " " TS(                                               \
+                             "w."                                              \
+                             "la"                                              \
+                             "st"                                              \
+                             "_r"                                              \
+                             "un"                                              \
+                             "_a"                                              \
+                             "t") ", 'created_at', " TS("w."                   \
+                                                        "creat"                \
+                                                        "ed_"                  \
+                                                        "at") ", "             \
+                                                              "'updated_at',"  \
+                                                              " " TS("w."      \
+                                                                     "updated" \
+                                                                     "_at")    \
+                                                                  with_source  \
+        ")::text"
 
-#define RUN_JSON(with_log)                                                  \
-    "json_build_object('id', r.id, 'workflow_id', r.workflow_id,"           \
-    " 'trigger', r.trigger, 'dry_run', r.dry_run, 'status', r.status,"      \
-    " 'counts', json_build_object('searched', r.searched, 'skipped',"       \
-    " r.skipped, 'scored', r.scored, 'applied', r.applied),"                \
-    " 'instructions', r.instructions, 'memory_peak', r.memory_peak,"        \
-    " 'host_calls', r.host_calls, 'error', r.error, 'error_line',"          \
-    " r.error_line, 'limit', r.limit_hit, 'created_at', "                   \
-    TS("r.created_at") ", 'started_at', " TS("r.started_at")                \
-    ", 'finished_at', " TS("r.finished_at") ", 'duration_ms',"              \
-    " r.duration_ms" with_log ")::text"
+#define RUN_JSON(with_log)                                                             \
+    "json_build_object('id', r.id, 'workflow_id', r.workflow_id,"                      \
+    " 'trigger', r.trigger, 'dry_run', r.dry_run, 'status', r.status,"                 \
+    " 'counts', json_build_object('searched', r.searched, 'skipped',"                  \
+    " r.skipped, 'scored', r.scored, 'applied', r.applied),"                           \
+    " 'instructions', r.instructions, 'memory_peak', r.memory_peak,"                   \
+    " 'host_calls', r.host_calls, 'error', r.error, 'error_line',"                     \
+    " r.error_line, 'limit', r.limit_hit, 'created_at', " TS(                          \
+        "r.created_at") ", 'started_at', " TS("r.started_at") ", "                     \
+                                                              "'finished_at',"         \
+                                                              " " TS(                  \
+                                                                  "r."                 \
+                                                                  "finishe"            \
+                                                                  "d_at") ", "         \
+                                                                          "'d"         \
+                                                                          "ur"         \
+                                                                          "at"         \
+                                                                          "io"         \
+                                                                          "n_"         \
+                                                                          "ms"         \
+                                                                          "',"         \
+                                                                          " r"         \
+                                                                          ".d"         \
+                                                                          "ur"         \
+                                                                          "at"         \
+                                                                          "io"         \
+                                                                          "n_"         \
+                                                                          "m"          \
+                                                                          "s" with_log \
+                                                                          "):"         \
+                                                                          ":t"         \
+                                                                          "ex"         \
+                                                                          "t"
 
 static const char *id_str(char *buf, int64_t v)
 {
@@ -219,15 +258,18 @@ int hk_wf_get_json(struct hk_dbconn *c, int64_t user_id, int64_t id,
     char u[24], w[24];
     const char *p[] = {id_str(u, user_id), id_str(w, id)};
     if (with_source)
-        return query_text(c,
-                          "SELECT " WF_JSON(", 'source', w.source")
-                          " FROM workflows w WHERE w.user_id = $1::bigint"
-                          " AND w.id = $2::bigint",
-                          2, p, json);
-    return query_text(c,
-                      "SELECT " WF_JSON("") " FROM workflows w"
-                      " WHERE w.user_id = $1::bigint AND w.id = $2::bigint",
-                      2, p, json);
+        return query_text(
+            c,
+            "SELECT " WF_JSON(", 'source', w.source") " FROM workflows w WHERE "
+                                                      "w.user_id = $1::bigint"
+                                                      " AND w.id = $2::bigint",
+            2, p, json);
+    return query_text(
+        c,
+        "SELECT " WF_JSON(
+            "") " FROM workflows w"
+                " WHERE w.user_id = $1::bigint AND w.id = $2::bigint",
+        2, p, json);
 }
 
 /* See lua/workflows.h. */
@@ -242,10 +284,10 @@ int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
         return rc;
     return query_text(c,
                       "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC),"
-                      " '[]')::text FROM (SELECT w.id, " WF_JSON("")
-                      "::json AS j FROM workflows w WHERE w.user_id ="
-                      " $1::bigint ORDER BY w.id DESC LIMIT $2::bigint"
-                      " OFFSET $3::bigint) x",
+                      " '[]')::text FROM (SELECT w.id, " WF_JSON(
+                          "") "::json AS j FROM workflows w WHERE w.user_id ="
+                              " $1::bigint ORDER BY w.id DESC LIMIT $2::bigint"
+                              " OFFSET $3::bigint) x",
                       3, p, json);
 }
 
@@ -254,9 +296,8 @@ int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
  * --------------------------------------------------------------------- */
 
 /* See lua/workflows.h. */
-int hk_wf_run_insert(struct hk_dbconn *c, int64_t user_id,
-                     int64_t workflow_id, const char *trigger, bool dry_run,
-                     int64_t *run_id)
+int hk_wf_run_insert(struct hk_dbconn *c, int64_t user_id, int64_t workflow_id,
+                     const char *trigger, bool dry_run, int64_t *run_id)
 {
     char u[24], w[24];
     const char *p[] = {id_str(u, user_id), id_str(w, workflow_id), trigger,
@@ -337,8 +378,8 @@ static const char *kill_name(int limit)
 int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                      const struct hk_lua_result *res)
 {
-    char u[24], r[24], s1[24], s2[24], s3[24], s4[24], ins[24], mem[24],
-        hc[24], line[24], dur[24];
+    char u[24], r[24], s1[24], s2[24], s3[24], s4[24], ins[24], mem[24], hc[24],
+        line[24], dur[24];
     const char *status = "succeeded";
     if (res->status == HK_LUA_ERR_LIMIT && res->limit == HK_LUA_KILL_CANCELLED)
         status = "cancelled";
@@ -346,25 +387,25 @@ int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
         status = "failed";
     const char *log = json_object_to_json_string_ext(
         res->log, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    const char *p[] = {
-        id_str(u, user_id),
-        id_str(r, run_id),
-        status,
-        id_str(s1, res->counts.searched),
-        id_str(s2, res->counts.skipped),
-        id_str(s3, res->counts.scored),
-        id_str(s4, res->counts.applied),
-        id_str(ins, res->instructions),
-        id_str(mem, res->mem_peak),
-        id_str(hc, res->host_calls),
-        res->error,
-        res->error != NULL && res->error_line > 0
-            ? id_str(line, res->error_line)
-            : NULL,
-        res->status != HK_LUA_OK ? res->traceback : NULL,
-        res->status == HK_LUA_ERR_LIMIT ? kill_name(res->limit) : NULL,
-        log,
-        id_str(dur, res->duration_ms)};
+    const char *p[] = {id_str(u, user_id),
+                       id_str(r, run_id),
+                       status,
+                       id_str(s1, res->counts.searched),
+                       id_str(s2, res->counts.skipped),
+                       id_str(s3, res->counts.scored),
+                       id_str(s4, res->counts.applied),
+                       id_str(ins, res->instructions),
+                       id_str(mem, res->mem_peak),
+                       id_str(hc, res->host_calls),
+                       res->error,
+                       res->error != NULL && res->error_line > 0
+                           ? id_str(line, res->error_line)
+                           : NULL,
+                       res->status != HK_LUA_OK ? res->traceback : NULL,
+                       res->status == HK_LUA_ERR_LIMIT ? kill_name(res->limit)
+                                                       : NULL,
+                       log,
+                       id_str(dur, res->duration_ms)};
     int rc = exec_one(c,
                       "WITH r AS (UPDATE workflow_runs SET status = $3,"
                       " searched = $4::int, skipped = $5::int, scored ="
@@ -401,12 +442,13 @@ int hk_wf_run_get_json(struct hk_dbconn *c, int64_t user_id,
     char u[24], w[24], r[24];
     const char *p[] = {id_str(u, user_id), id_str(w, workflow_id),
                        id_str(r, run_id)};
-    return query_text(c,
-                      "SELECT " RUN_JSON(", 'traceback', r.traceback, 'log',"
-                                         " r.log")
-                      " FROM workflow_runs r WHERE r.user_id = $1::bigint"
+    return query_text(
+        c,
+        "SELECT " RUN_JSON(
+            ", 'traceback', r.traceback, 'log',"
+            " r.log") " FROM workflow_runs r WHERE r.user_id = $1::bigint"
                       " AND r.workflow_id = $2::bigint AND r.id = $3::bigint",
-                      3, p, json);
+        3, p, json);
 }
 
 /* See lua/workflows.h. */
@@ -423,13 +465,14 @@ int hk_wf_runs_list_json(struct hk_dbconn *c, int64_t user_id,
                        2, p, total);
     if (rc < 0)
         return rc;
-    return query_text(c,
-                      "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC),"
-                      " '[]')::text FROM (SELECT r.id, " RUN_JSON("")
-                      "::json AS j FROM workflow_runs r WHERE r.user_id ="
-                      " $1::bigint AND r.workflow_id = $2::bigint ORDER BY"
-                      " r.id DESC LIMIT $3::bigint OFFSET $4::bigint) x",
-                      4, p, json);
+    return query_text(
+        c,
+        "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC),"
+        " '[]')::text FROM (SELECT r.id, " RUN_JSON(
+            "") "::json AS j FROM workflow_runs r WHERE r.user_id ="
+                " $1::bigint AND r.workflow_id = $2::bigint ORDER BY"
+                " r.id DESC LIMIT $3::bigint OFFSET $4::bigint) x",
+        4, p, json);
 }
 
 /* See lua/workflows.h. */
@@ -474,9 +517,8 @@ int hk_wf_state_set(struct hk_dbconn *c, int64_t user_id, const char *key,
                     int64_t *would_use)
 {
     char u[24], sz[24];
-    int64_t size = value_json != NULL
-                       ? (int64_t)(strlen(key) + strlen(value_json))
-                       : 0;
+    int64_t size =
+        value_json != NULL ? (int64_t)(strlen(key) + strlen(value_json)) : 0;
     const char *p[] = {id_str(u, user_id), key};
     int rc = hk_db_begin(c);
     if (rc < 0)

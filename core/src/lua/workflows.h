@@ -20,12 +20,12 @@ struct hk_lua_result;
 struct hk_workflow {
     int64_t id;
     int64_t user_id;
-    char *name;          /* owned */
-    char *source;        /* owned */
+    char *name;   /* owned */
+    char *source; /* owned */
     size_t source_len;
     bool enabled;
     json_object *schedule; /* owned */
-    int64_t next_job_id; /* 0 when none */
+    int64_t next_job_id;   /* 0 when none */
 };
 
 /* Frees what w owns. */
@@ -76,9 +76,8 @@ int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
 /* ---- runs ---- */
 
 /* Adds a queued run.  trigger: "manual" or "schedule". */
-int hk_wf_run_insert(struct hk_dbconn *c, int64_t user_id,
-                     int64_t workflow_id, const char *trigger, bool dry_run,
-                     int64_t *run_id);
+int hk_wf_run_insert(struct hk_dbconn *c, int64_t user_id, int64_t workflow_id,
+                     const char *trigger, bool dry_run, int64_t *run_id);
 
 /* Links the run to the queue job that will execute it. */
 int hk_wf_run_set_job(struct hk_dbconn *c, int64_t user_id, int64_t run_id,

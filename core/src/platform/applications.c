@@ -25,9 +25,9 @@
 /* The statuses a user may set through the API (application_statuses
  * also holds awaiting_review and approved, set by the review flow). */
 static const char *const user_statuses[] = {
-    "queued",  "applied",      "failed",  "skipped",
-    "needs_attention", "viewed", "interviewing", "offered",
-    "rejected", "accepted", "withdrawn", NULL};
+    "queued",          "applied",  "failed",       "skipped",
+    "needs_attention", "viewed",   "interviewing", "offered",
+    "rejected",        "accepted", "withdrawn",    NULL};
 
 static bool user_status_ok(const char *s)
 {
@@ -37,8 +37,8 @@ static bool user_status_ok(const char *s)
     return false;
 }
 
-static void bad_status(struct hk_resp *resp, const char *field,
-                       int status, const char *code)
+static void bad_status(struct hk_resp *resp, const char *field, int status,
+                       const char *code)
 {
     hk_resp_error_field(resp, status, code, field,
                         "'%s' must be one of queued, applied, failed, "
@@ -49,16 +49,15 @@ static void bad_status(struct hk_resp *resp, const char *field,
 
 /* Columns of the list view on alias p: all in the covering index
  * applications_user_created_idx, so the page needs no heap or join. */
-#define APP_LIST_COLS                                                       \
-    "p.id, p.job_id, p.title, p.company, p.location, p.board, p.status,"    \
-    " p.search_term, " PF_TS("p.created_at") ", " PF_TS("p.updated_at")     \
-    ", " PF_TS("p.applied_at")
+#define APP_LIST_COLS                                                          \
+    "p.id, p.job_id, p.title, p.company, p.location, p.board, p.status,"       \
+    " p.search_term, " PF_TS("p.created_at") ", " PF_TS(                       \
+        "p.updated_at") ", " PF_TS("p.applied_at")
 #define APP_NCOLS 11
 
 static const char *const app_names[APP_NCOLS] = {
-    "id",     "job_id",      "title",      "company",    "location",
-    "board",  "status",      "search_term", "created_at", "updated_at",
-    "applied_at"};
+    "id",     "job_id",      "title",      "company",    "location",  "board",
+    "status", "search_term", "created_at", "updated_at", "applied_at"};
 
 static json_object *app_json(const PGresult *r, int i, int off)
 {
@@ -94,8 +93,8 @@ static int app_json_buf(struct hk_buf *b, const PGresult *r, int i, int off)
 
 static void not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found",
-                  "no job application with id %" PRId64, id);
+    hk_resp_error(resp, 404, "not_found", "no job application with id %" PRId64,
+                  id);
 }
 
 /* ---------------------------------------------------------------------
@@ -124,8 +123,8 @@ static int tx_end(struct hk_dbconn *c, bool own, int rc)
 /* See platform.h. */
 int hk_app_record_ex(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
                      const char *status, const char *search_term,
-                     const char *actor, int64_t *application_id,
-                     bool *created, struct hk_plan_limit *limit)
+                     const char *actor, int64_t *application_id, bool *created,
+                     struct hk_plan_limit *limit)
 {
     PGresult *r = NULL;
     char b0[24], b1[24];
@@ -303,8 +302,8 @@ int hk_app_add_document(struct hk_dbconn *c, int64_t user_id,
     if (strcmp(format, "text") != 0 && strcmp(format, "markdown") != 0 &&
         strcmp(format, "html") != 0 && strcmp(format, "json") != 0)
         return HAWK_EINVAL;
-    const char *params[] = {hk_pf_id(b0, application_id),
-                            hk_pf_id(b1, user_id), kind, content, format};
+    const char *params[] = {hk_pf_id(b0, application_id), hk_pf_id(b1, user_id),
+                            kind, content, format};
     return attach_row(c,
                       "INSERT INTO generated_documents (application_id, kind,"
                       " content, format) SELECT id, $3, $4, $5 FROM"
@@ -324,8 +323,10 @@ int hk_app_add_question(struct hk_dbconn *c, int64_t user_id,
         (answer != NULL && !hk_utf8_valid(answer, strlen(answer))))
         return HAWK_EINVAL;
     const char *params[] = {hk_pf_id(b0, application_id),
-                            hk_pf_id(b1, user_id), question,
-                            type ? type : "text", answer,
+                            hk_pf_id(b1, user_id),
+                            question,
+                            type ? type : "text",
+                            answer,
                             source ? source : "llm"};
     return attach_row(c,
                       "INSERT INTO application_questions (application_id,"
@@ -399,8 +400,7 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
         if (count == 1)
             hk_pf_q_add(where, " AND a.status = ?", status);
         else
-            hk_pf_q_add(where,
-                        " AND a.status = ANY (string_to_array(?, ','))",
+            hk_pf_q_add(where, " AND a.status = ANY (string_to_array(?, ','))",
                         status);
     }
     if (company != NULL) {
@@ -443,8 +443,7 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
                         bufs->to);
         } else {
             hk_pf_id(bufs->to, t);
-            hk_pf_q_add(where,
-                        " AND a.created_at <= to_timestamp(?::bigint)",
+            hk_pf_q_add(where, " AND a.created_at <= to_timestamp(?::bigint)",
                         bufs->to);
         }
     }
@@ -626,24 +625,164 @@ out:
 /* Columns after APP_LIST_COLS in the detail query. */
 static const char sql_detail[] =
     "SELECT " APP_LIST_COLS ", j.description, j.salary, j.workplace,"
-    " " PF_TS("j.posted_at") ", p.error,"
-    " (SELECT coalesce(json_agg(json_build_object('from', h.from_status,"
-    "  'to', h.to_status, 'note', h.note, 'actor', h.actor, 'at', "
-    PF_TS("h.at") ") ORDER BY h.id), '[]') FROM application_status_history h"
-    "  WHERE h.application_id = p.id)::text,"
-    " (SELECT coalesce(json_agg(json_build_object('id', q.id, 'question',"
-    "  q.question, 'type', q.type, 'answer', q.answer, 'source', q.source,"
-    "  'created_at', " PF_TS("q.created_at") ") ORDER BY q.id), '[]')"
-    "  FROM application_questions q WHERE q.application_id = p.id)::text,"
-    " (SELECT coalesce(json_agg(json_build_object('id', d.id, 'kind',"
-    "  d.kind, 'content', d.content, 'format', d.format, 'created_at', "
-    PF_TS("d.created_at") ") ORDER BY d.id), '[]') FROM generated_documents d"
-    "  WHERE d.application_id = p.id)::text,"
-    " (SELECT coalesce(json_agg(json_build_object('id', n.id, 'content',"
-    "  n.content, 'created_at', " PF_TS("n.created_at") ") ORDER BY n.id),"
-    "  '[]') FROM application_notes n WHERE n.application_id = p.id)::text,"
-    " j.url FROM applications p JOIN jobs j ON j.id = p.job_id"
-    " WHERE p.id = $1::bigint AND p.user_id = $2::bigint";
+    " " PF_TS(
+        "j.posted_at") ", p.error,"
+                       " (SELECT "
+                       "coalesce(json_agg(json_build_object('from', "
+                       "h.from_status,"
+                       "  'to', h.to_status, 'note', h.note, 'actor', "
+                       "h.actor, 'at', " PF_TS(
+                           "h.at") ") ORDER BY h.id), '[]') FROM "
+                                   "application_status_history h"
+                                   "  WHERE h.application_id = "
+                                   "p.id)::text,"
+                                   " (SELECT "
+                                   "coalesce(json_agg(json_build_"
+                                   "object('id', q.id, 'question',"
+                                   "  q.question, 'type', q.type, "
+                                   "'answer', q.answer, 'source', "
+                                   "q.source,"
+                                   "  'created_at', " PF_TS(
+                                       "q.created_at") ") ORDER BY "
+                                                       "q.id), '[]')"
+                                                       "  FROM "
+                                                       "application_"
+                                                       "questions q "
+                                                       "WHERE "
+                                                       "q.application_"
+                                                       "id = "
+                                                       "p.id)::text,"
+                                                       " (SELECT "
+                                                       "coalesce(json_"
+                                                       "agg(json_build_"
+                                                       "object('id', "
+                                                       "d.id, 'kind',"
+                                                       "  d.kind, "
+                                                       "'content', "
+                                                       "d.content, "
+                                                       "'format', "
+                                                       "d.format, "
+                                                       "'created_at',"
+                                                       " " PF_TS(
+                                                           "d.created_"
+                                                           "at") ") "
+                                                                 "ORDER"
+                                                                 " BY "
+                                                                 "d.id)"
+                                                                 ", "
+                                                                 "'[]')"
+                                                                 " FROM"
+                                                                 " gene"
+                                                                 "rated"
+                                                                 "_docu"
+                                                                 "ments"
+                                                                 " d"
+                                                                 "  "
+                                                                 "WHERE"
+                                                                 " d."
+                                                                 "appli"
+                                                                 "catio"
+                                                                 "n_id "
+                                                                 "= "
+                                                                 "p.id)"
+                                                                 "::"
+                                                                 "text,"
+                                                                 " ("
+                                                                 "SELEC"
+                                                                 "T "
+                                                                 "coale"
+                                                                 "sce("
+                                                                 "json_"
+                                                                 "agg("
+                                                                 "json_"
+                                                                 "build"
+                                                                 "_obje"
+                                                                 "ct('"
+                                                                 "id', "
+                                                                 "n.id,"
+                                                                 " '"
+                                                                 "conte"
+                                                                 "nt',"
+                                                                 "  "
+                                                                 "n."
+                                                                 "conte"
+                                                                 "nt, "
+                                                                 "'crea"
+                                                                 "ted_"
+                                                                 "at',"
+                                                                 " " PF_TS(
+                                                                     "n"
+                                                                     "."
+                                                                     "c"
+                                                                     "r"
+                                                                     "e"
+                                                                     "a"
+                                                                     "t"
+                                                                     "e"
+                                                                     "d"
+                                                                     "_"
+                                                                     "a"
+                                                                     "t") ") "
+                                                                          "ORDE"
+                                                                          "R "
+                                                                          "BY "
+                                                                          "n."
+                                                                          "id),"
+                                                                          "  "
+                                                                          "'[]'"
+                                                                          ") "
+                                                                          "FROM"
+                                                                          " app"
+                                                                          "lica"
+                                                                          "tion"
+                                                                          "_not"
+                                                                          "es "
+                                                                          "n "
+                                                                          "WHER"
+                                                                          "E "
+                                                                          "n."
+                                                                          "appl"
+                                                                          "icat"
+                                                                          "ion_"
+                                                                          "id "
+                                                                          "= "
+                                                                          "p."
+                                                                          "id):"
+                                                                          ":tex"
+                                                                          "t,"
+                                                                          " j."
+                                                                          "url "
+                                                                          "FROM"
+                                                                          " app"
+                                                                          "lica"
+                                                                          "tion"
+                                                                          "s p "
+                                                                          "JOIN"
+                                                                          " job"
+                                                                          "s j "
+                                                                          "ON "
+                                                                          "j."
+                                                                          "id "
+                                                                          "= "
+                                                                          "p."
+                                                                          "job_"
+                                                                          "id"
+                                                                          " WHE"
+                                                                          "RE "
+                                                                          "p."
+                                                                          "id "
+                                                                          "= "
+                                                                          "$1::"
+                                                                          "bigi"
+                                                                          "nt "
+                                                                          "AND "
+                                                                          "p."
+                                                                          "user"
+                                                                          "_id "
+                                                                          "= "
+                                                                          "$2::"
+                                                                          "bigi"
+                                                                          "nt";
 
 /* GET /api/v1/job-applications/{id}: one round trip for everything. */
 static void h_get(struct hk_req *req, struct hk_resp *resp)
@@ -802,13 +941,18 @@ static void h_note_list(struct hk_req *req, struct hk_resp *resp)
     /* No row at all: the application is not this user's. */
     int rc = hk_db_query(
         c,
-        "SELECT t.total, n.id, n.content, " PF_TS("n.created_at")
-        " FROM (SELECT a.id, (SELECT count(*) FROM application_notes"
-        "  WHERE application_id = a.id) AS total FROM applications a"
-        "  WHERE a.id = $1::bigint AND a.user_id = $2::bigint) t"
-        " LEFT JOIN LATERAL (SELECT * FROM application_notes"
-        "  WHERE application_id = t.id ORDER BY id LIMIT $3::bigint"
-        "  OFFSET $4::bigint) n ON true ORDER BY n.id",
+        "SELECT t.total, n.id, n.content, " PF_TS(
+            "n.created_at") " FROM (SELECT a.id, (SELECT count(*) FROM "
+                            "application_notes"
+                            "  WHERE application_id = a.id) AS total FROM "
+                            "applications a"
+                            "  WHERE a.id = $1::bigint AND a.user_id = "
+                            "$2::bigint) t"
+                            " LEFT JOIN LATERAL (SELECT * FROM "
+                            "application_notes"
+                            "  WHERE application_id = t.id ORDER BY id LIMIT "
+                            "$3::bigint"
+                            "  OFFSET $4::bigint) n ON true ORDER BY n.id",
         4, params, &r);
     hk_pf_release(req, c);
     if (rc < 0) {
@@ -867,21 +1011,19 @@ static void h_note_delete(struct hk_req *req, struct hk_resp *resp)
 /* See pf.h. */
 void hk_pf_application_routes(struct hk_router *r)
 {
-    hk_pf_route(r, "GET", "/api/v1/job-applications", h_list, HK_ROUTE_AUTH,
+    hk_pf_route(r, "GET", "/api/v1/job-applications", h_list, HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "POST", "/api/v1/job-applications", h_record, HK_ROUTE_AUTH,
                 0);
-    hk_pf_route(r, "POST", "/api/v1/job-applications", h_record,
-                HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "GET", "/api/v1/job-applications/{id}", h_get,
-                HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "GET", "/api/v1/job-applications/{id}", h_get, HK_ROUTE_AUTH,
+                0);
     hk_pf_route(r, "DELETE", "/api/v1/job-applications/{id}", h_delete,
                 HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "PUT", "/api/v1/job-applications/{id}/status", h_status,
                 HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "GET", "/api/v1/job-applications/{id}/notes",
-                h_note_list, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "POST", "/api/v1/job-applications/{id}/notes",
-                h_note_add, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "DELETE",
-                "/api/v1/job-applications/{id}/notes/{note_id}",
+    hk_pf_route(r, "GET", "/api/v1/job-applications/{id}/notes", h_note_list,
+                HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "POST", "/api/v1/job-applications/{id}/notes", h_note_add,
+                HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "DELETE", "/api/v1/job-applications/{id}/notes/{note_id}",
                 h_note_delete, HK_ROUTE_AUTH, 0);
 }

@@ -104,7 +104,10 @@ enum hk_filetype hk_filetype_detect(const unsigned char *d, size_t n)
         return HK_FT_PDF;
     if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
         return zip_is_docx(d, n) ? HK_FT_DOCX : HK_FT_ZIP;
-    if (n >= 4 && memcmp(d, "\x7f" "ELF", 4) == 0)
+    if (n >= 4 && memcmp(d,
+                         "\x7f"
+                         "ELF",
+                         4) == 0)
         return HK_FT_ELF;
     if (is_pe(d, n))
         return HK_FT_PE;
@@ -140,20 +143,34 @@ bool hk_filetype_allowed(enum hk_filetype t)
 const char *hk_filetype_name(enum hk_filetype t)
 {
     switch (t) {
-    case HK_FT_EMPTY: return "empty file";
-    case HK_FT_PDF: return "pdf";
-    case HK_FT_DOCX: return "docx";
-    case HK_FT_HTML: return "html";
-    case HK_FT_TEXT: return "plain text";
-    case HK_FT_ELF: return "elf executable";
-    case HK_FT_PE: return "windows executable";
-    case HK_FT_MACHO: return "mach-o executable";
-    case HK_FT_SCRIPT: return "executable script";
-    case HK_FT_ZIP: return "zip archive";
-    case HK_FT_PNG: return "png image";
-    case HK_FT_JPEG: return "jpeg image";
-    case HK_FT_GIF: return "gif image";
-    case HK_FT_BINARY: return "binary data";
+    case HK_FT_EMPTY:
+        return "empty file";
+    case HK_FT_PDF:
+        return "pdf";
+    case HK_FT_DOCX:
+        return "docx";
+    case HK_FT_HTML:
+        return "html";
+    case HK_FT_TEXT:
+        return "plain text";
+    case HK_FT_ELF:
+        return "elf executable";
+    case HK_FT_PE:
+        return "windows executable";
+    case HK_FT_MACHO:
+        return "mach-o executable";
+    case HK_FT_SCRIPT:
+        return "executable script";
+    case HK_FT_ZIP:
+        return "zip archive";
+    case HK_FT_PNG:
+        return "png image";
+    case HK_FT_JPEG:
+        return "jpeg image";
+    case HK_FT_GIF:
+        return "gif image";
+    case HK_FT_BINARY:
+        return "binary data";
     }
     return "binary data";
 }
@@ -162,13 +179,17 @@ const char *hk_filetype_name(enum hk_filetype t)
 const char *hk_filetype_mime(enum hk_filetype t)
 {
     switch (t) {
-    case HK_FT_PDF: return "application/pdf";
+    case HK_FT_PDF:
+        return "application/pdf";
     case HK_FT_DOCX:
         return "application/vnd.openxmlformats-officedocument."
                "wordprocessingml.document";
-    case HK_FT_HTML: return "text/html; charset=utf-8";
-    case HK_FT_TEXT: return "text/plain; charset=utf-8";
-    default: return NULL;
+    case HK_FT_HTML:
+        return "text/html; charset=utf-8";
+    case HK_FT_TEXT:
+        return "text/plain; charset=utf-8";
+    default:
+        return NULL;
     }
 }
 
@@ -189,9 +210,8 @@ static void put_text(struct hk_buf *b, char c, bool *space)
 static const struct {
     const char *name;
     char c;
-} entities[] = {{"amp;", '&'},  {"lt;", '<'},   {"gt;", '>'},
-                {"quot;", '"'}, {"#39;", '\''}, {"apos;", '\''},
-                {"nbsp;", ' '}};
+} entities[] = {{"amp;", '&'},  {"lt;", '<'},    {"gt;", '>'},  {"quot;", '"'},
+                {"#39;", '\''}, {"apos;", '\''}, {"nbsp;", ' '}};
 
 static size_t skip_until_ci(const char *d, size_t n, size_t i,
                             const char *needle)
@@ -204,8 +224,7 @@ static size_t skip_until_ci(const char *d, size_t n, size_t i,
 }
 
 /* See filetype.h. */
-char *hk_filetype_text(enum hk_filetype t, const char *d, size_t n,
-                       size_t max)
+char *hk_filetype_text(enum hk_filetype t, const char *d, size_t n, size_t max)
 {
     struct hk_buf b;
     bool space = false;

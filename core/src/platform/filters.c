@@ -387,8 +387,7 @@ static int check_list(struct hk_filter_ctx *ctx, const json_object *config,
         const char *entry = json_object_get_string(e);
         int m = hk_filter_match(ctx, entry, text ? text : "");
         if (m < 0) {
-            set_result(res, rule, entry, "%sinvalid regular expression %s",
-                       "");
+            set_result(res, rule, entry, "%sinvalid regular expression %s", "");
             return m;
         }
         if (m == 1 && !whitelist) {
@@ -474,9 +473,9 @@ int hk_filter_eval(struct hk_filter_ctx *ctx, const json_object *config,
                  {"description_blacklist", "description", false}};
     memset(res, 0, sizeof(*res));
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-        int rc = check_list(ctx, config, lists[i].rule, lists[i].key,
-                            job_str(job, lists[i].key), lists[i].whitelist,
-                            res);
+        int rc =
+            check_list(ctx, config, lists[i].rule, lists[i].key,
+                       job_str(job, lists[i].key), lists[i].whitelist, res);
         if (rc != 0)
             return rc;
     }

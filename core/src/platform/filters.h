@@ -39,9 +39,9 @@ int hk_filter_match(struct hk_filter_ctx *ctx, const char *entry,
                     const char *text);
 
 struct hk_filter_result {
-    char rule[48];   /* "title_blacklist", "job_applicants_threshold", ... */
+    char rule[48]; /* "title_blacklist", "job_applicants_threshold", ... */
     char entry[HK_FILTER_MAX_ENTRY + 1]; /* the list entry that decided */
-    char why[512];   /* one sentence for people */
+    char why[512];                       /* one sentence for people */
 };
 
 /* Evaluates a job search configuration (the JSON of /job-configs) against

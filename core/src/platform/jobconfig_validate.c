@@ -17,11 +17,11 @@
 #define MAX_TEXT 200
 
 static const char *const experience_levels[] = {
-    "internship", "entry", "associate", "mid_senior", "director",
-    "executive",  NULL};
-static const char *const job_types[] = {"full_time", "part_time", "contract",
-                                        "temporary", "internship",
-                                        "volunteer", "other", NULL};
+    "internship", "entry",     "associate", "mid_senior",
+    "director",   "executive", NULL};
+static const char *const job_types[] = {"full_time", "part_time",  "contract",
+                                        "temporary", "internship", "volunteer",
+                                        "other",     NULL};
 static const char *const date_filters[] = {"24_hours", "week", "month",
                                            "all_time", NULL};
 static const char *const filter_lists[] = {
@@ -147,8 +147,9 @@ static int check_searches(json_object *v, struct hk_resp *resp)
             } else if (strcmp(k, "positions") == 0) {
                 if (!json_object_is_type(val, json_type_array) ||
                     json_object_array_length(val) == 0)
-                    return bad(resp, fk, "must be a non-empty array of "
-                                         "job titles");
+                    return bad(resp, fk,
+                               "must be a non-empty array of "
+                               "job titles");
                 size_t np = json_object_array_length(val);
                 if (np > MAX_POSITIONS)
                     return bad(resp, fk, "has more than 50 entries");
@@ -160,8 +161,9 @@ static int check_searches(json_object *v, struct hk_resp *resp)
                         return HAWK_EINVAL;
                 }
             } else {
-                return bad(resp, fk, "is not a known field (location, "
-                                     "positions)");
+                return bad(resp, fk,
+                           "is not a known field (location, "
+                           "positions)");
             }
         }
         char fl[128];

@@ -18,9 +18,9 @@
 #include "util/alloc.h"
 #include "util/str.h"
 
-#define JC_COLS                                                             \
-    "id, name, is_active, is_default, settings::text, "                     \
-    PF_TS("created_at") ", " PF_TS("updated_at")
+#define JC_COLS                                                                \
+    "id, name, is_active, is_default, settings::text, " PF_TS(                 \
+        "created_at") ", " PF_TS("updated_at")
 
 static json_object *jc_json(const PGresult *r, int i, int off)
 {
@@ -49,8 +49,7 @@ static void not_found(struct hk_resp *resp, int64_t id)
 }
 
 /* name/is_active/is_default: the column members of a body. */
-static int check_columns(json_object *body, bool create,
-                         struct hk_resp *resp)
+static int check_columns(json_object *body, bool create, struct hk_resp *resp)
 {
     json_object *v = NULL;
     if (json_object_object_get_ex(body, "name", &v)) {
@@ -127,8 +126,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
             goto fail;
     }
     const char *params[] = {
-        uid, hk_pf_member_str(body, "name"), tf(hk_pf_member_bool(body, "is_active")),
-        tf(def),
+        uid, hk_pf_member_str(body, "name"),
+        tf(hk_pf_member_bool(body, "is_active")), tf(def),
         json_object_to_json_string_ext(settings, JSON_C_TO_STRING_PLAIN)};
     /* No is_default given: default when the user has none yet. */
     rc = hk_db_query(c,
@@ -153,31 +152,29 @@ out:
 /* GET /api/v1/job-configs */
 static void h_list(struct hk_req *req, struct hk_resp *resp)
 {
-    hk_pf_list(
-        req, resp,
-        "SELECT t.total, " JC_COLS " FROM (SELECT count(*) AS total FROM"
-        " job_configs WHERE user_id = $1::bigint) t LEFT JOIN LATERAL"
-        " (SELECT * FROM job_configs WHERE user_id = $1::bigint ORDER BY"
-        " created_at DESC, id DESC LIMIT $2::bigint OFFSET $3::bigint) j"
-        " ON true ORDER BY created_at DESC, id DESC",
-        jc_json);
+    hk_pf_list(req, resp,
+               "SELECT t.total, " JC_COLS " FROM (SELECT count(*) AS total FROM"
+               " job_configs WHERE user_id = $1::bigint) t LEFT JOIN LATERAL"
+               " (SELECT * FROM job_configs WHERE user_id = $1::bigint ORDER BY"
+               " created_at DESC, id DESC LIMIT $2::bigint OFFSET $3::bigint) j"
+               " ON true ORDER BY created_at DESC, id DESC",
+               jc_json);
 }
 
 /* Loads one configuration of the request's user; 404 when absent. */
-static int load(struct hk_req *req, struct hk_resp *resp,
-                struct hk_dbconn *c, int64_t id, bool for_update,
-                PGresult **out)
+static int load(struct hk_req *req, struct hk_resp *resp, struct hk_dbconn *c,
+                int64_t id, bool for_update, PGresult **out)
 {
     char b0[24], b1[24];
     const char *params[] = {hk_pf_id(b0, id), hk_pf_id(b1, req->user_id)};
-    int rc = hk_db_query(c,
-                         for_update
-                             ? "SELECT " JC_COLS " FROM job_configs WHERE id"
-                               " = $1::bigint AND user_id = $2::bigint"
-                               " FOR UPDATE"
-                             : "SELECT " JC_COLS " FROM job_configs WHERE id"
-                               " = $1::bigint AND user_id = $2::bigint",
-                         2, params, out);
+    int rc =
+        hk_db_query(c,
+                    for_update ? "SELECT " JC_COLS " FROM job_configs WHERE id"
+                                 " = $1::bigint AND user_id = $2::bigint"
+                                 " FOR UPDATE"
+                               : "SELECT " JC_COLS " FROM job_configs WHERE id"
+                                 " = $1::bigint AND user_id = $2::bigint",
+                    2, params, out);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         return rc;
@@ -252,7 +249,10 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
             goto fail;
     }
     const char *params[] = {
-        b0, b1, hk_pf_member_str(body, "name"), tf(hk_pf_member_bool(body, "is_active")),
+        b0,
+        b1,
+        hk_pf_member_str(body, "name"),
+        tf(hk_pf_member_bool(body, "is_active")),
         tf(def),
         json_object_to_json_string_ext(settings, JSON_C_TO_STRING_PLAIN)};
     rc = hk_db_query(c,
@@ -369,10 +369,9 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "would_apply", json_object_new_boolean(rc == 0));
     json_object_object_add(o, "rule",
                            rc ? json_object_new_string(res.rule) : NULL);
-    json_object_object_add(o, "entry",
-                           rc && res.entry[0]
-                               ? json_object_new_string(res.entry)
-                               : NULL);
+    json_object_object_add(
+        o, "entry",
+        rc && res.entry[0] ? json_object_new_string(res.entry) : NULL);
     json_object_object_add(o, "reason",
                            rc ? json_object_new_string(res.why) : NULL);
     hk_resp_json(resp, 200, o);
@@ -382,8 +381,7 @@ out:
 }
 
 /* See platform.h. */
-int hk_jobconfig_active(struct hk_dbconn *c, int64_t user_id,
-                        char **json_out)
+int hk_jobconfig_active(struct hk_dbconn *c, int64_t user_id, char **json_out)
 {
     PGresult *r = NULL;
     char uid[24];
@@ -412,12 +410,10 @@ int hk_jobconfig_active(struct hk_dbconn *c, int64_t user_id,
 void hk_pf_jobconfig_routes(struct hk_router *r)
 {
     hk_pf_route(r, "GET", "/api/v1/job-configs", h_list, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "POST", "/api/v1/job-configs", h_create, HK_ROUTE_AUTH,
+    hk_pf_route(r, "POST", "/api/v1/job-configs", h_create, HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "GET", "/api/v1/job-configs/{id}", h_get, HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "PUT", "/api/v1/job-configs/{id}", h_update, HK_ROUTE_AUTH,
                 0);
-    hk_pf_route(r, "GET", "/api/v1/job-configs/{id}", h_get, HK_ROUTE_AUTH,
-                0);
-    hk_pf_route(r, "PUT", "/api/v1/job-configs/{id}", h_update,
-                HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "DELETE", "/api/v1/job-configs/{id}", h_delete,
                 HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "POST", "/api/v1/job-configs/{id}/preview", h_preview,

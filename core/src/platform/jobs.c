@@ -20,27 +20,31 @@
 #include "util/alloc.h"
 #include "util/str.h"
 
-#define JOB_COLS                                                            \
-    "j.id, j.board, j.external_id, j.title, j.company, j.location,"         \
-    " j.workplace, j.salary, j.applicants, " PF_TS("j.posted_at") ","       \
-    " j.url, j.easy_apply, " PF_TS("uj.found_at") ", uj.search_term,"       \
-    " s.score, s.reasons::text, s.missing_skills::text, "                   \
-    PF_TS("s.scored_at") ", a.id, a.status, j.description"
+#define JOB_COLS                                                               \
+    "j.id, j.board, j.external_id, j.title, j.company, j.location,"            \
+    " j.workplace, j.salary, j.applicants, " PF_TS(                            \
+        "j.posted_at") ","                                                     \
+                       " j.url, j.easy_apply, " PF_TS(                         \
+                           "uj.found_at") ", uj.search_term,"                  \
+                                          " s.score, s.reasons::text, "        \
+                                          "s.missing_skills::text, " PF_TS(    \
+                                              "s.scored_at") ", a.id, "        \
+                                                             "a.status, "      \
+                                                             "j.description"
 
-#define JOB_FROM                                                            \
-    " FROM user_jobs uj JOIN jobs j ON j.id = uj.job_id"                    \
-    " LEFT JOIN job_scores s ON s.user_id = uj.user_id AND s.job_id = j.id" \
-    " LEFT JOIN applications a ON a.user_id = uj.user_id"                   \
+#define JOB_FROM                                                               \
+    " FROM user_jobs uj JOIN jobs j ON j.id = uj.job_id"                       \
+    " LEFT JOIN job_scores s ON s.user_id = uj.user_id AND s.job_id = j.id"    \
+    " LEFT JOIN applications a ON a.user_id = uj.user_id"                      \
     "  AND a.job_id = j.id"
 
 static json_object *job_json(const PGresult *r, int i, bool detail)
 {
     json_object *o = json_object_new_object();
     static const char *const names[] = {
-        "id",         "board",     "external_id", "title",
-        "company",    "location",  "workplace",   "salary",
-        "applicants", "posted_at", "url",         "easy_apply",
-        "found_at",   "search_term"};
+        "id",       "board",      "external_id", "title",      "company",
+        "location", "workplace",  "salary",      "applicants", "posted_at",
+        "url",      "easy_apply", "found_at",    "search_term"};
     for (int c = 0; c < 14; c++) {
         json_object *v;
         if (c == 0 || c == 8)
@@ -56,8 +60,7 @@ static json_object *job_json(const PGresult *r, int i, bool detail)
         score = json_object_new_object();
         json_object_object_add(score, "score", hk_pf_num(r, i, 14));
         json_object_object_add(score, "reasons", hk_pf_jsonb(r, i, 15));
-        json_object_object_add(score, "missing_skills",
-                               hk_pf_jsonb(r, i, 16));
+        json_object_object_add(score, "missing_skills", hk_pf_jsonb(r, i, 16));
         json_object_object_add(score, "scored_at", hk_pf_text(r, i, 17));
     }
     json_object_object_add(o, "score", score);
@@ -168,8 +171,7 @@ static void h_list(struct hk_req *req, struct hk_resp *resp)
         where.params[where.n + 1] = hk_pf_id(off, (page - 1) * per_page);
         hk_pf_q_ref(&q, " LIMIT ?::bigint", where.n + 1);
         hk_pf_q_ref(&q, " OFFSET ?::bigint", where.n + 2);
-        rc = hk_db_query(c, hk_buf_str(&q.sql), where.n + 2, where.params,
-                         &r);
+        rc = hk_db_query(c, hk_buf_str(&q.sql), where.n + 2, where.params, &r);
     }
     hk_pf_release(req, c);
     if (rc < 0) {
@@ -288,7 +290,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
                             "RFC 3339 date-time");
         goto out;
     }
-    if (job.url != NULL && *job.url && !hk_str_has_prefix(job.url, "https://") &&
+    if (job.url != NULL && *job.url &&
+        !hk_str_has_prefix(job.url, "https://") &&
         !hk_str_has_prefix(job.url, "http://")) {
         hk_resp_field_error(resp, "url",
                             "'url' must start with https:// or http://");
@@ -362,7 +365,8 @@ int hk_jobs_upsert(struct hk_dbconn *c, const struct hawk_job *job,
     if (job == NULL || job->struct_size < sizeof(*job) ||
         !text_ok(job->board, 64, true) ||
         !text_ok(job->external_id, 300, true) ||
-        !text_ok(job->title, 1000, true) || !text_ok(job->company, 1000, false) ||
+        !text_ok(job->title, 1000, true) ||
+        !text_ok(job->company, 1000, false) ||
         !text_ok(job->location, 1000, false) ||
         !text_ok(job->salary, 500, false) ||
         !text_ok(job->description, 1000000, false) ||
@@ -453,8 +457,8 @@ int hk_jobs_score_set(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
     const char *missing = json_array_text(missing_skills_json, &h2);
     if (reasons != NULL && missing != NULL) {
         snprintf(sc, sizeof(sc), "%.2f", score);
-        const char *params[] = {hk_pf_id(b0, user_id), hk_pf_id(b1, job_id),
-                                sc, reasons, missing};
+        const char *params[] = {hk_pf_id(b0, user_id), hk_pf_id(b1, job_id), sc,
+                                reasons, missing};
         rc = hk_db_query(
             c,
             "INSERT INTO job_scores (user_id, job_id, score, reasons,"
@@ -475,6 +479,5 @@ void hk_pf_job_routes(struct hk_router *r)
     hk_pf_route(r, "GET", "/api/v1/jobs", h_list, HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "POST", "/api/v1/jobs", h_create, HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "GET", "/api/v1/jobs/{id}", h_get, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "DELETE", "/api/v1/jobs/{id}", h_delete, HK_ROUTE_AUTH,
-                0);
+    hk_pf_route(r, "DELETE", "/api/v1/jobs/{id}", h_delete, HK_ROUTE_AUTH, 0);
 }

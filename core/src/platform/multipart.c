@@ -83,8 +83,7 @@ static int read_value(const char **pp, const char *end, char *out,
 }
 
 /* Reads an attribute name (token) into out, lower-cased. */
-static int read_attr(const char **pp, const char *end, char *out,
-                     size_t outlen)
+static int read_attr(const char **pp, const char *end, char *out, size_t outlen)
 {
     const char *p = *pp;
     size_t n = 0;
@@ -186,8 +185,7 @@ bad:
 
 /* Parses the Content-Disposition value (after "Content-Disposition:"). */
 static int parse_disposition(const char *p, const char *end,
-                             struct hk_mp_part *part, char *err,
-                             size_t errlen)
+                             struct hk_mp_part *part, char *err, size_t errlen)
 {
     static const char fd[] = "form-data";
     p = skip_ws(p, end);
@@ -354,8 +352,8 @@ int hk_mp_parse(const char *body, size_t len, const char *boundary,
             content = p + 2;
         } else {
             size_t avail = (size_t)(end - p);
-            size_t lim = avail < HK_MP_MAX_HEADERS + 4 ? avail
-                                                        : HK_MP_MAX_HEADERS + 4;
+            size_t lim =
+                avail < HK_MP_MAX_HEADERS + 4 ? avail : HK_MP_MAX_HEADERS + 4;
             hend = memmem(p, lim, "\r\n\r\n", 4);
             if (hend == NULL) {
                 if (lim < avail) {
@@ -372,8 +370,8 @@ int hk_mp_parse(const char *body, size_t len, const char *boundary,
         if (rc < 0)
             return rc;
 
-        const char *next = memmem(content, (size_t)(end - content), delim,
-                                  dlen);
+        const char *next =
+            memmem(content, (size_t)(end - content), delim, dlen);
         if (next == NULL) {
             set_err(err, errlen,
                     "multipart body is truncated: closing boundary missing");

@@ -14,15 +14,15 @@
 #include <stddef.h>
 
 #define HK_MP_MAX_PARTS 16
-#define HK_MP_MAX_BOUNDARY 70     /* RFC 2046 5.1.1 */
-#define HK_MP_MAX_HEADERS 8192    /* header block of one part */
+#define HK_MP_MAX_BOUNDARY 70  /* RFC 2046 5.1.1 */
+#define HK_MP_MAX_HEADERS 8192 /* header block of one part */
 
 struct hk_mp_part {
-    char name[128];          /* form field name, never empty */
-    char filename[256];      /* "" when the part is not a file */
+    char name[128];     /* form field name, never empty */
+    char filename[256]; /* "" when the part is not a file */
     bool has_filename;
-    char content_type[128];  /* "" when absent */
-    const char *data;        /* borrowed from the body */
+    char content_type[128]; /* "" when absent */
+    const char *data;       /* borrowed from the body */
     size_t len;
 };
 

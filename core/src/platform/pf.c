@@ -107,8 +107,8 @@ json_object *hk_pf_page(json_object *items, int64_t page, int64_t per_page,
 }
 
 /* See pf.h. */
-int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp,
-                     const char *name, int *out)
+int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp, const char *name,
+                     int *out)
 {
     const char *v = hk_req_query(req, name);
     *out = -1;
@@ -128,8 +128,8 @@ int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp,
 }
 
 /* See pf.h. */
-int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp,
-                    const char *name, size_t maxlen, const char **out)
+int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp, const char *name,
+                    size_t maxlen, const char **out)
 {
     const char *v = hk_req_query(req, name);
     *out = NULL;
@@ -269,8 +269,8 @@ static int query_by_id(struct hk_req *req, struct hk_resp *resp,
 }
 
 /* See pf.h. */
-int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp,
-                      const char *sql, int64_t *id, PGresult **r)
+int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp, const char *sql,
+                      int64_t *id, PGresult **r)
 {
     return query_by_id(req, resp, sql, 0, id, r);
 }

@@ -16,8 +16,8 @@
 struct hk_router;
 
 /* A timestamptz column as RFC 3339 UTC with milliseconds, in SQL. */
-#define PF_TS(col)                                                          \
-    "to_char((" col ") AT TIME ZONE 'UTC', "                                \
+#define PF_TS(col)                                                             \
+    "to_char((" col ") AT TIME ZONE 'UTC', "                                   \
     "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 #define PF_MAX_PER_PAGE 100
@@ -46,13 +46,13 @@ json_object *hk_pf_page(json_object *items, int64_t page, int64_t per_page,
 /* Reads an optional boolean query parameter ("true"/"false"/"1"/"0").
  * *out is -1 when absent.  A bad value fills resp (400 naming it) and
  * returns HAWK_EINVAL. */
-int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp,
-                     const char *name, int *out);
+int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp, const char *name,
+                     int *out);
 
 /* Reads an optional query parameter of at most maxlen bytes of valid
  * UTF-8 (NULL when absent or empty); else 400 naming it. */
-int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp,
-                    const char *name, size_t maxlen, const char **out);
+int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp, const char *name,
+                    size_t maxlen, const char **out);
 
 /* Member k of o when it is a string (borrowed from o), else NULL: for
  * bodies hk_json_check() has already checked. */
@@ -110,8 +110,8 @@ void hk_pf_no_content(struct hk_resp *resp);
  * the caller answers with its own 404).  On failure fills resp and returns
  * the negative code; *r is then NULL.  The _binary form asks for binary
  * results (bytea columns as raw bytes, see hk_db_query_ex). */
-int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp,
-                      const char *sql, int64_t *id, PGresult **r);
+int hk_pf_query_by_id(struct hk_req *req, struct hk_resp *resp, const char *sql,
+                      int64_t *id, PGresult **r);
 int hk_pf_query_by_id_binary(struct hk_req *req, struct hk_resp *resp,
                              const char *sql, int64_t *id, PGresult **r);
 

@@ -27,16 +27,16 @@
 #include "util/str.h"
 
 enum lkind {
-    LK_COUNT,   /* integer maximum of a count */
-    LK_BOOL,    /* feature flag */
-    LK_MIN,     /* integer minimum of a value asked for */
-    LK_AMOUNT   /* decimal maximum of a metered amount */
+    LK_COUNT, /* integer maximum of a count */
+    LK_BOOL,  /* feature flag */
+    LK_MIN,   /* integer minimum of a value asked for */
+    LK_AMOUNT /* decimal maximum of a metered amount */
 };
 
 struct limit_def {
     const char *name;
     enum lkind kind;
-    bool metered;  /* drops to zero when the trial is over */
+    bool metered;       /* drops to zero when the trial is over */
     const char *period; /* "day", "month" or NULL */
 };
 
@@ -80,14 +80,48 @@ static const char sql_effective[] =
     " SELECT p.id, p.name, p.features::text,"
     "  coalesce((SELECT status FROM act), 'trialing'),"
     "  CASE WHEN EXISTS (SELECT 1 FROM act)"
-    "   THEN (SELECT " PF_TS("trial_ends_at") " FROM act)"
-    "   ELSE " PF_TS("u.created_at + make_interval(days => $2::int)") " END,"
-    "  (SELECT " PF_TS("current_period_end") " FROM act),"
-    "  NOT EXISTS (SELECT 1 FROM act) AND (EXISTS (SELECT 1 FROM s)"
-    "   OR now() >= u.created_at + make_interval(days => $2::int))"
-    " FROM u JOIN plans p ON p.id = coalesce((SELECT plan_id FROM act),"
-    "  (SELECT id FROM plans ORDER BY (name = 'Free Trial') DESC, id"
-    "   LIMIT 1))";
+    "   THEN (SELECT " PF_TS(
+        "trial_ends_at") " FROM act)"
+                         "   ELSE " PF_TS("u.created_at + make_interval(days "
+                                          "=> $2::int)") " END,"
+                                                         "  (SELECT " PF_TS(
+                                                             "current_period_"
+                                                             "end") " FROM "
+                                                                    "act),"
+                                                                    "  NOT "
+                                                                    "EXISTS "
+                                                                    "(SELECT 1 "
+                                                                    "FROM act) "
+                                                                    "AND "
+                                                                    "(EXISTS "
+                                                                    "(SELECT 1 "
+                                                                    "FROM s)"
+                                                                    "   OR "
+                                                                    "now() >= "
+                                                                    "u.created_"
+                                                                    "at + "
+                                                                    "make_"
+                                                                    "interval("
+                                                                    "days => "
+                                                                    "$2::int))"
+                                                                    " FROM u "
+                                                                    "JOIN "
+                                                                    "plans p "
+                                                                    "ON p.id = "
+                                                                    "coalesce(("
+                                                                    "SELECT "
+                                                                    "plan_id "
+                                                                    "FROM act),"
+                                                                    "  (SELECT "
+                                                                    "id FROM "
+                                                                    "plans "
+                                                                    "ORDER BY "
+                                                                    "(name = "
+                                                                    "'Free "
+                                                                    "Trial') "
+                                                                    "DESC, id"
+                                                                    "   LIMIT "
+                                                                    "1))";
 
 struct eff_plan {
     PGresult *r;
@@ -218,9 +252,9 @@ static int decide(const struct eff_plan *e, const struct limit_def *d,
     return HAWK_EQUOTA;
 }
 
-static int check_common(struct hk_dbconn *c, int64_t user_id,
-                        const char *limit, bool have_used, double used,
-                        double adding, struct hk_plan_limit *out)
+static int check_common(struct hk_dbconn *c, int64_t user_id, const char *limit,
+                        bool have_used, double used, double adding,
+                        struct hk_plan_limit *out)
 {
     struct hk_plan_limit tmp;
     struct eff_plan e;
@@ -255,9 +289,8 @@ int hk_plan_check(struct hk_dbconn *c, int64_t user_id, const char *limit,
 }
 
 /* See platform.h. */
-int hk_plan_check_used(struct hk_dbconn *c, int64_t user_id,
-                       const char *limit, double used, double adding,
-                       struct hk_plan_limit *out)
+int hk_plan_check_used(struct hk_dbconn *c, int64_t user_id, const char *limit,
+                       double used, double adding, struct hk_plan_limit *out)
 {
     return check_common(c, user_id, limit, true, used, adding, out);
 }
@@ -333,8 +366,7 @@ void hk_plan_limit_resp(struct hk_resp *resp, const struct hk_plan_limit *l)
         json_object_object_add(err, "value",
                                json_object_new_int64((int64_t)l->value));
     else
-        json_object_object_add(err, "value",
-                               json_object_new_double(l->value));
+        json_object_object_add(err, "value", json_object_new_double(l->value));
     if (l->used == floor(l->used))
         json_object_object_add(err, "used",
                                json_object_new_int64((int64_t)l->used));
@@ -350,10 +382,10 @@ void hk_plan_limit_resp(struct hk_resp *resp, const struct hk_plan_limit *l)
  * Plan JSON and validation
  * ------------------------------------------------------------------ */
 
-#define PLAN_COLS                                                           \
-    "id, name, description, price_cents, currency, billing_interval,"       \
-    " features::text, is_active, stripe_price_id, " PF_TS("created_at")     \
-    ", " PF_TS("updated_at")
+#define PLAN_COLS                                                              \
+    "id, name, description, price_cents, currency, billing_interval,"          \
+    " features::text, is_active, stripe_price_id, " PF_TS(                     \
+        "created_at") ", " PF_TS("updated_at")
 
 static json_object *plan_json(const PGresult *r, int i)
 {
@@ -593,15 +625,14 @@ static void h_admin_create(struct hk_req *req, struct hk_resp *resp)
         goto out;
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
-    const char *params[] = {
-        hk_pf_member_str(body, "name"),
-        param_of(body, "description", NULL, 0),
-        param_of(body, "price_cents", b1, sizeof(b1)),
-        hk_pf_member_str(body, "currency"),
-        hk_pf_member_str(body, "interval"),
-        param_of(body, "features", NULL, 0),
-        param_of(body, "is_active", b2, sizeof(b2)),
-        param_of(body, "stripe_price_id", NULL, 0)};
+    const char *params[] = {hk_pf_member_str(body, "name"),
+                            param_of(body, "description", NULL, 0),
+                            param_of(body, "price_cents", b1, sizeof(b1)),
+                            hk_pf_member_str(body, "currency"),
+                            hk_pf_member_str(body, "interval"),
+                            param_of(body, "features", NULL, 0),
+                            param_of(body, "is_active", b2, sizeof(b2)),
+                            param_of(body, "stripe_price_id", NULL, 0)};
     int rc = hk_db_query(
         c,
         "INSERT INTO plans (name, description, price_cents, currency,"
@@ -641,17 +672,16 @@ static void h_admin_update(struct hk_req *req, struct hk_resp *resp)
         goto out;
     json_object *sp = NULL;
     bool has_sp = json_object_object_get_ex(body, "stripe_price_id", &sp);
-    const char *params[] = {
-        hk_pf_id(b0, id),
-        hk_pf_member_str(body, "name"),
-        param_of(body, "description", NULL, 0),
-        param_of(body, "price_cents", b1, sizeof(b1)),
-        hk_pf_member_str(body, "currency"),
-        hk_pf_member_str(body, "interval"),
-        param_of(body, "features", NULL, 0),
-        param_of(body, "is_active", b2, sizeof(b2)),
-        has_sp ? "true" : "false",
-        sp ? json_object_get_string(sp) : NULL};
+    const char *params[] = {hk_pf_id(b0, id),
+                            hk_pf_member_str(body, "name"),
+                            param_of(body, "description", NULL, 0),
+                            param_of(body, "price_cents", b1, sizeof(b1)),
+                            hk_pf_member_str(body, "currency"),
+                            hk_pf_member_str(body, "interval"),
+                            param_of(body, "features", NULL, 0),
+                            param_of(body, "is_active", b2, sizeof(b2)),
+                            has_sp ? "true" : "false",
+                            sp ? json_object_get_string(sp) : NULL};
     int rc = hk_db_query(
         c,
         "UPDATE plans SET name = coalesce($2, name),"
@@ -671,8 +701,7 @@ static void h_admin_update(struct hk_req *req, struct hk_resp *resp)
         goto out;
     }
     if (PQntuples(r) == 0)
-        hk_resp_error(resp, 404, "not_found", "no plan with id %" PRId64,
-                      id);
+        hk_resp_error(resp, 404, "not_found", "no plan with id %" PRId64, id);
     else
         hk_resp_json(resp, 200, plan_json(r, 0));
     PQclear(r);
@@ -751,16 +780,17 @@ static double count_workflows(struct hk_dbconn *c, int64_t user_id)
     PGresult *r = NULL;
     char uid[24];
     double n = 0;
-    if (hk_db_query(c, "SELECT to_regclass('workflows') IS NOT NULL", 0,
-                    NULL, &r) < 0)
+    if (hk_db_query(c, "SELECT to_regclass('workflows') IS NOT NULL", 0, NULL,
+                    &r) < 0)
         return 0;
     bool exists = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     if (!exists)
         return 0;
     const char *params[] = {hk_pf_id(uid, user_id)};
-    if (hk_db_query(c, "SELECT count(*) FROM workflows WHERE user_id ="
-                       " $1::bigint",
+    if (hk_db_query(c,
+                    "SELECT count(*) FROM workflows WHERE user_id ="
+                    " $1::bigint",
                     1, params, &r) < 0)
         return 0;
     n = strtod(PQgetvalue(r, 0, 0), NULL);
@@ -803,8 +833,7 @@ static void h_usage(struct hk_req *req, struct hk_resp *resp)
                            e.expired ? json_object_new_string("expired")
                                      : hk_pf_text(e.r, 0, 3));
     json_object_object_add(plan, "trial_ends_at", hk_pf_text(e.r, 0, 4));
-    json_object_object_add(plan, "current_period_end",
-                           hk_pf_text(e.r, 0, 5));
+    json_object_object_add(plan, "current_period_end", hk_pf_text(e.r, 0, 5));
     json_object *lims = json_object_new_object();
     for (const struct limit_def *d = limits; d->name != NULL; d++) {
         json_object *l = json_object_new_object();
@@ -842,11 +871,10 @@ static void h_usage(struct hk_req *req, struct hk_resp *resp)
 /* See pf.h. */
 void hk_pf_plan_routes(struct hk_router *r)
 {
-    hk_pf_route(r, "GET", "/api/v1/plans", h_plans_public, HK_ROUTE_PUBLIC,
-                0);
+    hk_pf_route(r, "GET", "/api/v1/plans", h_plans_public, HK_ROUTE_PUBLIC, 0);
     hk_pf_route(r, "GET", "/api/v1/user/usage", h_usage, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "GET", "/api/v1/admin/plans", h_admin_list,
-                HK_ROUTE_ADMIN, 0);
+    hk_pf_route(r, "GET", "/api/v1/admin/plans", h_admin_list, HK_ROUTE_ADMIN,
+                0);
     hk_pf_route(r, "POST", "/api/v1/admin/plans", h_admin_create,
                 HK_ROUTE_ADMIN, 0);
     hk_pf_route(r, "PUT", "/api/v1/admin/plans/{id}", h_admin_update,

@@ -40,13 +40,13 @@ void hk_platform_routes(struct hk_router *r);
 
 /* The outcome of a check, filled whether it passed or not. */
 struct hk_plan_limit {
-    char name[48];     /* the limit's name */
-    char plan[104];    /* the plan's name */
-    double value;      /* the plan's value (booleans: 0 or 1) */
-    double used;       /* current usage (for a minimum: the value asked) */
-    bool is_bool;      /* a feature flag rather than a number */
-    bool is_minimum;   /* value is a floor (schedule interval) */
-    bool trial_expired;/* the Free Trial is over and no plan was chosen */
+    char name[48];      /* the limit's name */
+    char plan[104];     /* the plan's name */
+    double value;       /* the plan's value (booleans: 0 or 1) */
+    double used;        /* current usage (for a minimum: the value asked) */
+    bool is_bool;       /* a feature flag rather than a number */
+    bool is_minimum;    /* value is a floor (schedule interval) */
+    bool trial_expired; /* the Free Trial is over and no plan was chosen */
 };
 
 /* Checks that user_id may use `adding` more of `limit` now.  Usage is
@@ -64,9 +64,8 @@ int hk_plan_check(struct hk_dbconn *c, int64_t user_id, const char *limit,
 
 /* The same with the current usage supplied by the caller (a module that
  * owns the rows being counted). */
-int hk_plan_check_used(struct hk_dbconn *c, int64_t user_id,
-                       const char *limit, double used, double adding,
-                       struct hk_plan_limit *out);
+int hk_plan_check_used(struct hk_dbconn *c, int64_t user_id, const char *limit,
+                       double used, double adding, struct hk_plan_limit *out);
 
 /* Adds amount to the user's metered counter `name` for the current month
  * (e.g. "llm_usd").  Returns 0 or a database error. */
@@ -120,8 +119,8 @@ int hk_app_record(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
  * "workflow:3") and filling *limit (may be NULL) on HAWK_EQUOTA. */
 int hk_app_record_ex(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
                      const char *status, const char *search_term,
-                     const char *actor, int64_t *application_id,
-                     bool *created, struct hk_plan_limit *limit);
+                     const char *actor, int64_t *application_id, bool *created,
+                     struct hk_plan_limit *limit);
 
 /* Moves an application to status (any status of application_statuses,
  * including awaiting_review and approved) and appends the change to its
@@ -164,7 +163,6 @@ int hk_resume_default_structured(struct hk_dbconn *c, int64_t user_id,
  * returns (id, name, is_active, is_default and every setting).  Returns 0
  * with *json_out (caller frees with hk_free), HAWK_ENOTFOUND when the user
  * has no active configuration, or a database error. */
-int hk_jobconfig_active(struct hk_dbconn *c, int64_t user_id,
-                        char **json_out);
+int hk_jobconfig_active(struct hk_dbconn *c, int64_t user_id, char **json_out);
 
 #endif

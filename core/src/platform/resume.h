@@ -30,9 +30,8 @@ int hk_resume_validate(json_object *resume, char *path, size_t pathlen,
  * structured sections.  jr is borrowed; *out is new (json_object_put).
  * Returns 0, or HAWK_EINVAL with path/msg naming a member of the wrong
  * type.  The result still has to pass hk_resume_validate(). */
-int hk_resume_from_json_resume(json_object *jr, json_object **out,
-                               char *path, size_t pathlen, char *msg,
-                               size_t msglen);
+int hk_resume_from_json_resume(json_object *jr, json_object **out, char *path,
+                               size_t pathlen, char *msg, size_t msglen);
 
 /* Parses one YAML document into json-c objects: mappings become objects
  * (keys must be scalars), sequences arrays, plain scalars that read as
@@ -40,7 +39,7 @@ int hk_resume_from_json_resume(json_object *jr, json_object **out,
  * else strings.  Anchors/aliases, more than one document and nesting
  * deeper than 64 are refused.  *out is new (json_object_put).  Returns 0,
  * or HAWK_EINVAL with *line (1-based) and a message in err. */
-int hk_yaml_to_json(const char *text, size_t len, json_object **out,
-                    int *line, char *err, size_t errlen);
+int hk_yaml_to_json(const char *text, size_t len, json_object **out, int *line,
+                    char *err, size_t errlen);
 
 #endif

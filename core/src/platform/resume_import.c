@@ -92,8 +92,7 @@ static int item_object(struct ictx *c, const char *key, size_t i,
 
 /* Copies a list of strings src[skey] into dst[dkey]. */
 static int copy_textlist(struct ictx *c, const char *path, json_object *src,
-                         const char *skey, json_object *dst,
-                         const char *dkey)
+                         const char *skey, json_object *dst, const char *dkey)
 {
     json_object *v = NULL;
     char p[256];
@@ -135,8 +134,7 @@ static int map_basics(struct ictx *c, json_object *jr, json_object *out)
         const char *sp = strchr(full, ' ');
         if (sp != NULL) {
             json_object_object_add(
-                pi, "name",
-                json_object_new_string_len(full, (int)(sp - full)));
+                pi, "name", json_object_new_string_len(full, (int)(sp - full)));
             while (*sp == ' ')
                 sp++;
             json_object_object_add(pi, "surname", json_object_new_string(sp));
@@ -167,8 +165,8 @@ static int map_basics(struct ictx *c, json_object *jr, json_object *out)
                                             {"city", "city"},
                                             {"countryCode", "country"}};
         for (size_t i = 0; i < sizeof(lp) / sizeof(lp[0]); i++) {
-            int rc = copy_text(c, "basics.location", loc, lp[i][0], pi,
-                               lp[i][1]);
+            int rc =
+                copy_text(c, "basics.location", loc, lp[i][0], pi, lp[i][1]);
             if (rc < 0)
                 return rc;
         }
@@ -281,8 +279,7 @@ static int education_item(struct ictx *c, const char *p, json_object *s,
     if ((rc = copy_text(c, p, s, "institution", e, "institution")) < 0 ||
         (rc = copy_text(c, p, s, "studyType", e, "education_level")) < 0 ||
         (rc = copy_text(c, p, s, "area", e, "field_of_study")) < 0 ||
-        (rc = copy_text(c, p, s, "score", e, "final_evaluation_grade")) <
-            0 ||
+        (rc = copy_text(c, p, s, "score", e, "final_evaluation_grade")) < 0 ||
         (rc = copy_text(c, p, s, "startDate", e, "start_date")) < 0)
         return rc;
     const char *end = member_str(s, "endDate");
@@ -355,8 +352,7 @@ static int named_item(struct ictx *c, const char *p, json_object *s,
     if (x != NULL && *x) {
         const char *d = member_str(e, "description");
         char *desc = d && *d ? hk_asprintf("%s (%s)", d, x) : hk_strdup(x);
-        json_object_object_add(e, "description",
-                               json_object_new_string(desc));
+        json_object_object_add(e, "description", json_object_new_string(desc));
         hk_free(desc);
     }
     return 0;
@@ -372,13 +368,12 @@ static const struct named_list projects = {"projects", "projects", "name",
                                            "description", NULL};
 static const struct named_list awards = {"awards", "achievements", "title",
                                          "summary", "awarder"};
-static const struct named_list certificates = {
-    "certificates", "certifications", "name", "date", "issuer"};
+static const struct named_list certificates = {"certificates", "certifications",
+                                               "name", "date", "issuer"};
 
 /* See resume.h. */
-int hk_resume_from_json_resume(json_object *jr, json_object **out,
-                               char *path, size_t pathlen, char *msg,
-                               size_t msglen)
+int hk_resume_from_json_resume(json_object *jr, json_object **out, char *path,
+                               size_t pathlen, char *msg, size_t msglen)
 {
     struct ictx c = {path, pathlen, msg, msglen};
     *out = NULL;
@@ -387,12 +382,12 @@ int hk_resume_from_json_resume(json_object *jr, json_object **out,
     json_object *res = json_object_new_object();
     int rc;
     if ((rc = map_basics(&c, jr, res)) < 0 ||
-        (rc = map_list(&c, jr, res, "work", "experience_details",
-                       work_item, NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "work", "experience_details", work_item,
+                       NULL)) < 0 ||
         (rc = map_list(&c, jr, res, "education", "education_details",
                        education_item, NULL)) < 0 ||
-        (rc = map_list(&c, jr, res, "skills", "skills", skill_item,
-                       NULL)) < 0 ||
+        (rc = map_list(&c, jr, res, "skills", "skills", skill_item, NULL)) <
+            0 ||
         (rc = map_list(&c, jr, res, "languages", "languages", language_item,
                        NULL)) < 0 ||
         (rc = map_list(&c, jr, res, "interests", "interests", interest_item,
@@ -528,8 +523,8 @@ static int attach(struct yctx *y, json_object *val, bool is_scalar,
 }
 
 /* See resume.h. */
-int hk_yaml_to_json(const char *text, size_t len, json_object **out,
-                    int *line, char *err, size_t errlen)
+int hk_yaml_to_json(const char *text, size_t len, json_object **out, int *line,
+                    char *err, size_t errlen)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
@@ -593,11 +588,11 @@ int hk_yaml_to_json(const char *text, size_t len, json_object **out,
                 rc = yfail(err, errlen, line, ml, "YAML text contains NUL");
                 break;
             }
-            json_object *v = ev.data.scalar.plain_implicit &&
-                                     ev.data.scalar.style ==
-                                         YAML_PLAIN_SCALAR_STYLE
-                                 ? plain_scalar(s, n)
-                                 : json_object_new_string_len(s, (int)n);
+            json_object *v =
+                ev.data.scalar.plain_implicit &&
+                        ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                    ? plain_scalar(s, n)
+                    : json_object_new_string_len(s, (int)n);
             bool is_null = v == NULL;
             if (is_null && y.depth > 0 && y.stack[y.depth - 1].is_map &&
                 y.stack[y.depth - 1].key == NULL)
@@ -605,8 +600,7 @@ int hk_yaml_to_json(const char *text, size_t len, json_object **out,
             if (is_null && v == NULL) {
                 /* json-c's null is NULL: attach handles it as a value. */
                 if (y.depth == 0) {
-                    rc = yfail(err, errlen, line, ml,
-                               "YAML document is empty");
+                    rc = yfail(err, errlen, line, ml, "YAML document is empty");
                     break;
                 }
             }
@@ -616,9 +610,8 @@ int hk_yaml_to_json(const char *text, size_t len, json_object **out,
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT: {
             bool is_map = ev.type == YAML_MAPPING_START_EVENT;
-            const yaml_char_t *anchor = is_map
-                                            ? ev.data.mapping_start.anchor
-                                            : ev.data.sequence_start.anchor;
+            const yaml_char_t *anchor = is_map ? ev.data.mapping_start.anchor
+                                               : ev.data.sequence_start.anchor;
             if (anchor != NULL) {
                 rc = yfail(err, errlen, line, ml,
                            "YAML anchors (&name) are not supported");
@@ -635,8 +628,8 @@ int hk_yaml_to_json(const char *text, size_t len, json_object **out,
                 break;
             }
             struct yframe *f = &y.stack[y.depth++];
-            f->obj = is_map ? json_object_new_object()
-                            : json_object_new_array();
+            f->obj =
+                is_map ? json_object_new_object() : json_object_new_array();
             f->is_map = is_map;
             f->key = NULL;
             break;

@@ -14,11 +14,11 @@
 #include "util/str.h"
 
 enum ktype {
-    K_TEXT = 1,  /* string or number -> string */
-    K_FLAG,      /* boolean or string */
-    K_TEXTLIST,  /* array of text */
-    K_RESPLIST,  /* array of text or {"responsibility_n": text} */
-    K_TEXTMAP    /* object of text values (exam grades) */
+    K_TEXT = 1, /* string or number -> string */
+    K_FLAG,     /* boolean or string */
+    K_TEXTLIST, /* array of text */
+    K_RESPLIST, /* array of text or {"responsibility_n": text} */
+    K_TEXTMAP   /* object of text values (exam grades) */
 };
 
 struct key {
@@ -41,25 +41,35 @@ struct section {
     const struct key *keys;
 };
 
-static const struct key k_personal[] = {
-    {"name", K_TEXT, 0},         {"surname", K_TEXT, 0},
-    {"date_of_birth", K_TEXT, 0}, {"country", K_TEXT, 0},
-    {"city", K_TEXT, 0},         {"address", K_TEXT, 0},
-    {"zip_code", K_TEXT, 0},     {"phone_prefix", K_TEXT, 0},
-    {"phone", K_TEXT, 0},        {"email", K_TEXT, 0},
-    {"github", K_TEXT, 0},       {"linkedin", K_TEXT, 0},
-    {"website", K_TEXT, 0},      {"summary", K_TEXT, 0},
-    {NULL, 0, 0}};
+static const struct key k_personal[] = {{"name", K_TEXT, 0},
+                                        {"surname", K_TEXT, 0},
+                                        {"date_of_birth", K_TEXT, 0},
+                                        {"country", K_TEXT, 0},
+                                        {"city", K_TEXT, 0},
+                                        {"address", K_TEXT, 0},
+                                        {"zip_code", K_TEXT, 0},
+                                        {"phone_prefix", K_TEXT, 0},
+                                        {"phone", K_TEXT, 0},
+                                        {"email", K_TEXT, 0},
+                                        {"github", K_TEXT, 0},
+                                        {"linkedin", K_TEXT, 0},
+                                        {"website", K_TEXT, 0},
+                                        {"summary", K_TEXT, 0},
+                                        {NULL, 0, 0}};
 static const struct key k_education[] = {
     {"education_level", K_TEXT, 0}, {"institution", K_TEXT, 1},
-    {"field_of_study", K_TEXT, 0}, {"final_evaluation_grade", K_TEXT, 0},
-    {"start_date", K_TEXT, 0},     {"year_of_completion", K_TEXT, 0},
-    {"exam", K_TEXTMAP, 0},        {NULL, 0, 0}};
+    {"field_of_study", K_TEXT, 0},  {"final_evaluation_grade", K_TEXT, 0},
+    {"start_date", K_TEXT, 0},      {"year_of_completion", K_TEXT, 0},
+    {"exam", K_TEXTMAP, 0},         {NULL, 0, 0}};
 static const struct key k_experience[] = {
-    {"position", K_TEXT, 1},          {"company", K_TEXT, 1},
-    {"employment_period", K_TEXT, 0}, {"location", K_TEXT, 0},
-    {"industry", K_TEXT, 0},          {"key_responsibilities", K_RESPLIST, 0},
-    {"skills_acquired", K_TEXTLIST, 0}, {NULL, 0, 0}};
+    {"position", K_TEXT, 1},
+    {"company", K_TEXT, 1},
+    {"employment_period", K_TEXT, 0},
+    {"location", K_TEXT, 0},
+    {"industry", K_TEXT, 0},
+    {"key_responsibilities", K_RESPLIST, 0},
+    {"skills_acquired", K_TEXTLIST, 0},
+    {NULL, 0, 0}};
 static const struct key k_project[] = {{"name", K_TEXT, 1},
                                        {"description", K_TEXT, 0},
                                        {"link", K_TEXT, 0},
@@ -73,9 +83,8 @@ static const struct key k_availability[] = {{"notice_period", K_TEXT, 0},
 static const struct key k_salary[] = {{"salary_range_usd", K_TEXT, 0},
                                       {NULL, 0, 0}};
 static const struct key k_selfid[] = {
-    {"gender", K_FLAG, 0},     {"pronouns", K_FLAG, 0},
-    {"veteran", K_FLAG, 0},    {"disability", K_FLAG, 0},
-    {"ethnicity", K_FLAG, 0},  {NULL, 0, 0}};
+    {"gender", K_FLAG, 0},     {"pronouns", K_FLAG, 0},  {"veteran", K_FLAG, 0},
+    {"disability", K_FLAG, 0}, {"ethnicity", K_FLAG, 0}, {NULL, 0, 0}};
 static const struct key k_skill[] = {{"name", K_TEXT, 1},
                                      {"level", K_TEXT, 0},
                                      {"keywords", K_TEXTLIST, 0},
@@ -220,8 +229,9 @@ static int check_resplist(struct vctx *v, const char *path, json_object *a)
         pidx(p, sizeof(p), path, i);
         if (json_object_is_type(e, json_type_object)) {
             if (json_object_object_length(e) != 1)
-                return fail(v, p, "must be a string or an object with one "
-                                  "text member");
+                return fail(v, p,
+                            "must be a string or an object with one "
+                            "text member");
             json_object *only = NULL;
             json_object_object_foreach(e, k, val)
             {
@@ -282,11 +292,11 @@ static int check_object(struct vctx *v, const char *path, json_object *o,
         if (json_object_object_get_ex(o, "employment_period", NULL)) {
             char p[256];
             pkey(p, sizeof(p), path, "period");
-            return fail(v, p, "give either period or employment_period, "
-                              "not both");
+            return fail(v, p,
+                        "give either period or employment_period, "
+                        "not both");
         }
-        json_object_object_add(o, "employment_period",
-                               json_object_get(period));
+        json_object_object_add(o, "employment_period", json_object_get(period));
         json_object_object_del(o, "period");
     }
     json_object_object_foreach(o, name, val)

@@ -32,10 +32,10 @@
 #define UPLOAD_MARGIN ((size_t)64 << 10)
 
 /* Columns of the list view; detail adds structured and parsed_text. */
-#define RESUME_COLS                                                         \
-    "id, name, description, is_default, structured IS NOT NULL,"            \
-    " file IS NOT NULL, file_name, content_type, size, sha256, "            \
-    PF_TS("created_at") ", " PF_TS("updated_at")
+#define RESUME_COLS                                                            \
+    "id, name, description, is_default, structured IS NOT NULL,"               \
+    " file IS NOT NULL, file_name, content_type, size, sha256, " PF_TS(        \
+        "created_at") ", " PF_TS("updated_at")
 #define RESUME_DETAIL_COLS RESUME_COLS ", structured::text, parsed_text"
 
 static size_t max_resume_size(void)
@@ -48,8 +48,7 @@ static size_t max_resume_size(void)
 
 /* A resume row as JSON; the row's columns start at `off` (RESUME_COLS,
  * then RESUME_DETAIL_COLS' two extra columns when detail). */
-static json_object *resume_json(const PGresult *r, int i, int off,
-                                bool detail)
+static json_object *resume_json(const PGresult *r, int i, int off, bool detail)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "id", hk_pf_int(r, i, off + 0));
@@ -61,8 +60,7 @@ static json_object *resume_json(const PGresult *r, int i, int off,
     if (PQgetvalue(r, i, off + 5)[0] == 't') {
         file = json_object_new_object();
         json_object_object_add(file, "name", hk_pf_text(r, i, off + 6));
-        json_object_object_add(file, "content_type",
-                               hk_pf_text(r, i, off + 7));
+        json_object_object_add(file, "content_type", hk_pf_text(r, i, off + 7));
         json_object_object_add(file, "size", hk_pf_int(r, i, off + 8));
         json_object_object_add(file, "sha256", hk_pf_text(r, i, off + 9));
     }
@@ -83,14 +81,14 @@ static json_object *resume_json(const PGresult *r, int i, int off,
 struct new_resume {
     const char *name;
     const char *description;
-    int is_default;            /* -1: not given */
-    const char *structured;    /* JSON text or NULL */
-    const char *file;          /* bytes or NULL */
+    int is_default;         /* -1: not given */
+    const char *structured; /* JSON text or NULL */
+    const char *file;       /* bytes or NULL */
     size_t file_len;
     const char *file_name;
     const char *content_type;
     char sha256[65];
-    char *parsed_text;         /* owned by the caller */
+    char *parsed_text; /* owned by the caller */
 };
 
 static const char sql_insert[] =
@@ -353,8 +351,8 @@ static int parse_form(struct hk_req *req, struct hk_resp *resp,
         return HAWK_EINVAL;
     }
     size_t nl = strlen(f->name);
-    if (f->has_name && (nl > RESUME_NAME_MAX * 4 ||
-                        hk_utf8_valid(f->name, nl) == false)) {
+    if (f->has_name &&
+        (nl > RESUME_NAME_MAX * 4 || hk_utf8_valid(f->name, nl) == false)) {
         hk_resp_field_error(resp, "name", "'name' is too long");
         return HAWK_EINVAL;
     }
@@ -389,11 +387,12 @@ static void h_upload(struct hk_req *req, struct hk_resp *resp)
                             f->file->len, max);
         goto out;
     }
-    enum hk_filetype t = hk_filetype_detect(
-        (const unsigned char *)f->file->data, f->file->len);
+    enum hk_filetype t =
+        hk_filetype_detect((const unsigned char *)f->file->data, f->file->len);
     if (t == HK_FT_EMPTY) {
-        hk_resp_field_error(resp, "file", "'file' is empty; upload the "
-                                          "resume file");
+        hk_resp_field_error(resp, "file",
+                            "'file' is empty; upload the "
+                            "resume file");
         goto out;
     }
     if (!hk_filetype_allowed(t)) {
@@ -425,8 +424,7 @@ static void h_upload(struct hk_req *req, struct hk_resp *resp)
     nr.file_name = fname ? fname : "resume";
     nr.content_type = hk_filetype_mime(t);
     sha256_hex(nr.file, nr.file_len, nr.sha256);
-    nr.parsed_text = hk_filetype_text(t, nr.file, nr.file_len,
-                                      PARSED_TEXT_MAX);
+    nr.parsed_text = hk_filetype_text(t, nr.file, nr.file_len, PARSED_TEXT_MAX);
     insert_resume(req, resp, &nr);
 out:
     hk_free(nr.parsed_text);
@@ -463,8 +461,8 @@ static void h_import_yaml(struct hk_req *req, struct hk_resp *resp)
         const char *name = NULL, *desc = NULL;
         int def = -1;
         if (hk_pf_query_str(req, resp, "name", RESUME_NAME_MAX, &name) < 0 ||
-            hk_pf_query_str(req, resp, "description", RESUME_DESC_MAX,
-                            &desc) < 0 ||
+            hk_pf_query_str(req, resp, "description", RESUME_DESC_MAX, &desc) <
+                0 ||
             hk_pf_query_bool(req, resp, "is_default", &def) < 0)
             goto out;
         nr.name = name ? name : "Imported resume";
@@ -476,8 +474,7 @@ static void h_import_yaml(struct hk_req *req, struct hk_resp *resp)
         if (parse_form(req, resp, f) < 0)
             goto out;
         if (strlen(f->name) > RESUME_NAME_MAX) {
-            hk_resp_field_error(resp, "name",
-                                "'name' must be at most %d bytes",
+            hk_resp_field_error(resp, "name", "'name' must be at most %d bytes",
                                 RESUME_NAME_MAX);
             goto out;
         }
@@ -503,8 +500,7 @@ static void h_import_yaml(struct hk_req *req, struct hk_resp *resp)
     }
     if (validate_structured(doc, NULL, resp) < 0)
         goto out;
-    nr.structured =
-        json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+    nr.structured = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
     insert_resume(req, resp, &nr);
 out:
     json_object_put(doc);
@@ -625,8 +621,9 @@ static void h_download(struct hk_req *req, struct hk_resp *resp)
         char an[256], pn[800], cd[1200];
         ascii_name(PQgetvalue(r, 0, 1), an, sizeof(an));
         pct_name(PQgetvalue(r, 0, 1), pn, sizeof(pn));
-        snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"; "
-                                 "filename*=UTF-8''%s",
+        snprintf(cd, sizeof(cd),
+                 "attachment; filename=\"%s\"; "
+                 "filename*=UTF-8''%s",
                  an, pn);
         hk_resp_bytes(resp, 200, mime, PQgetvalue(r, 0, 0),
                       (size_t)PQgetlength(r, 0, 0));
@@ -715,8 +712,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
         hk_pf_member_str(body, "description"),
         def == 1 ? "true" : NULL,
         has_s ? "true" : "false",
-        s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN)
-          : NULL};
+        s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN) : NULL};
     rc = hk_db_query(c,
                      "UPDATE resumes SET name = coalesce($3, name),"
                      " description = coalesce($4, description),"
@@ -824,10 +820,9 @@ void hk_pf_resume_routes(struct hk_router *r)
     hk_pf_route(r, "POST", "/api/v1/resumes/import/yaml", h_import_yaml,
                 HK_ROUTE_AUTH, upload_max);
     hk_pf_route(r, "GET", "/api/v1/resumes/{id}", h_get, HK_ROUTE_AUTH, 0);
-    hk_pf_route(r, "PUT", "/api/v1/resumes/{id}", h_update, HK_ROUTE_AUTH,
+    hk_pf_route(r, "PUT", "/api/v1/resumes/{id}", h_update, HK_ROUTE_AUTH, 0);
+    hk_pf_route(r, "DELETE", "/api/v1/resumes/{id}", h_delete, HK_ROUTE_AUTH,
                 0);
-    hk_pf_route(r, "DELETE", "/api/v1/resumes/{id}", h_delete,
-                HK_ROUTE_AUTH, 0);
     hk_pf_route(r, "GET", "/api/v1/resumes/{id}/download", h_download,
                 HK_ROUTE_AUTH, 0);
 }

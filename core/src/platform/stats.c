@@ -85,9 +85,9 @@ static void h_stats(struct hk_req *req, struct hk_resp *resp)
 static void h_export(struct hk_req *req, struct hk_resp *resp)
 {
     static const char *const header[] = {
-        "id",          "job_id",     "title",      "company",
-        "location",    "board",      "status",     "search_term",
-        "created_at",  "updated_at", "applied_at", "url"};
+        "id",         "job_id",     "title",      "company",
+        "location",   "board",      "status",     "search_term",
+        "created_at", "updated_at", "applied_at", "url"};
     struct hk_dbconn *c = NULL;
     PGresult *r = NULL;
     char uid[24], lim[24];
@@ -104,36 +104,36 @@ static void h_export(struct hk_req *req, struct hk_resp *resp)
                 hk_pf_id(uid, req->user_id));
     if (hk_pf_app_filters(req, resp, &where, &bufs, &inner, &outer) < 0)
         goto out;
-    hk_pf_q_sql(&q, "SELECT a.id, a.job_id, a.title, a.company, a.location,"
-                    " a.board, a.status, a.search_term, "
-                    PF_TS("a.created_at") ", " PF_TS("a.updated_at") ", "
-                    PF_TS("a.applied_at") ", j.url"
-                    " FROM applications a JOIN jobs j ON j.id = a.job_id");
+    hk_pf_q_sql(
+        &q,
+        "SELECT a.id, a.job_id, a.title, a.company, a.location,"
+        " a.board, a.status, a.search_term, " PF_TS("a.created_at") ", " PF_TS(
+            "a.updated_at") ", " PF_TS("a.applied_at") ", j.url"
+                                                       " FROM applications a "
+                                                       "JOIN jobs j ON j.id = "
+                                                       "a.job_id");
     hk_pf_q_sql(&q, hk_buf_str(&where.sql));
     hk_pf_q_sql(&q, inner);
     where.params[where.n] = hk_pf_id(lim, EXPORT_MAX_ROWS);
     hk_pf_q_ref(&q, " LIMIT ?::bigint", where.n + 1);
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
-    int rc = hk_db_query(c, hk_buf_str(&q.sql), where.n + 1, where.params,
-                         &r);
+    int rc = hk_db_query(c, hk_buf_str(&q.sql), where.n + 1, where.params, &r);
     hk_pf_release(req, c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
     }
     hk_csv_init(&w, &out);
-    for (size_t i = 0; i < sizeof(header) / sizeof(header[0]) && rc == 0;
-         i++)
+    for (size_t i = 0; i < sizeof(header) / sizeof(header[0]) && rc == 0; i++)
         rc = hk_csv_str(&w, header[i]);
     if (rc == 0)
         rc = hk_csv_end_row(&w);
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         for (int col = 0; col < 12 && rc == 0; col++)
-            rc = hk_csv_field(&w,
-                              PQgetisnull(r, i, col) ? NULL
-                                                     : PQgetvalue(r, i, col),
-                              (size_t)PQgetlength(r, i, col));
+            rc = hk_csv_field(
+                &w, PQgetisnull(r, i, col) ? NULL : PQgetvalue(r, i, col),
+                (size_t)PQgetlength(r, i, col));
         if (rc == 0)
             rc = hk_csv_end_row(&w);
     }
@@ -141,8 +141,8 @@ static void h_export(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, rc);
         goto out;
     }
-    hk_resp_bytes(resp, 200, "text/csv; charset=utf-8", out.data ? out.data : "",
-                  out.len);
+    hk_resp_bytes(resp, 200, "text/csv; charset=utf-8",
+                  out.data ? out.data : "", out.len);
     hk_resp_header(resp, "Content-Disposition",
                    "attachment; filename=\"job-applications.csv\"");
 out:

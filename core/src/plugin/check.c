@@ -29,7 +29,10 @@ static bool op_missing(const void *ops, const struct op_need *n)
     return fn == NULL;
 }
 
-#define OP(type, field) {#field, NEED(type, field), offsetof(type, field)}
+#define OP(type, field)                                                        \
+    {                                                                          \
+#field, NEED(type, field), offsetof(type, field)                       \
+    }
 
 static const struct op_need jobboard_ops[] = {
     OP(struct hawk_jobboard_ops, search),
@@ -88,9 +91,8 @@ static int check_ops(const struct hawk_plugin *d, char *reason,
     }
     for (size_t i = 0; i < n; i++) {
         if (op_missing(d->ops, &need[i])) {
-            snprintf(reason, reasonlen,
-                     "%s plugin lacks the mandatory op '%s'", kind,
-                     need[i].name);
+            snprintf(reason, reasonlen, "%s plugin lacks the mandatory op '%s'",
+                     kind, need[i].name);
             return HAWK_EINVAL;
         }
     }
@@ -110,8 +112,8 @@ int hk_plugin_check_desc(const struct hawk_plugin *d, char *reason,
     }
     if (d->abi_major != HAWK_ABI_MAJOR) {
         snprintf(reason, reasonlen,
-                 "plugin built for ABI v%u; this hawk speaks v%d",
-                 d->abi_major, HAWK_ABI_MAJOR);
+                 "plugin built for ABI v%u; this hawk speaks v%d", d->abi_major,
+                 HAWK_ABI_MAJOR);
         return HAWK_EABI;
     }
     if (d->min_host_minor > HAWK_ABI_MINOR) {
@@ -146,8 +148,7 @@ int hk_plugin_check_desc(const struct hawk_plugin *d, char *reason,
                  d->name);
         return HAWK_EINVAL;
     }
-    if ((int)d->kind < HAWK_KIND_JOBBOARD ||
-        (int)d->kind > HAWK_KIND_STORAGE) {
+    if ((int)d->kind < HAWK_KIND_JOBBOARD || (int)d->kind > HAWK_KIND_STORAGE) {
         snprintf(reason, reasonlen, "unknown kind %d", (int)d->kind);
         return HAWK_EINVAL;
     }

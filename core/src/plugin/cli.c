@@ -11,13 +11,12 @@
 
 #define NCOLS 6
 
-static const char *const headers[NCOLS] = {"NAME", "KIND",    "VERSION",
-                                           "ABI",  "PATH",    "STATUS"};
+static const char *const headers[NCOLS] = {"NAME", "KIND", "VERSION",
+                                           "ABI",  "PATH", "STATUS"};
 
 /* The cells of one row; strings borrowed from e or written to abi/status. */
 static void row_cells(const struct hk_plugin_entry *e, const char *cells[],
-                      char *abi, size_t abilen, char *status,
-                      size_t statuslen)
+                      char *abi, size_t abilen, char *status, size_t statuslen)
 {
     const struct hawk_plugin *d = e->desc;
     if (d != NULL)
@@ -93,11 +92,11 @@ static void print_json(const struct hk_plugins *p, FILE *out)
         hk_buf_puts(&b, i > 0 ? ",{" : "{");
         for (int c = 0; c < NCOLS; c++) {
             /* status holds only the word; the reason has its own key */
-            const char *v = c == 5 ? (e->status == HK_PLUGIN_LOADED ? "loaded"
-                                      : e->status == HK_PLUGIN_DISABLED
-                                          ? "disabled"
-                                          : "failed")
-                                   : cells[c];
+            const char *v =
+                c == 5 ? (e->status == HK_PLUGIN_LOADED     ? "loaded"
+                          : e->status == HK_PLUGIN_DISABLED ? "disabled"
+                                                            : "failed")
+                       : cells[c];
             hk_buf_printf(&b, "%s\"%s\":", c > 0 ? "," : "", keys[c]);
             hk_buf_json_str(&b, v, strlen(v));
         }

@@ -95,8 +95,8 @@ void hk_call_init(struct hawk_call *call, int64_t user_id,
         if (hk_random_bytes(raw, sizeof(raw)) == 0)
             hk_hex_encode(raw, sizeof(raw), call->request_id);
     }
-    call->deadline_mono_ms = timeout_ms > 0 ? hk_plugin_mono_ms() + timeout_ms
-                                            : 0;
+    call->deadline_mono_ms =
+        timeout_ms > 0 ? hk_plugin_mono_ms() + timeout_ms : 0;
     call->cancel = cancel;
 }
 

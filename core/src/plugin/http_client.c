@@ -50,8 +50,8 @@ struct hc_xfer {
     struct hc_resp_priv *priv;
     CURL *easy;
     bool status_known;
-    bool stream;      /* 2xx with a body_sink: bytes go to the sink */
-    int sink_rc;      /* error returned by the body sink */
+    bool stream; /* 2xx with a body_sink: bytes go to the sink */
+    int sink_rc; /* error returned by the body sink */
     bool too_big;
     bool cancelled;
 };
@@ -147,14 +147,13 @@ static void hc_headers_clear(struct hc_resp_priv *p)
 
 static size_t hc_trim_len(const char *s, size_t n)
 {
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' ||
-                     s[n - 1] == ' ' || s[n - 1] == '\t'))
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' ||
+                     s[n - 1] == '\t'))
         n--;
     return n;
 }
 
-static size_t hc_on_header(char *data, size_t size, size_t nitems,
-                           void *opaque)
+static size_t hc_on_header(char *data, size_t size, size_t nitems, void *opaque)
 {
     struct hc_xfer *x = opaque;
     struct hc_resp_priv *p = x->priv;
@@ -171,7 +170,8 @@ static size_t hc_on_header(char *data, size_t size, size_t nitems,
     if (len == 0 || colon == NULL || colon == data)
         return n;
     p->header_bytes += n;
-    if (p->header_bytes > HC_MAX_HEADER_BYTES || p->n_headers >= HC_MAX_HEADERS) {
+    if (p->header_bytes > HC_MAX_HEADER_BYTES ||
+        p->n_headers >= HC_MAX_HEADERS) {
         x->too_big = true;
         return 0;
     }
@@ -352,7 +352,7 @@ static int hc_set_method(CURL *e, const struct hawk_http_req *req)
 
 static bool hc_method_ok(const char *m)
 {
-    static const char *const ok[] = {"GET", "HEAD", "POST", "PUT",
+    static const char *const ok[] = {"GET",   "HEAD",   "POST",   "PUT",
                                      "PATCH", "DELETE", "OPTIONS"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         if (strcmp(m, ok[i]) == 0)
@@ -369,8 +369,8 @@ static int hc_map_error(const struct hc_xfer *x, CURLcode cc,
     const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc);
 
     if (x->cancelled || (cc == CURLE_ABORTED_BY_CALLBACK && x->sink_rc == 0)) {
-        HAWK_ERR_SET(err, HAWK_ECANCELED, false, 0,
-                     "request to %s cancelled", url_log);
+        HAWK_ERR_SET(err, HAWK_ECANCELED, false, 0, "request to %s cancelled",
+                     url_log);
         return HAWK_ECANCELED;
     }
     if (x->sink_rc < 0) {
@@ -533,8 +533,7 @@ static int hc_check_req(const struct hawk_http_req *req, struct hawk_error *err)
  */
 int hk_http_client_request(struct hawk_call *call,
                            const struct hawk_http_req *req,
-                           struct hawk_http_resp *resp,
-                           struct hawk_error *err)
+                           struct hawk_http_resp *resp, struct hawk_error *err)
 {
     char url_log[128];
     char errbuf[CURL_ERROR_SIZE];
@@ -553,8 +552,8 @@ int hk_http_client_request(struct hawk_call *call,
     hc_url_for_log(req->url, url_log, sizeof(url_log));
 
     if (hc_cancelled(call)) {
-        HAWK_ERR_SET(err, HAWK_ECANCELED, false, 0,
-                     "request to %s cancelled", url_log);
+        HAWK_ERR_SET(err, HAWK_ECANCELED, false, 0, "request to %s cancelled",
+                     url_log);
         return HAWK_ECANCELED;
     }
     int64_t timeout_ms = hc_remaining_ms(call);
@@ -577,9 +576,8 @@ int hk_http_client_request(struct hawk_call *call,
         return rc;
 
     struct hc_resp_priv *priv = hk_calloc(1, sizeof(*priv));
-    hk_buf_init(&priv->body, req->max_response_bytes
-                                 ? req->max_response_bytes
-                                 : HC_DEFAULT_MAX_RESPONSE);
+    hk_buf_init(&priv->body, req->max_response_bytes ? req->max_response_bytes
+                                                     : HC_DEFAULT_MAX_RESPONSE);
     resp->host_private_ = priv;
     memset(&x, 0, sizeof(x));
     x.call = call;
@@ -618,8 +616,8 @@ int hk_http_client_request(struct hawk_call *call,
     resp->total_ms = (double)(hk_mono_us() - t0) / 1000.0;
     if (rc < 0)
         resp->status = 0;
-    hc_log(req->method, url_log, resp->status, resp->total_ms,
-           priv->body.len, rc);
+    hc_log(req->method, url_log, resp->status, resp->total_ms, priv->body.len,
+           rc);
     return rc;
 }
 

@@ -17,8 +17,7 @@ void hk_http_client_global_cleanup(void);
 /* See struct hawk_host_api.http_request. */
 int hk_http_client_request(struct hawk_call *call,
                            const struct hawk_http_req *req,
-                           struct hawk_http_resp *resp,
-                           struct hawk_error *err);
+                           struct hawk_http_resp *resp, struct hawk_error *err);
 void hk_http_client_response_free(struct hawk_http_resp *resp);
 
 #endif

@@ -19,7 +19,7 @@ struct hk_buf;
 struct hk_plugins {
     struct hk_plugin_entry *v; /* one per config entry, stable addresses */
     size_t n;
-    struct hk_app *app;        /* borrowed; may be NULL */
+    struct hk_app *app; /* borrowed; may be NULL */
 };
 
 /* Handed to a plugin's init(); one per instance, owned by the registry. */
@@ -34,7 +34,7 @@ struct hawk_host {
 struct hawk_config {
     const struct hawk_cfg_key *keys; /* borrowed from the descriptor */
     size_t n;
-    struct hk_cfg_value *vals;       /* n values, same order as keys */
+    struct hk_cfg_value *vals; /* n values, same order as keys */
 };
 
 /* Most keys a plugin may declare. */
@@ -65,8 +65,8 @@ void hk_plugin_options_redact(const struct hawk_config *c, char *text,
 
 /* Refuses a plugin file, or its directory, writable by group or others or
  * owned by someone other than root or us.  0 or HAWK_EPERM with reason. */
-int hk_plugin_check_file(const char *instance, const char *path,
-                         char *reason, size_t reasonlen);
+int hk_plugin_check_file(const char *instance, const char *path, char *reason,
+                         size_t reasonlen);
 
 /* The host API's cfg_* getters (see struct hawk_host_api): 0,
  * HAWK_EINVAL for an undeclared key or the wrong getter, HAWK_ENOTFOUND
@@ -76,8 +76,7 @@ int hk_plugin_cfg_str(const struct hawk_config *c, const char *key,
                       const char **out);
 int hk_plugin_cfg_int(const struct hawk_config *c, const char *key,
                       int64_t *out);
-int hk_plugin_cfg_bool(const struct hawk_config *c, const char *key,
-                       bool *out);
+int hk_plugin_cfg_bool(const struct hawk_config *c, const char *key, bool *out);
 int hk_plugin_cfg_double(const struct hawk_config *c, const char *key,
                          double *out);
 int hk_plugin_cfg_list_len(const struct hawk_config *c, const char *key,

@@ -154,10 +154,10 @@ static void load_entry(struct hk_plugins *p, size_t idx,
     e->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (e->dl == NULL) {
         const char *why = dlerror();
-        char *msg = hk_asprintf("cannot load plugin '%s': %s (check its "
-                                "dependencies with: ldd %s)",
-                                pc->name, why != NULL ? why : "unknown error",
-                                path);
+        char *msg =
+            hk_asprintf("cannot load plugin '%s': %s (check its "
+                        "dependencies with: ldd %s)",
+                        pc->name, why != NULL ? why : "unknown error", path);
         fail(e, msg);
         hk_free(msg);
         return;
@@ -322,12 +322,11 @@ int hk_plugins_load_ex(const struct hk_config *cfg, struct hk_app *app,
 
 /* See plugins.h. */
 int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
-                    bool start_instances, struct hk_plugins **out,
-                    char *err, size_t errlen)
+                    bool start_instances, struct hk_plugins **out, char *err,
+                    size_t errlen)
 {
-    return hk_plugins_load_ex(cfg, app,
-                              start_instances ? HK_PLUGINS_START : 0, out,
-                              err, errlen);
+    return hk_plugins_load_ex(cfg, app, start_instances ? HK_PLUGINS_START : 0,
+                              out, err, errlen);
 }
 
 /* See plugins.h. */

@@ -92,8 +92,7 @@ static long key_index(const struct hawk_config *c, const char *name)
 
 static int unknown_option(const struct hawk_config *c,
                           const config_setting_t *s, const char *instance,
-                          const char *cfg_path, char *reason,
-                          size_t reasonlen)
+                          const char *cfg_path, char *reason, size_t reasonlen)
 {
     char where[300];
     hk_config_where(s, cfg_path, where, sizeof(where));
@@ -139,8 +138,7 @@ static int read_present(struct hawk_config *c, const struct hk_plugin_cfg *pc,
             config_setting_get_elem(pc->options, (unsigned)i);
         long k = key_index(c, config_setting_name(s));
         if (k < 0)
-            return unknown_option(c, s, pc->name, cfg_path, reason,
-                                  reasonlen);
+            return unknown_option(c, s, pc->name, cfg_path, reason, reasonlen);
         const struct hawk_cfg_key *key = &c->keys[k];
         enum hk_cfg_type t;
         map_type(key->type, &t);
@@ -192,8 +190,8 @@ static int fill_missing(struct hawk_config *c, const struct hk_plugin_cfg *pc,
         char what[200], msg[1024];
         snprintf(what, sizeof(what), "the plugin's default for option '%s'",
                  key->name);
-        if (hk_cfg_value_from_text(v, key->default_value, t, key->min,
-                                   key->max, what, msg, sizeof(msg)) < 0) {
+        if (hk_cfg_value_from_text(v, key->default_value, t, key->min, key->max,
+                                   what, msg, sizeof(msg)) < 0) {
             hk_cfg_value_clear(v);
             snprintf(reason, reasonlen, "%s (a bug in the plugin)", msg);
             return HAWK_EINVAL;
@@ -353,8 +351,8 @@ void hk_plugin_options_redact(const struct hawk_config *c, char *text,
 
 /* Finds key of one of the allowed types; 0, HAWK_EINVAL (undeclared or
  * wrong type) or HAWK_ENOTFOUND (unset without default). */
-static int lookup(const struct hawk_config *c, const char *key,
-                  unsigned types, const struct hk_cfg_value **out)
+static int lookup(const struct hawk_config *c, const char *key, unsigned types,
+                  const struct hk_cfg_value **out)
 {
     if (c == NULL || key == NULL)
         return HAWK_EINVAL;
@@ -388,16 +386,15 @@ int hk_plugin_cfg_int(const struct hawk_config *c, const char *key,
                       int64_t *out)
 {
     const struct hk_cfg_value *v;
-    int rc = lookup(c, key, T(HK_CFG_INT) | T(HK_CFG_DURATION) |
-                                T(HK_CFG_SIZE), &v);
+    int rc =
+        lookup(c, key, T(HK_CFG_INT) | T(HK_CFG_DURATION) | T(HK_CFG_SIZE), &v);
     if (rc == 0)
         *out = v->i;
     return rc;
 }
 
 /* Host API cfg_bool. */
-int hk_plugin_cfg_bool(const struct hawk_config *c, const char *key,
-                       bool *out)
+int hk_plugin_cfg_bool(const struct hawk_config *c, const char *key, bool *out)
 {
     const struct hk_cfg_value *v;
     int rc = lookup(c, key, T(HK_CFG_BOOL), &v);

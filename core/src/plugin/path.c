@@ -68,8 +68,7 @@ int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
         bool fits = path[0] == '/' ? hk_strlcpy(out, path, outlen) < outlen
                                    : join(".", path, out, outlen);
         if (!fits) {
-            snprintf(reason, reasonlen, "plugin '%s': path is too long",
-                     name);
+            snprintf(reason, reasonlen, "plugin '%s': path is too long", name);
             return HAWK_EINVAL;
         }
         if (exists(out))
@@ -81,8 +80,7 @@ int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
     const char *dir = cfg != NULL ? hk_cfg_str(cfg, "plugin_dir") : NULL;
     if (dir != NULL && dir[0] != '\0') {
         if (!join(dir, path, out, outlen)) {
-            snprintf(reason, reasonlen, "plugin '%s': path is too long",
-                     name);
+            snprintf(reason, reasonlen, "plugin '%s': path is too long", name);
             return HAWK_EINVAL;
         }
         if (exists(out))
@@ -114,8 +112,8 @@ int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
     return HAWK_ENOTFOUND;
 }
 
-static int check_one(const char *instance, const char *what,
-                     const char *path, char *reason, size_t reasonlen)
+static int check_one(const char *instance, const char *what, const char *path,
+                     char *reason, size_t reasonlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -141,8 +139,8 @@ static int check_one(const char *instance, const char *what,
 }
 
 /* See internal.h. */
-int hk_plugin_check_file(const char *instance, const char *path,
-                         char *reason, size_t reasonlen)
+int hk_plugin_check_file(const char *instance, const char *path, char *reason,
+                         size_t reasonlen)
 {
     char real[PATH_MAX];
     if (realpath(path, real) == NULL) {

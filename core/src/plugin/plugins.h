@@ -25,20 +25,20 @@ enum hk_plugin_status {
 
 /* One configured plugin instance.  Owned by the registry. */
 struct hk_plugin_entry {
-    char *name;                    /* instance name from the config */
-    char *path;                    /* resolved .so path */
+    char *name; /* instance name from the config */
+    char *path; /* resolved .so path */
     enum hk_plugin_status status;
-    char reason[1024];             /* why FAILED/DISABLED, "" when loaded */
+    char reason[1024];              /* why FAILED/DISABLED, "" when loaded */
     const struct hawk_plugin *desc; /* NULL unless the descriptor was read */
     struct hawk_instance *instance; /* NULL unless init succeeded */
-    struct hawk_host *host;        /* host handle given to init */
-    void *dl;                      /* dlopen handle */
+    struct hawk_host *host;         /* host handle given to init */
+    void *dl;                       /* dlopen handle */
     bool required;
     /* v1.1 additions */
-    struct hawk_config *options;   /* validated options; NULL until read */
-    int line;                      /* line of the entry in the config */
-    bool started;                  /* start() succeeded (or is absent) */
-    void *lock_;                   /* private: per-instance call lock */
+    struct hawk_config *options; /* validated options; NULL until read */
+    int line;                    /* line of the entry in the config */
+    bool started;                /* start() succeeded (or is absent) */
+    void *lock_;                 /* private: per-instance call lock */
 };
 
 struct hk_plugins;
@@ -50,12 +50,13 @@ struct hk_plugins;
  * start_instances: call each plugin's start() after all are up.
  * Caller frees with hk_plugins_unload(). */
 int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
-                    bool start_instances, struct hk_plugins **out,
-                    char *err, size_t errlen);
+                    bool start_instances, struct hk_plugins **out, char *err,
+                    size_t errlen);
 
 /* Flags for hk_plugins_load_ex(). */
-#define HK_PLUGINS_START 0x1u      /* call start() after all are up */
-#define HK_PLUGINS_KEEP_GOING 0x2u /* a failing required plugin does not
+#define HK_PLUGINS_START 0x1u /* call start() after all are up */
+#define HK_PLUGINS_KEEP_GOING                                                  \
+    0x2u /* a failing required plugin does not
                                       abort the load: the registry is
                                       returned with it FAILED and the
                                       return code is still HAWK_ECONFIG
@@ -121,8 +122,7 @@ int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
  * required plugin failed.  hk_plugins_cli_list_to() writes to `out`,
  * as a JSON array when json is true. */
 int hk_plugins_cli_list(const struct hk_config *cfg);
-int hk_plugins_cli_list_to(const struct hk_config *cfg, FILE *out,
-                           bool json);
+int hk_plugins_cli_list_to(const struct hk_config *cfg, FILE *out, bool json);
 
 /* ---- call contexts ----
  * A call context lives on the caller's stack for the duration of one
@@ -131,8 +131,8 @@ int hk_plugins_cli_list_to(const struct hk_config *cfg, FILE *out,
 struct hawk_call {
     int64_t user_id;
     char request_id[65];
-    int64_t deadline_mono_ms;       /* 0: none */
-    const atomic_bool *cancel;      /* may be NULL */
+    int64_t deadline_mono_ms;  /* 0: none */
+    const atomic_bool *cancel; /* may be NULL */
 };
 
 /* Initialises a call: timeout_ms 0 means no deadline; request_id NULL

@@ -120,11 +120,10 @@ int hk_queue_cli_worker(struct hk_app *app, int argc, char **argv)
     }
     int sig = 0;
     sigwait(&set, &sig);
-    hk_info("worker: %s received, stopping", sig == SIGINT ? "SIGINT"
-                                                           : "SIGTERM");
-    int64_t grace = app->cfg != NULL
-                        ? hk_cfg_int(app->cfg, "queue.shutdown_grace")
-                        : 30000;
+    hk_info("worker: %s received, stopping",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    int64_t grace =
+        app->cfg != NULL ? hk_cfg_int(app->cfg, "queue.shutdown_grace") : 30000;
     hk_workers_stop(w, grace);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 done_ok:

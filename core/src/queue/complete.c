@@ -46,8 +46,7 @@ static void wait_until_mono(struct hk_workers *w, int64_t until)
 }
 
 /* Writes the in-flight batch: 0 or a database error. */
-static int write_batch(struct hk_workers *w, struct outcome_rec *recs,
-                       size_t n)
+static int write_batch(struct hk_workers *w, struct outcome_rec *recs, size_t n)
 {
     struct hk_dbconn *c = NULL;
     int rc = hk_db_acquire(w->app->db, &c);

@@ -80,13 +80,13 @@ bool hk_workers_listen(struct hk_workers *w, struct listener *l)
 
 struct dstate {
     struct listener *l;
-    bool maybe_more;        /* a claim may find something now */
-    int64_t next_poll;      /* wall ms of the next fallback claim */
-    int64_t wake_at;        /* wall ms a delayed job becomes due, or max */
-    int64_t next_hb;        /* mono ms */
-    int64_t next_rescue;    /* mono ms */
-    int64_t last_hb_ok;     /* mono ms */
-    int64_t db_retry_at;    /* mono ms; DB backoff after an error */
+    bool maybe_more;     /* a claim may find something now */
+    int64_t next_poll;   /* wall ms of the next fallback claim */
+    int64_t wake_at;     /* wall ms a delayed job becomes due, or max */
+    int64_t next_hb;     /* mono ms */
+    int64_t next_rescue; /* mono ms */
+    int64_t last_hb_ok;  /* mono ms */
+    int64_t db_retry_at; /* mono ms; DB backoff after an error */
     int64_t db_backoff;
 };
 
@@ -126,10 +126,9 @@ static void set_cancel(struct hk_workers *w, int64_t id,
             w->fifo[(w->fifo_head + m) % w->fifo_cap] =
                 w->fifo[(w->fifo_head + m + 1) % w->fifo_cap];
         w->fifo_len--;
-        hk_workers_release_unstarted(w, &j,
-                                     why == HK_CANCEL_USER
-                                         ? HK_OUTCOME_CANCELLED
-                                         : HK_OUTCOME_RELEASED);
+        hk_workers_release_unstarted(
+            w, &j,
+            why == HK_CANCEL_USER ? HK_OUTCOME_CANCELLED : HK_OUTCOME_RELEASED);
         break;
     }
     pthread_mutex_unlock(&w->mu);
@@ -189,8 +188,8 @@ static void db_failed(struct dstate *d, int rc, const char *what)
             hawk_strerror(rc), (long long)d->db_backoff);
 }
 
-static int do_claim(struct hk_workers *w, struct dstate *d,
-                    struct hk_dbconn *c, int want)
+static int do_claim(struct hk_workers *w, struct dstate *d, struct hk_dbconn *c,
+                    int want)
 {
     struct hk_claim_opts co = {
         .worker = w->id,
@@ -315,7 +314,7 @@ struct view {
     bool exiting;
     bool claim_hint; /* the completer wrote outcomes since last look */
     int capacity;    /* may claim this many */
-    int idle;     /* workers with nothing to do */
+    int idle;        /* workers with nothing to do */
     size_t fifo;
 };
 
@@ -432,11 +431,11 @@ void *hk_workers_dispatcher_main(void *arg)
             timeout = 0;
         if (timeout == 0)
             continue;
-        struct pollfd pfd[2] = {{.fd = w->efd, .events = POLLIN},
-                                {.fd = d.l->pg ? PQsocket(d.l->pg) : -1,
-                                 .events = POLLIN}};
-        int pr = poll(pfd, d.l->pg ? 2 : 1,
-                      timeout > 60000 ? 60000 : (int)timeout);
+        struct pollfd pfd[2] = {
+            {.fd = w->efd, .events = POLLIN},
+            {.fd = d.l->pg ? PQsocket(d.l->pg) : -1, .events = POLLIN}};
+        int pr =
+            poll(pfd, d.l->pg ? 2 : 1, timeout > 60000 ? 60000 : (int)timeout);
         if (pr > 0 && (pfd[0].revents & POLLIN)) {
             uint64_t cnt;
             ssize_t r = read(w->efd, &cnt, sizeof(cnt));
@@ -447,4 +446,3 @@ void *hk_workers_dispatcher_main(void *arg)
     hk_log_ctx_clear();
     return NULL;
 }
-

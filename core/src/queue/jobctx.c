@@ -125,13 +125,13 @@ void hk_job_progress(struct hk_job_ctx *ctx, int pct, const char *msg)
     pthread_mutex_lock(&impl->mu);
     impl->progress = pct;
     if (msg != NULL) {
-        size_t n = hk_strlcpy(impl->progress_msg, msg,
-                              sizeof(impl->progress_msg));
+        size_t n =
+            hk_strlcpy(impl->progress_msg, msg, sizeof(impl->progress_msg));
         /* never cut a UTF-8 sequence in half */
         if (n >= sizeof(impl->progress_msg)) {
             size_t l = sizeof(impl->progress_msg) - 1;
-            while (l > 0 && ((unsigned char)impl->progress_msg[l] & 0xC0) ==
-                                0x80)
+            while (l > 0 &&
+                   ((unsigned char)impl->progress_msg[l] & 0xC0) == 0x80)
                 l--;
             impl->progress_msg[l] = '\0';
         }
@@ -154,8 +154,7 @@ void hk_job_progress(struct hk_job_ctx *ctx, int pct, const char *msg)
     struct hk_dbconn *c = NULL;
     if (hk_db_acquire(ctx->app->db, &c) < 0)
         return; /* best effort: the final value goes with the outcome */
-    const char *params[4] = {idbuf, pbuf, mbuf[0] ? mbuf : NULL,
-                             impl->worker};
+    const char *params[4] = {idbuf, pbuf, mbuf[0] ? mbuf : NULL, impl->worker};
     if (hk_db_query(c, SQL_PROGRESS, 4, params, NULL) < 0)
         hk_debug("queue: could not store progress of job %s", idbuf);
     hk_db_release(ctx->app->db, c);

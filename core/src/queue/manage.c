@@ -175,8 +175,7 @@ static const char SQL_PRUNE[] =
 
 /* Deletes finished jobs older than older_than_ms in chunks; *deleted
  * may be NULL.  0 or a database error. */
-int hk_queue_prune(struct hk_dbconn *c, int64_t older_than_ms,
-                   int64_t *deleted)
+int hk_queue_prune(struct hk_dbconn *c, int64_t older_than_ms, int64_t *deleted)
 {
     if (deleted != NULL)
         *deleted = 0;

@@ -23,7 +23,6 @@
 #include "util/str.h"
 #include "util/time.h"
 
-
 /* ---- clock ---- */
 
 typedef int64_t (*clock_fn)(void);
@@ -194,10 +193,16 @@ int hk_queue_enqueue(struct hk_dbconn *c, const struct hk_job_spec *spec,
     fmt_i64(tmo, sizeof(tmo), timeout);
     fmt_i64(ra, sizeof(ra), run_at);
     fmt_i64(cr, sizeof(cr), now);
-    const char *params[10] = {queue, spec->kind,
+    const char *params[10] = {queue,
+                              spec->kind,
                               spec->user_id > 0 ? uid : NULL,
-                              payload, prio, att, tmo, spec->unique_key,
-                              ra, cr};
+                              payload,
+                              prio,
+                              att,
+                              tmo,
+                              spec->unique_key,
+                              ra,
+                              cr};
     /* A conflicting key can finish between our insert and our lookup;
      * then the insert wins on the next round. */
     for (int round = 0; round < 5; round++) {
@@ -290,9 +295,13 @@ int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
         scan_n += o->max_jobs / 2 + 4;
     snprintf(scan, sizeof(scan), "%d", scan_n);
     snprintf(pul, sizeof(pul), "%d", o->per_user_limit);
-    const char *params[8] = {o->worker, now,
+    const char *params[8] = {o->worker,
+                             now,
                              o->queues != NULL ? hk_buf_str(&qarr) : NULL,
-                             maxj, scan, pul, hk_buf_str(&lnames),
+                             maxj,
+                             scan,
+                             pul,
+                             hk_buf_str(&lnames),
                              hk_buf_str(&lvals)};
     PGresult *r = NULL;
     int rc = hk_db_query(c, SQL_CLAIM, 8, params, &r);
@@ -304,8 +313,8 @@ int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
         return rc;
     }
     int rows = PQntuples(r);
-    struct hk_claimed_job *out = hk_calloc((size_t)(rows > 0 ? rows : 1),
-                                           sizeof(*out));
+    struct hk_claimed_job *out =
+        hk_calloc((size_t)(rows > 0 ? rows : 1), sizeof(*out));
     for (int i = 0; i < rows; i++) {
         struct hk_claimed_job *j = &out[i];
         j->id = hk_queue_col_i64(r, i, 0);
@@ -340,10 +349,10 @@ void hk_claimed_jobs_free(struct hk_claimed_job *jobs, size_t n)
 
 int64_t hk_queue_backoff_ms(const struct hk_job_kind *k, int attempt)
 {
-    int64_t base = k != NULL && k->backoff_base_ms > 0 ? k->backoff_base_ms
-                                                        : 1000;
-    int64_t cap = k != NULL && k->backoff_cap_ms > 0 ? k->backoff_cap_ms
-                                                      : 3600 * 1000;
+    int64_t base =
+        k != NULL && k->backoff_base_ms > 0 ? k->backoff_base_ms : 1000;
+    int64_t cap =
+        k != NULL && k->backoff_cap_ms > 0 ? k->backoff_cap_ms : 3600 * 1000;
     int64_t d = base;
     for (int i = 1; i < attempt && d < cap; i++)
         d *= 2;
@@ -358,9 +367,9 @@ int64_t hk_queue_backoff_ms(const struct hk_job_kind *k, int attempt)
 
 /* Fills *out for a failed attempt (RETRY with backoff, or DEAD); error
  * is borrowed into out. */
-void hk_queue_fail_outcome(const struct hk_job_kind *k, int64_t id,
-                           int attempt, int max_attempts, bool retryable,
-                           const char *error, struct hk_job_outcome *out)
+void hk_queue_fail_outcome(const struct hk_job_kind *k, int64_t id, int attempt,
+                           int max_attempts, bool retryable, const char *error,
+                           struct hk_job_outcome *out)
 {
     memset(out, 0, sizeof(*out));
     out->id = id;
@@ -445,8 +454,7 @@ static bool json_text_valid(const char *s)
 /* Writes outcomes of jobs this worker holds in one statement; *applied
  * counts those still held.  0 or a database error. */
 int hk_queue_finish(struct hk_dbconn *c, const char *worker,
-                    const struct hk_job_outcome *o, size_t n,
-                    size_t *applied)
+                    const struct hk_job_outcome *o, size_t n, size_t *applied)
 {
     if (applied != NULL)
         *applied = 0;
@@ -459,13 +467,12 @@ int hk_queue_finish(struct hk_dbconn *c, const char *worker,
     hk_buf_putc(&b, '[');
     for (size_t i = 0; i < n; i++) {
         const struct hk_job_outcome *x = &o[i];
-        hk_buf_printf(&b,
-                      "%s{\"id\":%" PRId64 ",\"attempt\":%d,\"state\":\"%s\","
-                      "\"release\":%s,\"progress\":%d",
-                      i > 0 ? "," : "", x->id, x->attempt,
-                      outcome_state(x->kind),
-                      x->kind == HK_OUTCOME_RELEASED ? "true" : "false",
-                      x->progress);
+        hk_buf_printf(
+            &b,
+            "%s{\"id\":%" PRId64 ",\"attempt\":%d,\"state\":\"%s\","
+            "\"release\":%s,\"progress\":%d",
+            i > 0 ? "," : "", x->id, x->attempt, outcome_state(x->kind),
+            x->kind == HK_OUTCOME_RELEASED ? "true" : "false", x->progress);
         if (x->kind == HK_OUTCOME_RETRY)
             hk_buf_printf(&b, ",\"retry_at\":%" PRId64, x->retry_at_ms);
         if (x->kind == HK_OUTCOME_DONE && x->result != NULL &&
@@ -521,8 +528,7 @@ static const char SQL_HEARTBEAT[] =
 /* Marks the worker's held jobs alive and releases its unknown claims;
  * alive/cancel (may be NULL) get one flag per id.  0 or a database error. */
 int hk_queue_heartbeat(struct hk_dbconn *c, const char *worker,
-                       const int64_t *ids, size_t n, bool *alive,
-                       bool *cancel)
+                       const int64_t *ids, size_t n, bool *alive, bool *cancel)
 {
     for (size_t i = 0; i < n; i++) {
         if (alive != NULL)

@@ -82,8 +82,8 @@ int hk_queue_enqueue(struct hk_dbconn *c, const struct hk_job_spec *spec,
 /* Handed to a running handler; valid until the handler returns. */
 struct hk_job_ctx {
     int64_t job_id;
-    int64_t user_id;   /* 0 for system jobs */
-    int attempt;       /* 1 on the first run */
+    int64_t user_id; /* 0 for system jobs */
+    int attempt;     /* 1 on the first run */
     int max_attempts;
     const char *kind;  /* borrowed */
     const char *queue; /* borrowed */
@@ -151,10 +151,10 @@ struct hk_queue_limit {
 };
 
 struct hk_claim_opts {
-    const char *worker;              /* owner id written on claimed rows */
-    const char *const *queues;       /* NULL-terminated; NULL: all queues */
-    int max_jobs;                    /* claim at most this many */
-    int per_user_limit;              /* 0: none */
+    const char *worker;                  /* owner id written on claimed rows */
+    const char *const *queues;           /* NULL-terminated; NULL: all queues */
+    int max_jobs;                        /* claim at most this many */
+    int per_user_limit;                  /* 0: none */
     const struct hk_queue_limit *limits; /* per-queue limits, may be NULL */
     size_t n_limits;
 };
@@ -191,20 +191,20 @@ enum hk_job_outcome_kind {
 
 struct hk_job_outcome {
     int64_t id;
-    int attempt;                 /* the attempt this outcome belongs to */
+    int attempt; /* the attempt this outcome belongs to */
     enum hk_job_outcome_kind kind;
-    const char *result;          /* DONE: JSON text or NULL; borrowed */
-    const char *error;           /* RETRY/DEAD: message; borrowed */
-    int64_t retry_at_ms;         /* RETRY: epoch ms */
-    int progress;                /* last reported progress, -1: unchanged */
+    const char *result;  /* DONE: JSON text or NULL; borrowed */
+    const char *error;   /* RETRY/DEAD: message; borrowed */
+    int64_t retry_at_ms; /* RETRY: epoch ms */
+    int progress;        /* last reported progress, -1: unchanged */
     const char *progress_message;
 };
 
 /* Decides the outcome of a failed attempt: RETRY with a backoff delay, or
  * DEAD when the error is permanent or attempts are used up. */
-void hk_queue_fail_outcome(const struct hk_job_kind *k, int64_t id,
-                           int attempt, int max_attempts, bool retryable,
-                           const char *error, struct hk_job_outcome *out);
+void hk_queue_fail_outcome(const struct hk_job_kind *k, int64_t id, int attempt,
+                           int max_attempts, bool retryable, const char *error,
+                           struct hk_job_outcome *out);
 
 /* Writes outcomes for jobs claimed by `worker` in one statement, inside
  * the caller's transaction if c is in one.  An outcome for a job that is
@@ -213,8 +213,7 @@ void hk_queue_fail_outcome(const struct hk_job_kind *k, int64_t id,
  * cancellation was requested goes to cancelled instead of being retried.
  * Sends a NOTIFY for jobs queued again.  0 or a database error. */
 int hk_queue_finish(struct hk_dbconn *c, const char *worker,
-                    const struct hk_job_outcome *o, size_t n,
-                    size_t *applied);
+                    const struct hk_job_outcome *o, size_t n, size_t *applied);
 
 /* Marks the given running jobs of `worker` alive.  Jobs of this worker not
  * in ids (claims whose commit reply was lost) are put back in the queue
@@ -222,8 +221,7 @@ int hk_queue_finish(struct hk_dbconn *c, const char *worker,
  * job is still this worker's and cancel[i] whether cancellation was
  * requested (both may be NULL). */
 int hk_queue_heartbeat(struct hk_dbconn *c, const char *worker,
-                       const int64_t *ids, size_t n, bool *alive,
-                       bool *cancel);
+                       const int64_t *ids, size_t n, bool *alive, bool *cancel);
 
 /* Retries (or, out of attempts, kills) running jobs whose heartbeat is
  * older than rescue_after_ms: their worker is gone.  *rescued may be NULL. */
@@ -233,8 +231,8 @@ int hk_queue_rescue(struct hk_dbconn *c, int64_t rescue_after_ms,
 /* ---- management ---- */
 
 enum hk_cancel_result {
-    HK_CANCEL_DONE = 1,    /* was queued: now cancelled */
-    HK_CANCEL_REQUESTED    /* is running: its handler is asked to stop */
+    HK_CANCEL_DONE = 1, /* was queued: now cancelled */
+    HK_CANCEL_REQUESTED /* is running: its handler is asked to stop */
 };
 
 /* Cancels job_id.  user_id > 0 scopes it to that user's jobs (another
@@ -276,15 +274,15 @@ void hk_queue_set_clock(int64_t (*now_ms)(void));
 struct hk_workers;
 
 struct hk_workers_opts {
-    int n;                           /* worker threads (>= 1) */
-    const char *const *queues;       /* NULL-terminated; NULL: all */
-    int batch_size;                  /* claims per round (default 50) */
-    int per_user_limit;              /* 0: none */
+    int n;                     /* worker threads (>= 1) */
+    const char *const *queues; /* NULL-terminated; NULL: all */
+    int batch_size;            /* claims per round (default 50) */
+    int per_user_limit;        /* 0: none */
     const struct hk_queue_limit *limits;
     size_t n_limits;
-    int64_t poll_interval_ms;        /* fallback poll (default 1000) */
-    int64_t heartbeat_interval_ms;   /* default 5000 */
-    int64_t rescue_after_ms;         /* default 30000 */
+    int64_t poll_interval_ms;      /* fallback poll (default 1000) */
+    int64_t heartbeat_interval_ms; /* default 5000 */
+    int64_t rescue_after_ms;       /* default 30000 */
 };
 
 /* Starts n worker threads plus one dispatcher thread (claims, completes,

@@ -22,12 +22,12 @@ int64_t hk_queue_col_i64(const PGresult *r, int row, int col);
 /* Private per-job state behind hk_job_ctx.impl_ (queue/jobctx.c). */
 struct hk_job_impl {
     pthread_mutex_t mu;
-    pthread_cond_t cv;       /* signalled when cancel is set */
-    int progress;            /* -1: never reported */
+    pthread_cond_t cv; /* signalled when cancel is set */
+    int progress;      /* -1: never reported */
     char progress_msg[201];
-    bool progress_dirty;     /* not yet written to the row */
+    bool progress_dirty; /* not yet written to the row */
     int64_t progress_flushed_mono_ms;
-    const char *worker;      /* borrowed: the pool's id */
+    const char *worker; /* borrowed: the pool's id */
     /* why cancel was set (first reason wins) */
     bool by_user, timed_out, shutdown, lost;
 };

@@ -20,19 +20,34 @@
 #include "util/str.h"
 #include "util/time.h"
 
-#define TASK_COLUMNS                                                       \
-    "id, kind, queue, state, attempts, max_attempts, priority, progress,"  \
-    " progress_message, payload::text, result::text, last_error,"          \
-    " cancel_requested, user_id,"                                          \
-    " (extract(epoch FROM created_at) * 1000)::bigint,"                    \
-    " (extract(epoch FROM run_at) * 1000)::bigint,"                        \
-    " (extract(epoch FROM started_at) * 1000)::bigint,"                    \
+#define TASK_COLUMNS                                                           \
+    "id, kind, queue, state, attempts, max_attempts, priority, progress,"      \
+    " progress_message, payload::text, result::text, last_error,"              \
+    " cancel_requested, user_id,"                                              \
+    " (extract(epoch FROM created_at) * 1000)::bigint,"                        \
+    " (extract(epoch FROM run_at) * 1000)::bigint,"                            \
+    " (extract(epoch FROM started_at) * 1000)::bigint,"                        \
     " (extract(epoch FROM finished_at) * 1000)::bigint"
 
 enum {
-    C_ID, C_KIND, C_QUEUE, C_STATE, C_ATTEMPTS, C_MAX_ATTEMPTS, C_PRIORITY,
-    C_PROGRESS, C_PROGRESS_MSG, C_PAYLOAD, C_RESULT, C_ERROR, C_CANCEL,
-    C_USER, C_CREATED, C_RUN_AT, C_STARTED, C_FINISHED
+    C_ID,
+    C_KIND,
+    C_QUEUE,
+    C_STATE,
+    C_ATTEMPTS,
+    C_MAX_ATTEMPTS,
+    C_PRIORITY,
+    C_PROGRESS,
+    C_PROGRESS_MSG,
+    C_PAYLOAD,
+    C_RESULT,
+    C_ERROR,
+    C_CANCEL,
+    C_USER,
+    C_CREATED,
+    C_RUN_AT,
+    C_STARTED,
+    C_FINISHED
 };
 
 static const char *const states[] = {"queued", "running", "done", "dead",
@@ -165,16 +180,16 @@ static const char SQL_TASK_ANY[] =
     "SELECT " TASK_COLUMNS " FROM queue_jobs WHERE id = $1::bigint";
 
 /* Responds with one task (scoped to user_id unless admin). */
-static void respond_task(struct hk_resp *resp, struct hk_dbconn *c,
-                         int64_t id, int64_t user_id, bool admin, int status)
+static void respond_task(struct hk_resp *resp, struct hk_dbconn *c, int64_t id,
+                         int64_t user_id, bool admin, int status)
 {
     char ids[24], uids[24];
     snprintf(ids, sizeof(ids), "%" PRId64, id);
     snprintf(uids, sizeof(uids), "%" PRId64, user_id);
     const char *params[2] = {ids, uids};
     PGresult *r = NULL;
-    int rc = hk_db_query(c, admin ? SQL_TASK_ANY : SQL_TASK_USER,
-                         admin ? 1 : 2, params, &r);
+    int rc = hk_db_query(c, admin ? SQL_TASK_ANY : SQL_TASK_USER, admin ? 1 : 2,
+                         params, &r);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         return;
@@ -321,9 +336,8 @@ static void tasks_create(struct hk_req *req, struct hk_resp *resp)
     PQclear(r);
     int64_t id = 0;
     if (rc == 0) {
-        struct hk_job_spec spec = {.kind = kind.name,
-                                   .payload = ptext,
-                                   .user_id = req->user_id};
+        struct hk_job_spec spec = {
+            .kind = kind.name, .payload = ptext, .user_id = req->user_id};
         rc = hk_queue_enqueue(c, &spec, &id, NULL);
     }
     json_object_put(payload);
@@ -348,10 +362,10 @@ static void tasks_get(struct hk_req *req, struct hk_resp *resp)
 
 /* $1 user (NULL: all, admin), $2 state, $3 kind, $4 queue, $5 limit,
  * $6 offset. */
-#define LIST_WHERE                                                         \
-    " WHERE ($1::bigint IS NULL OR user_id = $1::bigint)"                  \
-    " AND ($2::text IS NULL OR state = $2::text)"                          \
-    " AND ($3::text IS NULL OR kind = $3::text)"                           \
+#define LIST_WHERE                                                             \
+    " WHERE ($1::bigint IS NULL OR user_id = $1::bigint)"                      \
+    " AND ($2::text IS NULL OR state = $2::text)"                              \
+    " AND ($3::text IS NULL OR kind = $3::text)"                               \
     " AND ($4::text IS NULL OR queue = $4::text)"
 
 static const char SQL_LIST[] =
@@ -377,8 +391,7 @@ static void list_jobs(struct hk_req *req, struct hk_resp *resp, bool admin)
     snprintf(uid, sizeof(uid), "%" PRId64, req->user_id);
     snprintf(lim, sizeof(lim), "%" PRId64, per_page);
     snprintf(off, sizeof(off), "%" PRId64, (page - 1) * per_page);
-    const char *params[6] = {admin ? NULL : uid, state, kind, queue, lim,
-                             off};
+    const char *params[6] = {admin ? NULL : uid, state, kind, queue, lim, off};
     PGresult *r = NULL, *cnt = NULL;
     int rc = hk_db_query(c, SQL_LIST_COUNT, 4, params, &cnt);
     if (rc == 0)
@@ -393,8 +406,7 @@ static void list_jobs(struct hk_req *req, struct hk_resp *resp, bool admin)
     for (int i = 0; i < PQntuples(r); i++)
         json_object_array_add(items, task_json(r, i, admin));
     hk_resp_json(resp, 200,
-                 page_json(items, page, per_page,
-                           hk_queue_col_i64(cnt, 0, 0)));
+                 page_json(items, page, per_page, hk_queue_col_i64(cnt, 0, 0)));
     PQclear(r);
     PQclear(cnt);
 }
@@ -534,8 +546,7 @@ static void admin_delete(struct hk_req *req, struct hk_resp *resp)
     }
 }
 
-static void pause_resume(struct hk_req *req, struct hk_resp *resp,
-                         bool pause)
+static void pause_resume(struct hk_req *req, struct hk_resp *resp, bool pause)
 {
     const char *name = hk_req_param(req, "name");
     if (!hk_queue_name_valid(name)) {
@@ -585,8 +596,7 @@ void hk_queue_routes(struct hk_router *r)
         {"POST", "/api/v1/tasks/{id}/cancel", tasks_cancel, HK_ROUTE_AUTH},
         {"GET", "/api/v1/admin/queue", admin_overview, HK_ROUTE_ADMIN},
         {"GET", "/api/v1/admin/queue/jobs", admin_jobs, HK_ROUTE_ADMIN},
-        {"GET", "/api/v1/admin/queue/jobs/{id}", admin_job_get,
-         HK_ROUTE_ADMIN},
+        {"GET", "/api/v1/admin/queue/jobs/{id}", admin_job_get, HK_ROUTE_ADMIN},
         {"POST", "/api/v1/admin/queue/jobs/{id}/retry", admin_retry,
          HK_ROUTE_ADMIN},
         {"DELETE", "/api/v1/admin/queue/jobs/{id}", admin_delete,
@@ -597,8 +607,8 @@ void hk_queue_routes(struct hk_router *r)
          HK_ROUTE_ADMIN},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (hk_router_add(r, routes[i].method, routes[i].pattern,
-                          routes[i].fn, routes[i].flags) < 0)
+        if (hk_router_add(r, routes[i].method, routes[i].pattern, routes[i].fn,
+                          routes[i].flags) < 0)
             hk_error("queue: cannot register route %s %s", routes[i].method,
                      routes[i].pattern);
     }

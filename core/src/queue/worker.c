@@ -130,12 +130,10 @@ void hk_workers_free_outcomes(struct outcome_rec *r, size_t n)
 /* A claimed job the pool gives back unstarted.  Caller holds w->mu. */
 void hk_workers_release_unstarted(struct hk_workers *w,
                                   struct hk_claimed_job *j,
-                              enum hk_job_outcome_kind kind)
+                                  enum hk_job_outcome_kind kind)
 {
-    struct hk_job_outcome o = {.id = j->id,
-                               .attempt = j->attempt,
-                               .kind = kind,
-                               .progress = -1};
+    struct hk_job_outcome o = {
+        .id = j->id, .attempt = j->attempt, .kind = kind, .progress = -1};
     hk_workers_push_outcome(w, &o);
     hk_free(j->payload);
     j->payload = NULL;
@@ -183,8 +181,7 @@ static void run_job(struct hk_workers *w, struct slot *s,
         rc = HAWK_EUNSUPPORTED;
         err.retryable = true;
         snprintf(err.msg, sizeof(err.msg),
-                 "no handler for job kind '%s' on worker %s", j->kind,
-                 w->id);
+                 "no handler for job kind '%s' on worker %s", j->kind, w->id);
     } else {
         rc = kind.run(&ctx, j->payload, &result, &err);
     }
@@ -216,15 +213,16 @@ static void run_job(struct hk_workers *w, struct slot *s,
                      j->timeout_ms);
             retryable = true;
         } else if (lost) {
-            snprintf(msg, sizeof(msg), "stopped: the job was taken over "
-                                       "after missed heartbeats");
+            snprintf(msg, sizeof(msg),
+                     "stopped: the job was taken over "
+                     "after missed heartbeats");
         } else {
             snprintf(msg, sizeof(msg), "%s",
                      err.msg[0] ? err.msg : hawk_strerror(rc));
         }
         struct hk_job_kind *kp = have_kind ? &kind : NULL;
-        hk_queue_fail_outcome(kp, j->id, j->attempt, j->max_attempts,
-                              retryable, msg, &o);
+        hk_queue_fail_outcome(kp, j->id, j->attempt, j->max_attempts, retryable,
+                              msg, &o);
         o.progress = impl.progress;
         o.progress_message = pmsg[0] ? pmsg : NULL;
         hk_log(o.kind == HK_OUTCOME_DEAD ? HAWK_LOG_ERROR : HAWK_LOG_WARN,
@@ -332,8 +330,7 @@ int hk_workers_start_opts(struct hk_app *app, const struct hk_workers_opts *o,
                           struct hk_workers **out)
 {
     *out = NULL;
-    if (app == NULL || app->db == NULL || o == NULL || o->n < 1 ||
-        o->n > 4096)
+    if (app == NULL || app->db == NULL || o == NULL || o->n < 1 || o->n > 4096)
         return HAWK_EINVAL;
     hk_queue_kinds_init();
     struct hk_workers *w = hk_calloc(1, sizeof(*w));
@@ -378,16 +375,16 @@ int hk_workers_start_opts(struct hk_app *app, const struct hk_workers_opts *o,
     }
     for (int i = 0; i < w->o.n; i++) {
         w->slots[i].w = w;
-        if (pthread_create(&w->slots[i].tid, NULL, worker_main,
-                           &w->slots[i]) != 0) {
+        if (pthread_create(&w->slots[i].tid, NULL, worker_main, &w->slots[i]) !=
+            0) {
             hk_error("queue: cannot start worker thread %d", i);
             hk_workers_stop(w, 0);
             return HAWK_EINTERNAL;
         }
         w->slots[i].started = true;
     }
-    if (pthread_create(&w->dispatcher, NULL, hk_workers_dispatcher_main,
-                       w) != 0) {
+    if (pthread_create(&w->dispatcher, NULL, hk_workers_dispatcher_main, w) !=
+        0) {
         hk_error("queue: cannot start the dispatcher thread");
         hk_workers_stop(w, 0);
         return HAWK_EINTERNAL;
@@ -491,4 +488,3 @@ const char *hk_workers_id(const struct hk_workers *w)
 {
     return w->id;
 }
-

@@ -45,7 +45,7 @@ struct hk_workers {
     struct hk_app *app;
     struct listener l; /* the dispatcher's, once it runs */
     struct hk_workers_opts o;
-    char **queues;                /* owned, NULL-terminated, or NULL */
+    char **queues;                 /* owned, NULL-terminated, or NULL */
     struct hk_queue_limit *limits; /* owned names */
     char id[128];
 
@@ -54,7 +54,7 @@ struct hk_workers {
     pthread_cond_t idle_cv; /* a worker went idle */
     struct hk_claimed_job *fifo;
     size_t fifo_head, fifo_len, fifo_cap;
-    pthread_cond_t out_cv;  /* an outcome was queued, or exit */
+    pthread_cond_t out_cv;   /* an outcome was queued, or exit */
     struct outcome_rec *out; /* waiting to be written */
     size_t n_out, cap_out;
     struct outcome_rec *inflight; /* being written by the completer */
@@ -64,8 +64,8 @@ struct hk_workers {
     /* Moving average of handler run time (ms); prefetching beyond idle
      * workers is allowed only while jobs are short. */
     double avg_run_ms;
-    bool stopping;      /* claim nothing more */
-    bool exit_workers;  /* workers leave once the FIFO is empty */
+    bool stopping;       /* claim nothing more */
+    bool exit_workers;   /* workers leave once the FIFO is empty */
     bool exit_dispatch;  /* dispatcher leaves */
     bool exit_completer; /* completer writes what is left and leaves */
     struct slot *slots;

@@ -36,10 +36,8 @@ static const char *const day_names[] = {"SUN", "MON", "TUE", "WED",
                                         "THU", "FRI", "SAT"};
 
 static const struct field_def fields[5] = {
-    {"minute", 0, 59, NULL, 0},
-    {"hour", 0, 23, NULL, 0},
-    {"day-of-month", 1, 31, NULL, 0},
-    {"month", 1, 12, month_names, 12},
+    {"minute", 0, 59, NULL, 0},          {"hour", 0, 23, NULL, 0},
+    {"day-of-month", 1, 31, NULL, 0},    {"month", 1, 12, month_names, 12},
     {"day-of-week", 0, 7, day_names, 7},
 };
 
@@ -81,8 +79,7 @@ static int parse_value(const struct field_def *f, const char *s, size_t n,
         if (f->n_names > 0)
             set_err(err, errlen, "%s field: unknown name '%s'", f->name, tok);
         else
-            set_err(err, errlen, "%s field '%s' is not a number", f->name,
-                    tok);
+            set_err(err, errlen, "%s field '%s' is not a number", f->name, tok);
         return HAWK_EINVAL;
     }
     int64_t v;
@@ -404,8 +401,7 @@ int hk_cron_next(const struct hk_cron *c, const char *tz, int64_t after,
 
 /* Checks an expression and a zone name together: 0 or HAWK_EINVAL with
  * err for the user. */
-int hk_cron_validate(const char *expr, const char *tz, char *err,
-                     size_t errlen)
+int hk_cron_validate(const char *expr, const char *tz, char *err, size_t errlen)
 {
     struct hk_cron c;
     int rc = hk_cron_parse(expr, &c, err, errlen);

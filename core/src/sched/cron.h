@@ -48,8 +48,8 @@ int hk_cron_parse(const char *expr, struct hk_cron *out, char *err,
  * epoch, for the zone named tz ("Europe/Berlin"; NULL or "" means UTC).
  * Returns 0, HAWK_EINVAL for an unknown zone, or HAWK_ENOTFOUND when the
  * expression never fires (e.g. "0 0 30 2 *").  Thread-safe. */
-int hk_cron_next(const struct hk_cron *c, const char *tz,
-                 int64_t after_epoch_s, int64_t *next_epoch_s);
+int hk_cron_next(const struct hk_cron *c, const char *tz, int64_t after_epoch_s,
+                 int64_t *next_epoch_s);
 
 /* Same with an already-loaded zone (borrowed). */
 int hk_cron_next_tz(const struct hk_cron *c, const struct hk_tz *z,

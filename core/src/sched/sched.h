@@ -64,8 +64,8 @@ int hk_sched_delete(struct hk_dbconn *c, int64_t user_id, const char *name);
  * or before now (at most max of them), each due time once.  Due times
  * older than catch_up_ms are skipped.  *fired (may be NULL) counts jobs
  * enqueued.  Safe to run concurrently from several nodes. */
-int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms,
-                     int64_t catch_up_ms, int max, int *fired);
+int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms, int64_t catch_up_ms,
+                     int max, int *fired);
 
 /* Makes the built-in schedules in the table match specs (user_id 0):
  * upserts each and deletes built-ins not listed. */
@@ -78,9 +78,9 @@ int hk_sched_sync_builtins(struct hk_dbconn *c,
 struct hk_sched;
 
 struct hk_sched_opts {
-    int64_t lock_id;     /* advisory lock key electing the leader */
+    int64_t lock_id; /* advisory lock key electing the leader */
     int64_t catch_up_ms;
-    int64_t tick_ms;     /* how often the leader looks for due rows (1000) */
+    int64_t tick_ms; /* how often the leader looks for due rows (1000) */
     const struct hk_sched_spec *builtins; /* copied */
     size_t n_builtins;
 };

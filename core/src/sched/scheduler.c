@@ -49,9 +49,8 @@ static const struct hk_sched_spec default_prune = {
     .enabled = true,
 };
 
-static const char *const entry_keys[] = {"name",    "cron",   "tz",
-                                         "kind",    "payload", "jitter",
-                                         "enabled", NULL};
+static const char *const entry_keys[] = {"name",    "cron",   "tz",      "kind",
+                                         "payload", "jitter", "enabled", NULL};
 
 static int entry_error(const struct hk_config *cfg, const config_setting_t *s,
                        size_t idx, const char *key, char *err, size_t errlen,
@@ -60,26 +59,23 @@ static int entry_error(const struct hk_config *cfg, const config_setting_t *s,
     const char *file = config_setting_source_file(s);
     snprintf(err, errlen, "%s:%u: schedules[%zu]%s%s: %s",
              file ? file : (cfg->path ? cfg->path : "config"),
-             config_setting_source_line(s), idx, key ? "." : "",
-             key ? key : "", msg);
+             config_setting_source_line(s), idx, key ? "." : "", key ? key : "",
+             msg);
     return HAWK_ECONFIG;
 }
 
-static int entry_string(const struct hk_config *cfg,
-                        const config_setting_t *e, size_t idx,
-                        const char *key, bool required, const char **out,
-                        char *err, size_t errlen)
+static int entry_string(const struct hk_config *cfg, const config_setting_t *e,
+                        size_t idx, const char *key, bool required,
+                        const char **out, char *err, size_t errlen)
 {
     const config_setting_t *m = config_setting_get_member(e, key);
     if (m == NULL) {
         if (required)
-            return entry_error(cfg, e, idx, key, err, errlen,
-                               "is required");
+            return entry_error(cfg, e, idx, key, err, errlen, "is required");
         return 0;
     }
     if (config_setting_type(m) != CONFIG_TYPE_STRING)
-        return entry_error(cfg, m, idx, key, err, errlen,
-                           "must be a string");
+        return entry_error(cfg, m, idx, key, err, errlen, "must be a string");
     *out = config_setting_get_string(m);
     return 0;
 }
@@ -104,15 +100,13 @@ int hk_sched_specs_from_config(const struct hk_config *cfg,
     struct hk_sched_spec *v = hk_calloc(count + 1, sizeof(*v));
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
-        const config_setting_t *e = config_setting_get_elem(list,
-                                                            (unsigned)i);
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
         struct hk_sched_spec *s = &v[i];
         s->tz = "UTC";
         s->payload = "{}";
         s->enabled = true;
         for (int k = 0; k < config_setting_length(e) && rc == 0; k++) {
-            const config_setting_t *m = config_setting_get_elem(e,
-                                                                (unsigned)k);
+            const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
             const char *name = config_setting_name(m);
             bool known = false;
             for (const char *const *p = entry_keys; *p; p++)
@@ -153,12 +147,12 @@ int hk_sched_specs_from_config(const struct hk_config *cfg,
                 s->enabled = config_setting_get_bool(m);
         }
         char why[200];
-        if (rc == 0 && hk_cron_parse(s->cron, &(struct hk_cron){0}, why,
-                                     sizeof(why)) < 0)
+        if (rc == 0 &&
+            hk_cron_parse(s->cron, &(struct hk_cron){0}, why, sizeof(why)) < 0)
             rc = entry_error(cfg, config_setting_get_member(e, "cron"), i,
                              "cron", err, errlen, why);
-        if (rc == 0 && hk_cron_validate("* * * * *", s->tz, why,
-                                        sizeof(why)) < 0)
+        if (rc == 0 &&
+            hk_cron_validate("* * * * *", s->tz, why, sizeof(why)) < 0)
             rc = entry_error(cfg, config_setting_get_member(e, "tz"), i, "tz",
                              err, errlen, why);
         if (rc == 0 && !hk_queue_kind_name_valid(s->kind))
@@ -166,15 +160,15 @@ int hk_sched_specs_from_config(const struct hk_config *cfg,
                              "kind", err, errlen,
                              "must be 1 to 64 characters of a-z, 0-9, _ "
                              "and .");
-        if (rc == 0 && (s->name[0] == '\0' ||
-                        strlen(s->name) > HK_SCHED_NAME_MAX))
-            rc = entry_error(cfg, config_setting_get_member(e, "name"), i,
-                             "name", err, errlen,
-                             "must be 1 to 128 characters");
+        if (rc == 0 &&
+            (s->name[0] == '\0' || strlen(s->name) > HK_SCHED_NAME_MAX))
+            rc =
+                entry_error(cfg, config_setting_get_member(e, "name"), i,
+                            "name", err, errlen, "must be 1 to 128 characters");
         for (size_t j = 0; rc == 0 && j < i; j++)
             if (strcmp(v[j].name, s->name) == 0)
-                rc = entry_error(cfg, config_setting_get_member(e, "name"),
-                                 i, "name", err, errlen,
+                rc = entry_error(cfg, config_setting_get_member(e, "name"), i,
+                                 "name", err, errlen,
                                  "is used by an earlier entry");
         if (rc == 0) {
             json_object *p = json_tokener_parse(s->payload);
@@ -251,8 +245,8 @@ static void lead(struct hk_sched *s, bool *synced)
     }
     for (int pass = 0; pass < MAX_PASSES && rc == 0; pass++) {
         int fired = 0;
-        rc = hk_sched_run_due(c, hk_queue_now_ms(), s->o.catch_up_ms,
-                              PASS_ROWS, &fired);
+        rc = hk_sched_run_due(c, hk_queue_now_ms(), s->o.catch_up_ms, PASS_ROWS,
+                              &fired);
         if (rc < 0)
             hk_warn("scheduler: pass failed (%s); retrying next tick",
                     hawk_strerror(rc));
@@ -346,17 +340,16 @@ int hk_sched_start(struct hk_app *app, struct hk_sched **out)
     struct hk_sched_spec *specs = NULL;
     size_t n = 0;
     char err[512] = "";
-    int rc = hk_sched_specs_from_config(app->cfg, &specs, &n, err,
-                                        sizeof(err));
+    int rc = hk_sched_specs_from_config(app->cfg, &specs, &n, err, sizeof(err));
     if (rc < 0) {
         hk_error("%s", err);
         return rc;
     }
     struct hk_sched_opts o = {
-        .lock_id = app->cfg ? hk_cfg_int(app->cfg, "scheduler.lock_id")
-                            : 7236837,
-        .catch_up_ms = app->cfg ? hk_cfg_int(app->cfg, "scheduler.catch_up")
-                                : 3600 * 1000,
+        .lock_id =
+            app->cfg ? hk_cfg_int(app->cfg, "scheduler.lock_id") : 7236837,
+        .catch_up_ms =
+            app->cfg ? hk_cfg_int(app->cfg, "scheduler.catch_up") : 3600 * 1000,
         .tick_ms = 1000,
         .builtins = specs,
         .n_builtins = n,

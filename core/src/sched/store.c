@@ -53,8 +53,8 @@ static bool payload_is_object(const char *s)
 }
 
 /* Validates a spec; on success *next_s is its first due time after now. */
-static int check_spec(const struct hk_sched_spec *s, int64_t *next_s,
-                      char *err, size_t errlen)
+static int check_spec(const struct hk_sched_spec *s, int64_t *next_s, char *err,
+                      size_t errlen)
 {
     if (s->name == NULL || s->name[0] == '\0' ||
         strlen(s->name) > HK_SCHED_NAME_MAX ||
@@ -94,15 +94,15 @@ static int check_spec(const struct hk_sched_spec *s, int64_t *next_s,
     return rc;
 }
 
-#define UPSERT_SET                                                         \
-    " DO UPDATE SET cron = EXCLUDED.cron, tz = EXCLUDED.tz,"               \
-    "  jitter_s = EXCLUDED.jitter_s, kind = EXCLUDED.kind,"                \
-    "  payload = EXCLUDED.payload, enabled = EXCLUDED.enabled,"            \
-    "  next_run_at = CASE WHEN schedules.cron <> EXCLUDED.cron"            \
-    "   OR schedules.tz <> EXCLUDED.tz OR NOT schedules.enabled"           \
-    "   OR schedules.next_run_at IS NULL"                                  \
-    "   THEN EXCLUDED.next_run_at ELSE schedules.next_run_at END,"         \
-    "  updated_at = now()"                                                 \
+#define UPSERT_SET                                                             \
+    " DO UPDATE SET cron = EXCLUDED.cron, tz = EXCLUDED.tz,"                   \
+    "  jitter_s = EXCLUDED.jitter_s, kind = EXCLUDED.kind,"                    \
+    "  payload = EXCLUDED.payload, enabled = EXCLUDED.enabled,"                \
+    "  next_run_at = CASE WHEN schedules.cron <> EXCLUDED.cron"                \
+    "   OR schedules.tz <> EXCLUDED.tz OR NOT schedules.enabled"               \
+    "   OR schedules.next_run_at IS NULL"                                      \
+    "   THEN EXCLUDED.next_run_at ELSE schedules.next_run_at END,"             \
+    "  updated_at = now()"                                                     \
     " RETURNING id"
 
 static const char SQL_UPSERT_USER[] =
@@ -317,8 +317,8 @@ static int advance(struct hk_dbconn *c, const PGresult *r, int row,
 
 /* One scheduling pass (see sched.h): fires each due time once;
  * *fired may be NULL.  0 or a database error. */
-int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms,
-                     int64_t catch_up_ms, int max, int *fired)
+int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms, int64_t catch_up_ms,
+                     int max, int *fired)
 {
     if (fired != NULL)
         *fired = 0;
@@ -334,8 +334,8 @@ int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms,
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         const char *name = PQgetvalue(r, i, 2);
         int64_t due_us = col_i64(r, i, 8);
-        int64_t due = due_us >= 0 ? due_us / 1000000
-                                  : -((-due_us + 999999) / 1000000);
+        int64_t due =
+            due_us >= 0 ? due_us / 1000000 : -((-due_us + 999999) / 1000000);
         struct hk_cron cron;
         const struct hk_tz *z = NULL;
         char err[160] = "";

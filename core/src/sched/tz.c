@@ -39,8 +39,8 @@ struct hk_tz {
     char name[HK_TZ_NAME_MAX + 1];
     int32_t initial_off;
     size_t n;
-    int64_t *at;  /* transition instants, strictly increasing */
-    int32_t *off; /* offset in effect from at[i] on */
+    int64_t *at;        /* transition instants, strictly increasing */
+    int32_t *off;       /* offset in effect from at[i] on */
     struct hk_tz *next; /* cache chain */
 };
 
@@ -139,10 +139,10 @@ enum rule_kind { RULE_JULIAN1 = 1, RULE_JULIAN0, RULE_MWD };
 
 struct tz_rule {
     enum rule_kind kind;
-    int day;   /* J: 1..365; n: 0..365 */
-    int month; /* M: 1..12 */
-    int week;  /* M: 1..5 */
-    int wday;  /* M: 0..6, Sunday 0 */
+    int day;      /* J: 1..365; n: 0..365 */
+    int month;    /* M: 1..12 */
+    int week;     /* M: 1..5 */
+    int wday;     /* M: 0..6, Sunday 0 */
     int32_t time; /* seconds after local midnight, may be negative */
 };
 
@@ -357,8 +357,7 @@ int hk_tz_from_posix(const char *rule, const char *name, struct hk_tz **out,
 {
     struct tz_posix p;
     if (rule == NULL || !parse_posix(rule, &p)) {
-        set_err(err, errlen, "invalid time zone rule '%s'",
-                rule ? rule : "");
+        set_err(err, errlen, "invalid time zone rule '%s'", rule ? rule : "");
         return HAWK_EINVAL;
     }
     struct hk_tz *z = hk_calloc(1, sizeof(*z));
@@ -418,8 +417,7 @@ int hk_tz_parse_tzif(const unsigned char *data, size_t len, const char *name,
 {
     struct tzif_hdr h;
     if (!read_hdr(data, len, &h)) {
-        set_err(err, errlen, "time zone file for '%s' is not TZif data",
-                name);
+        set_err(err, errlen, "time zone file for '%s' is not TZif data", name);
         return HAWK_EINVAL;
     }
     size_t tsize = 4;
@@ -429,8 +427,7 @@ int hk_tz_parse_tzif(const unsigned char *data, size_t len, const char *name,
         /* Skip the 32-bit block: the 64-bit one follows it. */
         size_t skip = block_size(&h, 4);
         if (skip > left || !read_hdr(p + skip, left - skip, &h)) {
-            set_err(err, errlen, "time zone file for '%s' is truncated",
-                    name);
+            set_err(err, errlen, "time zone file for '%s' is truncated", name);
             return HAWK_EINVAL;
         }
         p += skip + 44;
@@ -576,8 +573,8 @@ static bool valid_name(const char *name)
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || c == '_' || c == '+' ||
-                  c == '-' || c == '/';
+                  (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' ||
+                  c == '/';
         if (!ok)
             return false;
         if (comp_start && (c == '/' || c == '.' || c == '-'))

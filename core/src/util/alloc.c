@@ -10,8 +10,10 @@
 
 static void hk_oom(size_t n)
 {
-    fprintf(stderr, "{\"level\":\"crit\",\"msg\":\"out of memory allocating "
-                    "%zu bytes\"}\n", n);
+    fprintf(stderr,
+            "{\"level\":\"crit\",\"msg\":\"out of memory allocating "
+            "%zu bytes\"}\n",
+            n);
     abort();
 }
 

@@ -40,7 +40,9 @@ unsigned hk_str_distance(const char *a, const char *b)
         for (size_t j = 1; j <= lb; j++) {
             unsigned cur = row[j];
             unsigned cost = (tolower((unsigned char)a[i - 1]) ==
-                             tolower((unsigned char)b[j - 1])) ? 0 : 1;
+                             tolower((unsigned char)b[j - 1]))
+                                ? 0
+                                : 1;
             unsigned best = prev + cost;
             if (row[j] + 1 < best)
                 best = row[j] + 1;
@@ -104,8 +106,8 @@ size_t hk_b64url_encode(const unsigned char *in, size_t n, char *out)
 {
     size_t o = 0, i = 0;
     for (; i + 2 < n; i += 3) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) |
-                     in[i + 2];
+        uint32_t v =
+            ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
         out[o++] = b64url[(v >> 18) & 63];
         out[o++] = b64url[(v >> 12) & 63];
         out[o++] = b64url[(v >> 6) & 63];
