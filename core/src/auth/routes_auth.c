@@ -429,7 +429,8 @@ void hk_auth_routes(struct hk_router *r)
          HK_ROUTE_AUTH},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        struct hk_route_opts o = {routes[i].flags, (size_t)16 * 1024};
+        struct hk_route_opts o = {.flags = routes[i].flags,
+                                  .max_body = (size_t)16 * 1024};
         if (hk_router_add_opts(r, routes[i].method, routes[i].pattern,
                                routes[i].fn, &o) < 0)
             hk_error("cannot register route %s %s", routes[i].method,

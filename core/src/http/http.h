@@ -25,6 +25,7 @@ struct hk_router;
 
 struct hk_req {
     struct hk_app *app;
+    void *ctx; /* the route's context (hk_route_opts.ctx), borrowed */
     const char *method;
     const char *path;        /* decoded path, without the query */
     const char *request_id;  /* validated or generated; never NULL */
@@ -120,6 +121,8 @@ enum hk_route_flags {
 struct hk_route_opts {
     unsigned flags;
     size_t max_body; /* 0: server default */
+    void *ctx;       /* handed to the handler as req->ctx; borrowed, must
+                        outlive the router (the module that owns the route) */
 };
 
 /* Caller frees with hk_router_free(). */

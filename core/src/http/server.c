@@ -365,6 +365,7 @@ static enum MHD_Result run_handler(struct hk_http_ctx *c, const char *url)
     struct hk_http_server *s = c->srv;
     struct hk_req req = {
         .app = s->app,
+        .ctx = c->match.opts.ctx,
         .method = c->method,
         .path = url,
         .request_id = c->request_id,
