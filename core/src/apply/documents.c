@@ -21,6 +21,7 @@
 
 #include "apply/apply_int.h"
 #include "db/db.h"
+#include "db/params.h"
 #include "llm/llm.h"
 #include "log/log.h"
 #include "platform/filetype.h"
@@ -35,12 +36,6 @@
 /* Depth of directories a plugin may have left in the private directory
  * that are still cleaned up. */
 #define REMOVE_DEPTH 8
-
-static const char *id_str(char buf[24], int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
 
 static void db_error(struct hawk_error *err, int rc, const char *what)
 {
@@ -215,15 +210,20 @@ void hk_apply_safe_name(const char *stored, const char *ext, char *out,
 static int newest_document(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
                            const char *kind, const char *format, PGresult **r)
 {
-    char a[24], u[24];
-    const char *p[] = {id_str(a, app_id), id_str(u, user_id), kind, format};
-    return hk_db_query(c,
-                       "SELECT d.content, d.format FROM generated_documents d"
-                       " JOIN applications a ON a.id = d.application_id"
-                       " WHERE a.id = $1::bigint AND a.user_id = $2::bigint"
-                       " AND d.kind = $3 AND ($4::text IS NULL OR d.format ="
-                       " $4::text) ORDER BY d.id DESC LIMIT 1",
-                       4, p, r);
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, app_id);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_text(&p, kind);
+    hk_db_param_text(&p, format);
+    return hk_db_params_run(
+        c,
+        "SELECT d.content, d.format FROM generated_documents d"
+        " JOIN applications a ON a.id = d.application_id"
+        " WHERE a.id = $1::bigint AND a.user_id = $2::bigint"
+        " AND d.kind = $3 AND ($4::text IS NULL OR d.format ="
+        " $4::text) ORDER BY d.id DESC LIMIT 1",
+        &p, r);
 }
 
 static const char *ext_of_type(enum hk_filetype t)
@@ -246,17 +246,20 @@ static int resume_file(struct hk_dbconn *c, int64_t user_id, int64_t resume_id,
                        struct hk_apply_docs *d, const char *avoid,
                        struct hawk_error *err)
 {
-    char u[24], r_id[24];
-    const char *p[] = {id_str(u, user_id), id_str(r_id, resume_id)};
-    PGresult *r = NULL;
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, resume_id);
     /* Binary results: the bytea arrives as raw bytes, the texts as text. */
-    int rc = hk_db_query_ex(c,
-                            "SELECT file, coalesce(file_name, ''), id::text"
-                            " FROM resumes WHERE user_id = $1::bigint AND"
-                            " file IS NOT NULL ORDER BY (id = $2::bigint)"
-                            " DESC, is_default DESC, created_at DESC, id DESC"
-                            " LIMIT 1",
-                            2, p, NULL, NULL, 1, &r);
+    p.result_format = 1;
+    PGresult *r = NULL;
+    int rc = hk_db_params_run(c,
+                              "SELECT file, coalesce(file_name, ''), id::text"
+                              " FROM resumes WHERE user_id = $1::bigint AND"
+                              " file IS NOT NULL ORDER BY (id = $2::bigint)"
+                              " DESC, is_default DESC, created_at DESC, id DESC"
+                              " LIMIT 1",
+                              &p, &r);
     if (rc < 0) {
         db_error(err, rc, "the resume");
         return rc;
@@ -371,21 +374,23 @@ static void answers_put(struct answers *a, const char *question, bool normalize,
 int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
                           char **out)
 {
-    char a_id[24], u[24], lim[24];
+    struct hk_db_params p;
     PGresult *r = NULL;
     struct answers a = {.obj = json_object_new_object()};
     *out = NULL;
     /* Answers given for this very application (in the workflow or at
      * approval) are the most specific: newest first, they win. */
-    const char *p3[] = {id_str(a_id, app_id), id_str(u, user_id),
-                        id_str(lim, APP_QUESTIONS_MAX)};
-    int rc = hk_db_query(c,
-                         "SELECT q.question, q.answer FROM"
-                         " application_questions q JOIN applications a ON"
-                         " a.id = q.application_id WHERE a.id = $1::bigint"
-                         " AND a.user_id = $2::bigint AND q.answer IS NOT"
-                         " NULL ORDER BY q.id DESC LIMIT $3::int",
-                         3, p3, &r);
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, app_id);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, APP_QUESTIONS_MAX);
+    int rc = hk_db_params_run(c,
+                              "SELECT q.question, q.answer FROM"
+                              " application_questions q JOIN applications a ON"
+                              " a.id = q.application_id WHERE a.id = $1::bigint"
+                              " AND a.user_id = $2::bigint AND q.answer IS NOT"
+                              " NULL ORDER BY q.id DESC LIMIT $3::int",
+                              &p, &r);
     if (rc < 0)
         goto out;
     for (int i = 0; i < PQntuples(r); i++)
@@ -394,12 +399,15 @@ int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
     PQclear(r);
     r = NULL;
     /* Then the user's overrides, then what was computed or asked before. */
-    const char *p2[] = {u, id_str(lim, CACHED_ANSWERS_MAX)};
-    rc = hk_db_query(c,
-                     "SELECT question_key, answer::text FROM llm_answers"
-                     " WHERE user_id = $1::bigint ORDER BY (source = 'user')"
-                     " DESC, updated_at DESC, id DESC LIMIT $2::int",
-                     2, p2, &r);
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, CACHED_ANSWERS_MAX);
+    rc = hk_db_params_run(
+        c,
+        "SELECT question_key, answer::text FROM llm_answers"
+        " WHERE user_id = $1::bigint ORDER BY (source = 'user')"
+        " DESC, updated_at DESC, id DESC LIMIT $2::int",
+        &p, &r);
     if (rc < 0)
         goto out;
     for (int i = 0; i < PQntuples(r) && !a.full; i++) {

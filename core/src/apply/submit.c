@@ -19,6 +19,7 @@
 #include "apply/apply.h"
 #include "apply/apply_int.h"
 #include "db/db.h"
+#include "db/params.h"
 #include "http/http.h"
 #include "log/log.h"
 #include "platform/platform.h"
@@ -46,12 +47,6 @@ struct target {
     char *external_id;
     char *url; /* NULL when the board gave none */
 };
-
-static const char *id_str(char buf[24], int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
 
 /* ------------------------------------------------------------------------
  * Payload
@@ -119,14 +114,15 @@ static void db_fail(struct hawk_error *err, int rc, const char *what)
  * kind's default); the kind's default when the row cannot be read. */
 static int64_t job_timeout_ms(struct hk_dbconn *c, int64_t job_id)
 {
-    char j[24];
-    const char *p[] = {id_str(j, job_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
     PGresult *r = NULL;
     int64_t ms = HK_APPLY_TIMEOUT_MS;
-    if (hk_db_query(c,
-                    "SELECT timeout_ms FROM queue_jobs WHERE id ="
-                    " $1::bigint",
-                    1, p, &r) == 0) {
+    if (hk_db_params_run(c,
+                         "SELECT timeout_ms FROM queue_jobs WHERE id ="
+                         " $1::bigint",
+                         &p, &r) == 0) {
         if (PQntuples(r) == 1)
             (void)hk_parse_i64(PQgetvalue(r, 0, 0), 0, INT64_MAX, &ms);
         PQclear(r);
@@ -139,15 +135,18 @@ static int64_t job_timeout_ms(struct hk_dbconn *c, int64_t job_id)
 static int load_target(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
                        struct target *t)
 {
-    char a[24], u[24];
-    const char *p[] = {id_str(a, app_id), id_str(u, user_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, app_id);
+    hk_db_param_i64(&p, user_id);
     PGresult *r = NULL;
-    int rc = hk_db_query(c,
+    int rc =
+        hk_db_params_run(c,
                          "SELECT a.status, coalesce(a.resume_id, 0), j.board,"
                          " j.external_id, j.url FROM applications a JOIN"
                          " jobs j ON j.id = a.job_id WHERE a.id = $1::bigint"
                          " AND a.user_id = $2::bigint FOR UPDATE OF a",
-                         2, p, &r);
+                         &p, &r);
     if (rc < 0)
         return rc;
     if (PQntuples(r) == 0) {
@@ -169,12 +168,15 @@ static int load_target(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
 static int set_error(struct hk_dbconn *c, const struct target *t,
                      const char *msg)
 {
-    char a[24], u[24];
-    const char *p[] = {id_str(a, t->app_id), id_str(u, t->user_id), msg};
-    return hk_db_query(c,
-                       "UPDATE applications SET error = $3 WHERE id ="
-                       " $1::bigint AND user_id = $2::bigint",
-                       3, p, NULL);
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, t->app_id);
+    hk_db_param_i64(&p, t->user_id);
+    hk_db_param_text(&p, msg);
+    return hk_db_params_run(c,
+                            "UPDATE applications SET error = $3 WHERE id ="
+                            " $1::bigint AND user_id = $2::bigint",
+                            &p, NULL);
 }
 
 /* Moves the application to status with a history note and error text

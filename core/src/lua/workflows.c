@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/params.h"
 #include "hawk/plugin.h"
 #include "lua/runner.h"
 #include "util/alloc.h"
@@ -74,12 +75,6 @@
                                                                           "ex"         \
                                                                           "t"
 
-static const char *id_str(char *buf, int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
-
 /* See lua/workflows.h. */
 void hk_workflow_release(struct hk_workflow *w)
 {
@@ -91,12 +86,12 @@ void hk_workflow_release(struct hk_workflow *w)
 
 /* Runs a query expected to return one text column in one row (or no
  * row: HAWK_ENOTFOUND); *out gets a copy. */
-static int query_text(struct hk_dbconn *c, const char *sql, int n,
-                      const char *const *params, char **out)
+static int query_text(struct hk_dbconn *c, const char *sql,
+                      const struct hk_db_params *p, char **out)
 {
     PGresult *r = NULL;
     *out = NULL;
-    int rc = hk_db_query(c, sql, n, params, &r);
+    int rc = hk_db_params_run(c, sql, p, &r);
     if (rc < 0)
         return rc;
     if (PQntuples(r) == 0) {
@@ -108,11 +103,11 @@ static int query_text(struct hk_dbconn *c, const char *sql, int n,
     return 0;
 }
 
-static int query_i64(struct hk_dbconn *c, const char *sql, int n,
-                     const char *const *params, int64_t *out)
+static int query_i64(struct hk_dbconn *c, const char *sql,
+                     const struct hk_db_params *p, int64_t *out)
 {
     char *s = NULL;
-    int rc = query_text(c, sql, n, params, &s);
+    int rc = query_text(c, sql, p, &s);
     if (rc < 0)
         return rc;
     rc = hk_parse_i64(s[0] != '\0' ? s : "0", INT64_MIN, INT64_MAX, out);
@@ -121,11 +116,11 @@ static int query_i64(struct hk_dbconn *c, const char *sql, int n,
 }
 
 /* Runs a statement that must touch one row (RETURNING or count). */
-static int exec_one(struct hk_dbconn *c, const char *sql, int n,
-                    const char *const *params)
+static int exec_one(struct hk_dbconn *c, const char *sql,
+                    const struct hk_db_params *p)
 {
     PGresult *r = NULL;
-    int rc = hk_db_query(c, sql, n, params, &r);
+    int rc = hk_db_params_run(c, sql, p, &r);
     if (rc < 0)
         return rc;
     int rows = PQntuples(r);
@@ -140,12 +135,13 @@ static int exec_one(struct hk_dbconn *c, const char *sql, int n,
 /* See lua/workflows.h. */
 int hk_wf_count(struct hk_dbconn *c, int64_t user_id, int64_t *n)
 {
-    char u[24];
-    const char *p[] = {id_str(u, user_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
     return query_i64(c,
                      "SELECT count(*) FROM workflows WHERE user_id = "
                      "$1::bigint",
-                     1, p, n);
+                     &p, n);
 }
 
 /* See lua/workflows.h. */
@@ -153,14 +149,18 @@ int hk_wf_insert(struct hk_dbconn *c, int64_t user_id, const char *name,
                  const char *source, bool enabled, const char *schedule_json,
                  int64_t *id)
 {
-    char u[24];
-    const char *p[] = {id_str(u, user_id), name, source,
-                       enabled ? "true" : "false", schedule_json};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_text(&p, name);
+    hk_db_param_text(&p, source);
+    hk_db_param_bool(&p, enabled);
+    hk_db_param_text(&p, schedule_json);
     return query_i64(c,
                      "INSERT INTO workflows (user_id, name, source, enabled,"
                      " schedule) VALUES ($1::bigint, $2, $3, $4::boolean,"
                      " $5::jsonb) RETURNING id",
-                     5, p, id);
+                     &p, id);
 }
 
 /* See lua/workflows.h. */
@@ -168,13 +168,17 @@ int hk_wf_update(struct hk_dbconn *c, int64_t user_id, int64_t id,
                  const char *name, const char *source, int enabled,
                  const char *schedule_json)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id),
-                       id_str(w, id),
-                       name,
-                       source,
-                       enabled < 0 ? NULL : (enabled ? "true" : "false"),
-                       schedule_json};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, id);
+    hk_db_param_text(&p, name);
+    hk_db_param_text(&p, source);
+    if (enabled < 0)
+        hk_db_param_null(&p);
+    else
+        hk_db_param_bool(&p, enabled != 0);
+    hk_db_param_text(&p, schedule_json);
     return exec_one(c,
                     "UPDATE workflows SET name = coalesce($3, name),"
                     " source = coalesce($4, source),"
@@ -183,20 +187,22 @@ int hk_wf_update(struct hk_dbconn *c, int64_t user_id, int64_t id,
                     " updated_at = now()"
                     " WHERE user_id = $1::bigint AND id = $2::bigint"
                     " RETURNING id",
-                    6, p);
+                    &p);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_delete(struct hk_dbconn *c, int64_t user_id, int64_t id,
                  int64_t *next_job_id)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, id);
     int64_t job = 0;
     int rc = query_i64(c,
                        "DELETE FROM workflows WHERE user_id = $1::bigint AND"
                        " id = $2::bigint RETURNING coalesce(next_job_id, 0)",
-                       2, p, &job);
+                       &p, &job);
     if (next_job_id != NULL)
         *next_job_id = job;
     return rc;
@@ -206,15 +212,17 @@ int hk_wf_delete(struct hk_dbconn *c, int64_t user_id, int64_t id,
 int hk_wf_load(struct hk_dbconn *c, int64_t user_id, int64_t id,
                struct hk_workflow *out)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, id);
     PGresult *r = NULL;
     memset(out, 0, sizeof(*out));
-    int rc = hk_db_query(c,
-                         "SELECT name, source, enabled, schedule::text,"
-                         " coalesce(next_job_id, 0) FROM workflows"
-                         " WHERE user_id = $1::bigint AND id = $2::bigint",
-                         2, p, &r);
+    int rc = hk_db_params_run(c,
+                              "SELECT name, source, enabled, schedule::text,"
+                              " coalesce(next_job_id, 0) FROM workflows"
+                              " WHERE user_id = $1::bigint AND id = $2::bigint",
+                              &p, &r);
     if (rc < 0)
         return rc;
     if (PQntuples(r) == 0) {
@@ -239,46 +247,58 @@ int hk_wf_load(struct hk_dbconn *c, int64_t user_id, int64_t id,
 int hk_wf_set_next(struct hk_dbconn *c, int64_t user_id, int64_t id,
                    int64_t next_job_id, int64_t next_run_at)
 {
-    char u[24], w[24], j[24], t[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, id),
-                       next_job_id > 0 ? id_str(j, next_job_id) : NULL,
-                       next_run_at > 0 ? id_str(t, next_run_at) : NULL};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, id);
+    if (next_job_id > 0)
+        hk_db_param_i64(&p, next_job_id);
+    else
+        hk_db_param_null(&p);
+    if (next_run_at > 0)
+        hk_db_param_i64(&p, next_run_at);
+    else
+        hk_db_param_null(&p);
     return exec_one(c,
                     "UPDATE workflows SET next_job_id = $3::bigint,"
                     " next_run_at = to_timestamp($4::bigint)"
                     " WHERE user_id = $1::bigint AND id = $2::bigint"
                     " RETURNING id",
-                    4, p);
+                    &p);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_get_json(struct hk_dbconn *c, int64_t user_id, int64_t id,
                    bool with_source, char **json)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, id);
     if (with_source)
         return query_text(
             c,
             "SELECT " WF_JSON(", 'source', w.source") " FROM workflows w WHERE "
                                                       "w.user_id = $1::bigint"
                                                       " AND w.id = $2::bigint",
-            2, p, json);
+            &p, json);
     return query_text(
         c,
         "SELECT " WF_JSON(
             "") " FROM workflows w"
                 " WHERE w.user_id = $1::bigint AND w.id = $2::bigint",
-        2, p, json);
+        &p, json);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
                     int64_t per_page, char **json, int64_t *total)
 {
-    char u[24], l[24], o[24];
-    const char *p[] = {id_str(u, user_id), id_str(l, per_page),
-                       id_str(o, (page - 1) * per_page)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, per_page);
+    hk_db_param_i64(&p, (page - 1) * per_page);
     int rc = hk_wf_count(c, user_id, total);
     if (rc < 0)
         return rc;
@@ -288,7 +308,7 @@ int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
                           "") "::json AS j FROM workflows w WHERE w.user_id ="
                               " $1::bigint ORDER BY w.id DESC LIMIT $2::bigint"
                               " OFFSET $3::bigint) x",
-                      3, p, json);
+                      &p, json);
 }
 
 /* ------------------------------------------------------------------------
@@ -299,49 +319,56 @@ int hk_wf_list_json(struct hk_dbconn *c, int64_t user_id, int64_t page,
 int hk_wf_run_insert(struct hk_dbconn *c, int64_t user_id, int64_t workflow_id,
                      const char *trigger, bool dry_run, int64_t *run_id)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, workflow_id), trigger,
-                       dry_run ? "true" : "false"};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, workflow_id);
+    hk_db_param_text(&p, trigger);
+    hk_db_param_bool(&p, dry_run);
     return query_i64(c,
                      "INSERT INTO workflow_runs (workflow_id, user_id,"
                      " trigger, dry_run) SELECT w.id, w.user_id, $3,"
                      " $4::boolean FROM workflows w WHERE w.user_id ="
                      " $1::bigint AND w.id = $2::bigint RETURNING id",
-                     4, p, run_id);
+                     &p, run_id);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_run_set_job(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                       int64_t job_id)
 {
-    char u[24], r[24], j[24];
-    const char *p[] = {id_str(u, user_id), id_str(r, run_id),
-                       id_str(j, job_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, run_id);
+    hk_db_param_i64(&p, job_id);
     return exec_one(c,
                     "UPDATE workflow_runs SET queue_job_id = $3::bigint"
                     " WHERE user_id = $1::bigint AND id = $2::bigint"
                     " RETURNING id",
-                    3, p);
+                    &p);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_run_start(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                     int64_t *workflow_id, bool *dry_run)
 {
-    char u[24], r[24];
-    const char *p[] = {id_str(u, user_id), id_str(r, run_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, run_id);
     PGresult *res = NULL;
-    int rc = hk_db_query(c,
-                         "WITH s AS (SELECT id, status FROM workflow_runs"
-                         " WHERE user_id = $1::bigint AND id = $2::bigint"
-                         " FOR UPDATE), u AS (UPDATE workflow_runs w SET"
-                         " status = 'running', started_at = now() FROM s"
-                         " WHERE w.id = s.id AND s.status = 'queued'"
-                         " RETURNING w.workflow_id, w.dry_run)"
-                         " SELECT (SELECT count(*) FROM s),"
-                         " u.workflow_id, u.dry_run FROM (SELECT 1) one"
-                         " LEFT JOIN u ON true",
-                         2, p, &res);
+    int rc = hk_db_params_run(c,
+                              "WITH s AS (SELECT id, status FROM workflow_runs"
+                              " WHERE user_id = $1::bigint AND id = $2::bigint"
+                              " FOR UPDATE), u AS (UPDATE workflow_runs w SET"
+                              " status = 'running', started_at = now() FROM s"
+                              " WHERE w.id = s.id AND s.status = 'queued'"
+                              " RETURNING w.workflow_id, w.dry_run)"
+                              " SELECT (SELECT count(*) FROM s),"
+                              " u.workflow_id, u.dry_run FROM (SELECT 1) one"
+                              " LEFT JOIN u ON true",
+                              &p, &res);
     if (rc < 0)
         return rc;
     if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
@@ -378,8 +405,6 @@ static const char *kill_name(int limit)
 int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                      const struct hk_lua_result *res)
 {
-    char u[24], r[24], s1[24], s2[24], s3[24], s4[24], ins[24], mem[24], hc[24],
-        line[24], dur[24];
     const char *status = "succeeded";
     if (res->status == HK_LUA_ERR_LIMIT && res->limit == HK_LUA_KILL_CANCELLED)
         status = "cancelled";
@@ -387,25 +412,28 @@ int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
         status = "failed";
     const char *log = json_object_to_json_string_ext(
         res->log, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    const char *p[] = {id_str(u, user_id),
-                       id_str(r, run_id),
-                       status,
-                       id_str(s1, res->counts.searched),
-                       id_str(s2, res->counts.skipped),
-                       id_str(s3, res->counts.scored),
-                       id_str(s4, res->counts.applied),
-                       id_str(ins, res->instructions),
-                       id_str(mem, res->mem_peak),
-                       id_str(hc, res->host_calls),
-                       res->error,
-                       res->error != NULL && res->error_line > 0
-                           ? id_str(line, res->error_line)
-                           : NULL,
-                       res->status != HK_LUA_OK ? res->traceback : NULL,
-                       res->status == HK_LUA_ERR_LIMIT ? kill_name(res->limit)
-                                                       : NULL,
-                       log,
-                       id_str(dur, res->duration_ms)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, run_id);
+    hk_db_param_text(&p, status);
+    hk_db_param_i64(&p, res->counts.searched);
+    hk_db_param_i64(&p, res->counts.skipped);
+    hk_db_param_i64(&p, res->counts.scored);
+    hk_db_param_i64(&p, res->counts.applied);
+    hk_db_param_i64(&p, res->instructions);
+    hk_db_param_i64(&p, res->mem_peak);
+    hk_db_param_i64(&p, res->host_calls);
+    hk_db_param_text(&p, res->error);
+    if (res->error != NULL && res->error_line > 0)
+        hk_db_param_i64(&p, res->error_line);
+    else
+        hk_db_param_null(&p);
+    hk_db_param_text(&p, res->status != HK_LUA_OK ? res->traceback : NULL);
+    hk_db_param_text(&p, res->status == HK_LUA_ERR_LIMIT ? kill_name(res->limit)
+                                                         : NULL);
+    hk_db_param_text(&p, log);
+    hk_db_param_i64(&p, res->duration_ms);
     int rc = exec_one(c,
                       "WITH r AS (UPDATE workflow_runs SET status = $3,"
                       " searched = $4::int, skipped = $5::int, scored ="
@@ -418,7 +446,7 @@ int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                       " RETURNING workflow_id)"
                       " UPDATE workflows w SET last_run_at = now() FROM r"
                       " WHERE w.id = r.workflow_id RETURNING w.id",
-                      16, p);
+                      &p);
     return rc;
 }
 
@@ -426,29 +454,34 @@ int hk_wf_run_finish(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
 int hk_wf_run_fail(struct hk_dbconn *c, int64_t user_id, int64_t run_id,
                    const char *error)
 {
-    char u[24], r[24];
-    const char *p[] = {id_str(u, user_id), id_str(r, run_id), error};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, run_id);
+    hk_db_param_text(&p, error);
     return exec_one(c,
                     "UPDATE workflow_runs SET status = 'failed', error = $3,"
                     " finished_at = now() WHERE user_id = $1::bigint AND"
                     " id = $2::bigint RETURNING id",
-                    3, p);
+                    &p);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_run_get_json(struct hk_dbconn *c, int64_t user_id,
                        int64_t workflow_id, int64_t run_id, char **json)
 {
-    char u[24], w[24], r[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, workflow_id),
-                       id_str(r, run_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, workflow_id);
+    hk_db_param_i64(&p, run_id);
     return query_text(
         c,
         "SELECT " RUN_JSON(
             ", 'traceback', r.traceback, 'log',"
             " r.log") " FROM workflow_runs r WHERE r.user_id = $1::bigint"
                       " AND r.workflow_id = $2::bigint AND r.id = $3::bigint",
-        3, p, json);
+        &p, json);
 }
 
 /* See lua/workflows.h. */
@@ -456,15 +489,18 @@ int hk_wf_runs_list_json(struct hk_dbconn *c, int64_t user_id,
                          int64_t workflow_id, int64_t page, int64_t per_page,
                          char **json, int64_t *total)
 {
-    char u[24], w[24], l[24], o[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, workflow_id),
-                       id_str(l, per_page), id_str(o, (page - 1) * per_page)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, workflow_id);
     int rc = query_i64(c,
                        "SELECT count(*) FROM workflow_runs WHERE user_id ="
                        " $1::bigint AND workflow_id = $2::bigint",
-                       2, p, total);
+                       &p, total);
     if (rc < 0)
         return rc;
+    hk_db_param_i64(&p, per_page);
+    hk_db_param_i64(&p, (page - 1) * per_page);
     return query_text(
         c,
         "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC),"
@@ -472,22 +508,24 @@ int hk_wf_runs_list_json(struct hk_dbconn *c, int64_t user_id,
             "") "::json AS j FROM workflow_runs r WHERE r.user_id ="
                 " $1::bigint AND r.workflow_id = $2::bigint ORDER BY"
                 " r.id DESC LIMIT $3::bigint OFFSET $4::bigint) x",
-        4, p, json);
+        &p, json);
 }
 
 /* See lua/workflows.h. */
 int hk_wf_applied_today(struct hk_dbconn *c, int64_t user_id,
                         int64_t workflow_id, int64_t *n)
 {
-    char u[24], w[24];
-    const char *p[] = {id_str(u, user_id), id_str(w, workflow_id)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_i64(&p, workflow_id);
     return query_i64(c,
                      "SELECT coalesce(sum(applied), 0) FROM workflow_runs"
                      " WHERE user_id = $1::bigint AND workflow_id ="
                      " $2::bigint AND NOT dry_run AND created_at >="
                      " date_trunc('day', now() AT TIME ZONE 'UTC')"
                      " AT TIME ZONE 'UTC'",
-                     2, p, n);
+                     &p, n);
 }
 
 /* ------------------------------------------------------------------------
@@ -498,12 +536,14 @@ int hk_wf_applied_today(struct hk_dbconn *c, int64_t user_id,
 int hk_wf_state_get(struct hk_dbconn *c, int64_t user_id, const char *key,
                     char **json)
 {
-    char u[24];
-    const char *p[] = {id_str(u, user_id), key};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_text(&p, key);
     int rc = query_text(c,
                         "SELECT value::text FROM workflow_state WHERE"
                         " user_id = $1::bigint AND key = $2",
-                        2, p, json);
+                        &p, json);
     if (rc == HAWK_ENOTFOUND) {
         *json = NULL;
         return 0;
@@ -516,33 +556,37 @@ int hk_wf_state_set(struct hk_dbconn *c, int64_t user_id, const char *key,
                     const char *value_json, int64_t max_bytes,
                     int64_t *would_use)
 {
-    char u[24], sz[24];
     int64_t size =
         value_json != NULL ? (int64_t)(strlen(key) + strlen(value_json)) : 0;
-    const char *p[] = {id_str(u, user_id), key};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, user_id);
+    hk_db_param_text(&p, key);
     int rc = hk_db_begin(c);
     if (rc < 0)
         return rc;
     /* One writer per user at a time, so two runs cannot both fit. */
-    const char *lp[] = {u};
-    rc = hk_db_query(c,
-                     "SELECT pg_advisory_xact_lock(30, ($1::bigint %"
-                     " 2147483647)::int)",
-                     1, lp, NULL);
+    struct hk_db_params lp;
+    hk_db_params_init(&lp);
+    hk_db_param_i64(&lp, user_id);
+    rc = hk_db_params_run(c,
+                          "SELECT pg_advisory_xact_lock(30, ($1::bigint %"
+                          " 2147483647)::int)",
+                          &lp, NULL);
     if (rc < 0)
         goto out;
     if (value_json == NULL) {
-        rc = hk_db_query(c,
-                         "DELETE FROM workflow_state WHERE user_id ="
-                         " $1::bigint AND key = $2",
-                         2, p, NULL);
+        rc = hk_db_params_run(c,
+                              "DELETE FROM workflow_state WHERE user_id ="
+                              " $1::bigint AND key = $2",
+                              &p, NULL);
         goto out;
     }
     int64_t others = 0;
     rc = query_i64(c,
                    "SELECT coalesce(sum(size), 0) FROM workflow_state"
                    " WHERE user_id = $1::bigint AND key <> $2",
-                   2, p, &others);
+                   &p, &others);
     if (rc < 0)
         goto out;
     if (others + size > max_bytes) {
@@ -551,14 +595,20 @@ int hk_wf_state_set(struct hk_dbconn *c, int64_t user_id, const char *key,
         rc = HAWK_EQUOTA;
         goto out;
     }
-    const char *ip[] = {u, key, value_json, id_str(sz, size)};
-    rc = hk_db_query(c,
-                     "INSERT INTO workflow_state (user_id, key, value, size)"
-                     " VALUES ($1::bigint, $2, $3::jsonb, $4::int)"
-                     " ON CONFLICT (user_id, key) DO UPDATE SET value ="
-                     " excluded.value, size = excluded.size, updated_at ="
-                     " now()",
-                     4, ip, NULL);
+    struct hk_db_params ip;
+    hk_db_params_init(&ip);
+    hk_db_param_i64(&ip, user_id);
+    hk_db_param_text(&ip, key);
+    hk_db_param_text(&ip, value_json);
+    hk_db_param_i64(&ip, size);
+    rc = hk_db_params_run(
+        c,
+        "INSERT INTO workflow_state (user_id, key, value, size)"
+        " VALUES ($1::bigint, $2, $3::jsonb, $4::int)"
+        " ON CONFLICT (user_id, key) DO UPDATE SET value ="
+        " excluded.value, size = excluded.size, updated_at ="
+        " now()",
+        &ip, NULL);
 out:
     if (rc < 0) {
         hk_db_rollback(c);

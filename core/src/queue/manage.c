@@ -2,11 +2,11 @@
  * queue/manage.c - operations on single jobs and queues: cancel, retry,
  * delete, pause/resume, and pruning of finished jobs.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "db/db.h"
+#include "db/params.h"
 #include "hawk/plugin.h"
 #include "queue/queue.h"
 #include "queue/queue_int.h"
@@ -14,11 +14,6 @@
 
 #define PRUNE_CHUNK_N 5000
 #define PRUNE_CHUNK HAWK_STR(PRUNE_CHUNK_N)
-
-static void fmt_i64(char *buf, size_t n, int64_t v)
-{
-    snprintf(buf, n, "%" PRId64, v);
-}
 
 static const char SQL_CANCEL[] =
     "WITH c AS ("
@@ -43,13 +38,13 @@ static const char SQL_EXISTS[] =
 int hk_queue_cancel(struct hk_dbconn *c, int64_t job_id, int64_t user_id,
                     enum hk_cancel_result *res)
 {
-    char id[24], uid[24], now[24];
-    fmt_i64(id, sizeof(id), job_id);
-    fmt_i64(uid, sizeof(uid), user_id > 0 ? user_id : 0);
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    const char *params[3] = {id, uid, now};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
+    hk_db_param_i64(&p, user_id > 0 ? user_id : 0);
+    hk_db_param_i64(&p, hk_queue_now_ms());
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_CANCEL, 3, params, &r);
+    int rc = hk_db_params_run(c, SQL_CANCEL, &p, &r);
     if (rc < 0)
         return rc;
     if (PQntuples(r) == 1) {
@@ -60,7 +55,10 @@ int hk_queue_cancel(struct hk_dbconn *c, int64_t job_id, int64_t user_id,
         return 0;
     }
     PQclear(r);
-    rc = hk_db_query(c, SQL_EXISTS, 2, params, &r);
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
+    hk_db_param_i64(&p, user_id > 0 ? user_id : 0);
+    rc = hk_db_params_run(c, SQL_EXISTS, &p, &r);
     if (rc < 0)
         return rc;
     rc = PQntuples(r) == 1 ? HAWK_ECONFLICT : HAWK_ENOTFOUND;
@@ -84,20 +82,22 @@ static const char SQL_RETRY[] =
  * HAWK_ENOTFOUND or HAWK_ECONFLICT. */
 int hk_queue_retry(struct hk_dbconn *c, int64_t job_id)
 {
-    char id[24], now[24];
-    fmt_i64(id, sizeof(id), job_id);
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    const char *params[2] = {id, now};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
+    hk_db_param_i64(&p, hk_queue_now_ms());
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_RETRY, 2, params, &r);
+    int rc = hk_db_params_run(c, SQL_RETRY, &p, &r);
     if (rc < 0)
         return rc;
     int rows = PQntuples(r);
     PQclear(r);
     if (rows == 1)
         return 0;
-    const char *p2[2] = {id, "0"};
-    rc = hk_db_query(c, SQL_EXISTS, 2, p2, &r);
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
+    hk_db_param_i64(&p, 0);
+    rc = hk_db_params_run(c, SQL_EXISTS, &p, &r);
     if (rc < 0)
         return rc;
     rc = PQntuples(r) == 1 ? HAWK_ECONFLICT : HAWK_ENOTFOUND;
@@ -112,18 +112,19 @@ static const char SQL_DELETE[] =
 /* Deletes a finished job: 0, HAWK_ENOTFOUND or HAWK_ECONFLICT. */
 int hk_queue_delete(struct hk_dbconn *c, int64_t job_id)
 {
-    char id[24];
-    fmt_i64(id, sizeof(id), job_id);
-    const char *params[2] = {id, "0"};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, job_id);
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_DELETE, 1, params, &r);
+    int rc = hk_db_params_run(c, SQL_DELETE, &p, &r);
     if (rc < 0)
         return rc;
     int rows = PQntuples(r);
     PQclear(r);
     if (rows == 1)
         return 0;
-    rc = hk_db_query(c, SQL_EXISTS, 2, params, &r);
+    hk_db_param_i64(&p, 0); /* $2: any user */
+    rc = hk_db_params_run(c, SQL_EXISTS, &p, &r);
     if (rc < 0)
         return rc;
     rc = PQntuples(r) == 1 ? HAWK_ECONFLICT : HAWK_ENOTFOUND;
@@ -141,10 +142,14 @@ int hk_queue_pause(struct hk_dbconn *c, const char *queue, int64_t user_id)
 {
     if (!hk_queue_name_valid(queue))
         return HAWK_EINVAL;
-    char uid[24];
-    fmt_i64(uid, sizeof(uid), user_id);
-    const char *params[2] = {queue, user_id > 0 ? uid : NULL};
-    return hk_db_query(c, SQL_PAUSE, 2, params, NULL);
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, queue);
+    if (user_id > 0)
+        hk_db_param_i64(&p, user_id);
+    else
+        hk_db_param_null(&p);
+    return hk_db_params_run(c, SQL_PAUSE, &p, NULL);
 }
 
 static const char SQL_RESUME[] =
@@ -158,10 +163,11 @@ int hk_queue_resume(struct hk_dbconn *c, const char *queue)
 {
     if (!hk_queue_name_valid(queue))
         return HAWK_EINVAL;
-    char now[24];
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    const char *params[2] = {queue, now};
-    return hk_db_query(c, SQL_RESUME, 2, params, NULL);
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, queue);
+    hk_db_param_i64(&p, hk_queue_now_ms());
+    return hk_db_params_run(c, SQL_RESUME, &p, NULL);
 }
 
 static const char SQL_PRUNE[] =
@@ -179,14 +185,14 @@ int hk_queue_prune(struct hk_dbconn *c, int64_t older_than_ms, int64_t *deleted)
 {
     if (deleted != NULL)
         *deleted = 0;
-    char cutoff[24];
-    fmt_i64(cutoff, sizeof(cutoff), hk_queue_now_ms() - older_than_ms);
-    const char *params[1] = {cutoff};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, hk_queue_now_ms() - older_than_ms);
     int64_t total = 0;
     /* Small chunks keep each statement's locks and WAL burst short. */
     for (;;) {
         PGresult *r = NULL;
-        int rc = hk_db_query(c, SQL_PRUNE, 1, params, &r);
+        int rc = hk_db_params_run(c, SQL_PRUNE, &p, &r);
         if (rc < 0)
             return rc;
         int64_t n = 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/params.h"
 #include "log/log.h"
 #include "queue/queue_int.h"
 #include "util/alloc.h"
@@ -73,11 +74,6 @@ bool hk_queue_kind_name_valid(const char *s)
 }
 
 /* ---- helpers ---- */
-
-static void fmt_i64(char *buf, size_t n, int64_t v)
-{
-    snprintf(buf, n, "%" PRId64, v);
-}
 
 /* Appends one double-quoted array element. */
 static void pg_quote_elem(struct hk_buf *b, const char *s)
@@ -186,28 +182,26 @@ int hk_queue_enqueue(struct hk_dbconn *c, const struct hk_job_spec *spec,
     int64_t now = hk_queue_now_ms();
     int64_t run_at = spec->run_at_ms > 0 ? spec->run_at_ms : now;
 
-    char uid[24], prio[16], att[16], tmo[24], ra[24], cr[24];
-    fmt_i64(uid, sizeof(uid), spec->user_id);
-    snprintf(prio, sizeof(prio), "%d", priority);
-    snprintf(att, sizeof(att), "%d", max_attempts);
-    fmt_i64(tmo, sizeof(tmo), timeout);
-    fmt_i64(ra, sizeof(ra), run_at);
-    fmt_i64(cr, sizeof(cr), now);
-    const char *params[10] = {queue,
-                              spec->kind,
-                              spec->user_id > 0 ? uid : NULL,
-                              payload,
-                              prio,
-                              att,
-                              tmo,
-                              spec->unique_key,
-                              ra,
-                              cr};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, queue);
+    hk_db_param_text(&p, spec->kind);
+    if (spec->user_id > 0)
+        hk_db_param_i64(&p, spec->user_id);
+    else
+        hk_db_param_null(&p);
+    hk_db_param_text(&p, payload);
+    hk_db_param_i64(&p, priority);
+    hk_db_param_i64(&p, max_attempts);
+    hk_db_param_i64(&p, timeout);
+    hk_db_param_text(&p, spec->unique_key);
+    hk_db_param_i64(&p, run_at);
+    hk_db_param_i64(&p, now);
     /* A conflicting key can finish between our insert and our lookup;
      * then the insert wins on the next round. */
     for (int round = 0; round < 5; round++) {
         PGresult *r = NULL;
-        int rc = hk_db_query(c, SQL_ENQUEUE, 10, params, &r);
+        int rc = hk_db_params_run(c, SQL_ENQUEUE, &p, &r);
         if (rc < 0)
             return rc;
         if (PQntuples(r) == 1) {
@@ -285,26 +279,23 @@ int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
     hk_buf_putc(&lnames, '}');
     hk_buf_putc(&lvals, '}');
 
-    char now[24], maxj[16], scan[16], pul[16];
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    snprintf(maxj, sizeof(maxj), "%d", o->max_jobs);
     /* Every scanned row is locked, which is most of a claim's cost: look
      * past jobs the limits may skip only when limits apply. */
     int scan_n = o->max_jobs;
     if (o->per_user_limit > 0 || o->n_limits > 0)
         scan_n += o->max_jobs / 2 + 4;
-    snprintf(scan, sizeof(scan), "%d", scan_n);
-    snprintf(pul, sizeof(pul), "%d", o->per_user_limit);
-    const char *params[8] = {o->worker,
-                             now,
-                             o->queues != NULL ? hk_buf_str(&qarr) : NULL,
-                             maxj,
-                             scan,
-                             pul,
-                             hk_buf_str(&lnames),
-                             hk_buf_str(&lvals)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, o->worker);
+    hk_db_param_i64(&p, hk_queue_now_ms());
+    hk_db_param_text(&p, o->queues != NULL ? hk_buf_str(&qarr) : NULL);
+    hk_db_param_i64(&p, o->max_jobs);
+    hk_db_param_i64(&p, scan_n);
+    hk_db_param_i64(&p, o->per_user_limit);
+    hk_db_param_text(&p, hk_buf_str(&lnames));
+    hk_db_param_text(&p, hk_buf_str(&lvals));
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_CLAIM, 8, params, &r);
+    int rc = hk_db_params_run(c, SQL_CLAIM, &p, &r);
     hk_buf_release(&qarr);
     hk_buf_release(&lnames);
     hk_buf_release(&lvals);
@@ -492,11 +483,13 @@ int hk_queue_finish(struct hk_dbconn *c, const char *worker,
         hk_buf_putc(&b, '}');
     }
     hk_buf_putc(&b, ']');
-    char now[24];
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    const char *params[3] = {worker, hk_buf_str(&b), now};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, worker);
+    hk_db_param_text(&p, hk_buf_str(&b));
+    hk_db_param_i64(&p, hk_queue_now_ms());
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_FINISH, 3, params, &r);
+    int rc = hk_db_params_run(c, SQL_FINISH, &p, &r);
     hk_buf_release(&b);
     if (rc < 0)
         return rc;
@@ -539,11 +532,13 @@ int hk_queue_heartbeat(struct hk_dbconn *c, const char *worker,
     struct hk_buf arr;
     hk_buf_init(&arr, 0);
     pg_int_array(&arr, ids, n);
-    char now[24];
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    const char *params[3] = {worker, now, hk_buf_str(&arr)};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, worker);
+    hk_db_param_i64(&p, hk_queue_now_ms());
+    hk_db_param_text(&p, hk_buf_str(&arr));
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_HEARTBEAT, 3, params, &r);
+    int rc = hk_db_params_run(c, SQL_HEARTBEAT, &p, &r);
     hk_buf_release(&arr);
     if (rc < 0)
         return rc;
@@ -598,12 +593,12 @@ int hk_queue_rescue(struct hk_dbconn *c, int64_t rescue_after_ms,
 {
     if (rescued != NULL)
         *rescued = 0;
-    char now[24], after[24];
-    fmt_i64(now, sizeof(now), hk_queue_now_ms());
-    fmt_i64(after, sizeof(after), rescue_after_ms);
-    const char *params[2] = {now, after};
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, hk_queue_now_ms());
+    hk_db_param_i64(&p, rescue_after_ms);
     PGresult *r = NULL;
-    int rc = hk_db_query(c, SQL_RESCUE, 2, params, &r);
+    int rc = hk_db_params_run(c, SQL_RESCUE, &p, &r);
     if (rc < 0)
         return rc;
     int rows = PQntuples(r);
