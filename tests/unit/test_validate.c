@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "log/log.h"
 #include "util/alloc.h"
+#include "util/err.h"
 
 static const struct hk_field FIELDS[] = {
     {"name", HK_F_STRING, true, false, 1, 10},
@@ -320,23 +321,23 @@ static void test_error_envelope(void **state)
     (void)state;
     struct hk_resp resp;
     hk_resp_init(&resp);
-    hk_resp_error(&resp, 409, "conflict", "name '%s' is taken", "x\"y");
+    hk_resp_error(&resp, 409, "conflict", NULL, "name '%s' is taken", "x\"y");
     assert_int_equal(resp.status, 409);
     assert_string_equal(resp.content_type, "application/json");
     assert_string_equal(hk_buf_str(&resp.body),
                         "{\"error\":{\"code\":\"conflict\",\"message\":"
                         "\"name 'x\\\"y' is taken\"}}");
-    hk_resp_field_error(&resp, "title", "'title' is required");
+    hk_resp_error(&resp, 400, "invalid_field", "title", "'title' is required");
     assert_int_equal(resp.status, 400);
     assert_string_equal(hk_buf_str(&resp.body),
                         "{\"error\":{\"code\":\"invalid_field\",\"field\":"
                         "\"title\",\"message\":\"'title' is required\"}}");
-    hk_resp_error_field(&resp, 400, "invalid_parameter", "per_page", "bad");
+    hk_resp_error(&resp, 400, "invalid_parameter", "per_page", "bad");
     assert_string_equal(hk_buf_str(&resp.body),
                         "{\"error\":{\"code\":\"invalid_parameter\",\"field\":"
                         "\"per_page\",\"message\":\"bad\"}}");
     /* client bytes that are not UTF-8 never make invalid JSON */
-    hk_resp_error(&resp, 404, "not_found", "no item '%s'",
+    hk_resp_error(&resp, 404, "not_found", NULL, "no item '%s'",
                   "a\xff\xc3(\x01\x7f\xe2\x82\xac");
     json_object *o = json_tokener_parse(hk_buf_str(&resp.body));
     assert_non_null(o);
@@ -399,6 +400,103 @@ static void test_from_status(void **state)
     hk_log_set_level(HAWK_LOG_INFO);
 }
 
+/* Runs hk_resp_from_err on e and returns the body (static buffer). */
+static const char *from_err(const struct hk_err *e, int *status, char *hdr,
+                            size_t hdrlen, const char *hname)
+{
+    static char body[2048];
+    struct hk_resp resp;
+    hk_resp_init(&resp);
+    hk_resp_from_err(&resp, e);
+    *status = resp.status;
+    snprintf(body, sizeof(body), "%s", hk_buf_str(&resp.body));
+    if (hdr != NULL) {
+        const char *v = hk_resp_get_header(&resp, hname);
+        snprintf(hdr, hdrlen, "%s", v != NULL ? v : "");
+    }
+    hk_resp_release(&resp);
+    return body;
+}
+
+static void test_from_err(void **state)
+{
+    (void)state;
+    struct hk_err e = HK_ERR_INIT;
+    int status = 0;
+    char hdr[64];
+
+    /* a field error: the reason follows from the field */
+    hk_err_set(&e, HAWK_EINVAL, NULL, "experience[2].company",
+               "'%s' must be a string", "experience[2].company");
+    assert_string_equal(from_err(&e, &status, NULL, 0, NULL),
+                        "{\"error\":{\"code\":\"invalid_field\",\"field\":"
+                        "\"experience[2].company\",\"message\":\"'experience"
+                        "[2].company' must be a string\"}}");
+    assert_int_equal(status, 400);
+
+    /* the same envelope as hk_resp_error() writes */
+    struct hk_resp resp;
+    hk_resp_init(&resp);
+    hk_resp_error(&resp, 400, "invalid_field", "experience[2].company",
+                  "'%s' must be a string", "experience[2].company");
+    assert_string_equal(hk_buf_str(&resp.body),
+                        from_err(&e, &status, NULL, 0, NULL));
+    hk_resp_release(&resp);
+
+    /* detail members come after the message, inside the error object */
+    hk_err_set(&e, HAWK_EQUOTA, "plan_limit", NULL, "resumes limit reached");
+    snprintf(e.detail, sizeof(e.detail),
+             "\"limit\":\"resumes\",\"value\":3,\"used\":3");
+    assert_string_equal(from_err(&e, &status, NULL, 0, NULL),
+                        "{\"error\":{\"code\":\"plan_limit\",\"message\":"
+                        "\"resumes limit reached\",\"limit\":\"resumes\","
+                        "\"value\":3,\"used\":3}}");
+    /* plan_limit answers 403, not EQUOTA's 402 */
+    assert_int_equal(status, 403);
+    hk_err_set(&e, HAWK_EQUOTA, NULL, NULL, "budget used up");
+    from_err(&e, &status, NULL, 0, NULL);
+    assert_int_equal(status, 402);
+
+    /* an input refused for its kind: the reason names a status */
+    hk_err_set(&e, HAWK_EINVAL, "unsupported_file_type", "file",
+               "the file is an image");
+    assert_string_equal(from_err(&e, &status, NULL, 0, NULL),
+                        "{\"error\":{\"code\":\"unsupported_file_type\","
+                        "\"field\":\"file\",\"message\":\"the file is an "
+                        "image\"}}");
+    assert_int_equal(status, 415);
+
+    /* no message: the code's standard sentence, and its header */
+    hk_err_clear(&e);
+    e.code = HAWK_EUNAVAIL;
+    assert_string_equal(from_err(&e, &status, hdr, sizeof(hdr), "Retry-After"),
+                        "{\"error\":{\"code\":\"unavailable\",\"message\":"
+                        "\"database unavailable, try again shortly\"}}");
+    assert_int_equal(status, 503);
+    assert_string_equal(hdr, "2");
+    hk_err_set(&e, HAWK_EAUTH, NULL, NULL, "token expired; log in again");
+    from_err(&e, &status, hdr, sizeof(hdr), "WWW-Authenticate");
+    assert_int_equal(status, 401);
+    assert_string_equal(hdr, "Bearer");
+
+    /* a 500 never shows what went wrong inside */
+    hk_log_set_level(HAWK_LOG_CRIT);
+    hk_err_set(&e, HAWK_EIO, NULL, NULL, "cannot read /secret/path: denied");
+    const char *b = from_err(&e, &status, NULL, 0, NULL);
+    assert_int_equal(status, 500);
+    assert_null(strstr(b, "secret"));
+    assert_string_equal(b, "{\"error\":{\"code\":\"internal\",\"message\":"
+                           "\"internal error; report the request id to the "
+                           "administrator\"}}");
+    hk_log_set_level(HAWK_LOG_INFO);
+
+    /* client text that is not UTF-8 still makes valid JSON */
+    hk_err_set(&e, HAWK_ENOTFOUND, NULL, NULL, "no item '%s'", "a\xff\x01");
+    json_object *o = json_tokener_parse(from_err(&e, &status, NULL, 0, NULL));
+    assert_non_null(o);
+    json_object_put(o);
+}
+
 static void test_headers_json_bytes(void **state)
 {
     (void)state;
@@ -451,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_email_invalid),
         cmocka_unit_test(test_error_envelope),
         cmocka_unit_test(test_from_status),
+        cmocka_unit_test(test_from_err),
         cmocka_unit_test(test_headers_json_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,9 +77,9 @@ static char *read_email(json_object *body, struct hk_resp *resp)
         return NULL;
     char *email = rc == 0 && len <= 254 ? hk_email_normalize(s) : NULL;
     if (email == NULL)
-        hk_resp_field_error(resp, "email",
-                            "email is not a valid address, use the form "
-                            "name@example.com");
+        hk_resp_error(resp, 400, "invalid_field", "email",
+                      "email is not a valid address, use the form "
+                      "name@example.com");
     return email;
 }
 
@@ -138,7 +138,7 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
                          &pwlen) < 0)
         goto out;
     if (hk_password_policy(password, pwlen, &msg) < 0) {
-        hk_resp_field_error(resp, "password", "%s", msg);
+        hk_resp_error(resp, 400, "invalid_field", "password", "%s", msg);
         goto out;
     }
     if (optional_str(body, "username", &username, resp) < 0 ||
@@ -147,7 +147,8 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
         goto out;
     if (username != NULL &&
         !hk_auth_username_valid(username, strlen(username))) {
-        hk_resp_field_error(resp, "username", "%s", HK_USERNAME_RULE);
+        hk_resp_error(resp, 400, "invalid_field", "username", "%s",
+                      HK_USERNAME_RULE);
         goto out;
     }
 
@@ -248,7 +249,8 @@ static void login_failed(struct hk_req *req, const struct hk_auth_settings *s,
         hk_resp_from_status(resp, rc);
         return;
     }
-    hk_resp_error(resp, 401, "invalid_credentials", "%s", msg_bad_credentials);
+    hk_resp_error(resp, 401, "invalid_credentials", NULL, "%s",
+                  msg_bad_credentials);
 }
 
 /* POST /api/v1/auth/login */
@@ -356,18 +358,18 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
         o = NULL;
         break;
     case HK_REFRESH_EXPIRED:
-        hk_resp_error(resp, 401, "token_expired",
+        hk_resp_error(resp, 401, "token_expired", NULL,
                       "refresh token expired, log in again");
         break;
     case HK_REFRESH_REUSED:
-        hk_resp_error(resp, 401, "token_reused",
+        hk_resp_error(resp, 401, "token_reused", NULL,
                       "refresh token was already used; every session of this "
                       "login was signed out, log in again");
         break;
     case HK_REFRESH_UNKNOWN:
     case HK_REFRESH_INACTIVE:
     default:
-        hk_resp_error(resp, 401, "invalid_token",
+        hk_resp_error(resp, 401, "invalid_token", NULL,
                       "refresh token is not valid, log in again");
         break;
     }

@@ -62,7 +62,7 @@ static const struct hk_field change_fields[] = {
 
 static void resp_gone(struct hk_resp *resp)
 {
-    hk_resp_error(resp, 401, "unauthorized",
+    hk_resp_error(resp, 401, "unauthorized", NULL,
                   "this account no longer exists or is disabled, log in "
                   "again");
 }
@@ -127,9 +127,8 @@ void hk_auth_h_user_patch(struct hk_req *req, struct hk_resp *resp)
         return;
     for (size_t i = 0; fixed_members[i] != NULL; i++) {
         if (json_object_object_get_ex(body, fixed_members[i], NULL)) {
-            hk_resp_field_error(resp, fixed_members[i],
-                                "field '%s' cannot be changed",
-                                fixed_members[i]);
+            hk_resp_error(resp, 400, "invalid_field", fixed_members[i],
+                          "field '%s' cannot be changed", fixed_members[i]);
             goto out;
         }
     }
@@ -141,7 +140,8 @@ void hk_auth_h_user_patch(struct hk_req *req, struct hk_resp *resp)
         goto out;
     if (user.value != NULL &&
         !hk_auth_username_valid(user.value, strlen(user.value))) {
-        hk_resp_field_error(resp, "username", "%s", HK_USERNAME_RULE);
+        hk_resp_error(resp, 400, "invalid_field", "username", "%s",
+                      HK_USERNAME_RULE);
         goto out;
     }
     review.sent = "false";
@@ -282,7 +282,7 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
         hk_auth_str_member(body, "new_password", &neu, &new_len, resp) < 0)
         goto out;
     if (hk_password_policy(neu, new_len, &msg) < 0) {
-        hk_resp_field_error(resp, "new_password", "%s", msg);
+        hk_resp_error(resp, 400, "invalid_field", "new_password", "%s", msg);
         goto out;
     }
     if (change_lookup(req, s, &email, &old_hash, resp) < 0)
@@ -298,7 +298,7 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
         if (rc < 0)
             hk_resp_from_status(resp, rc);
         else
-            hk_resp_error(resp, 401, "invalid_credentials",
+            hk_resp_error(resp, 401, "invalid_credentials", NULL,
                           "current password is incorrect, check it and try "
                           "again");
         goto out;

@@ -119,7 +119,7 @@ void hk_auth_resp_throttled(struct hk_resp *resp, int64_t retry_after_s)
 {
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)retry_after_s);
-    hk_resp_error(resp, 429, "too_many_attempts",
+    hk_resp_error(resp, 429, "too_many_attempts", NULL,
                   "too many failed login attempts, try again in %lld seconds",
                   (long long)retry_after_s);
     hk_resp_header(resp, "Retry-After", v);

@@ -105,14 +105,15 @@ int hk_auth_str_member(json_object *obj, const char *name, const char **s,
     if (!json_object_object_get_ex(obj, name, &v) || v == NULL)
         return HAWK_ENOTFOUND;
     if (!json_object_is_type(v, json_type_string)) {
-        hk_resp_field_error(resp, name, "'%s' must be a string", name);
+        hk_resp_error(resp, 400, "invalid_field", name, "'%s' must be a string",
+                      name);
         return HAWK_EINVAL;
     }
     *s = json_object_get_string(v);
     *len = (size_t)json_object_get_string_len(v);
     if (memchr(*s, '\0', *len) != NULL) {
-        hk_resp_field_error(resp, name, "'%s' must not contain NUL characters",
-                            name);
+        hk_resp_error(resp, 400, "invalid_field", name,
+                      "'%s' must not contain NUL characters", name);
         return HAWK_EINVAL;
     }
     return 0;
@@ -132,11 +133,11 @@ void hk_auth_resp_user_conflict(struct hk_dbconn *c, int rc,
     }
     const char *msg = c != NULL ? hk_db_errmsg(c) : "";
     if (msg != NULL && strstr(msg, "users_username_uniq") != NULL) {
-        hk_resp_error(resp, 409, "username_taken",
+        hk_resp_error(resp, 409, "username_taken", NULL,
                       "this username is taken, choose another one");
         return;
     }
-    hk_resp_error(resp, 409, "email_taken",
+    hk_resp_error(resp, 409, "email_taken", NULL,
                   "an account with this email already exists, log in or use "
                   "another email");
 }

@@ -19,6 +19,7 @@
 #include "util/buf.h"
 
 struct hk_app;
+struct hk_err;
 struct hk_router;
 
 #define HK_MAX_PATH_PARAMS 8
@@ -78,17 +79,13 @@ int hk_req_page(struct hk_req *req, struct hk_resp *resp, int max_per_page,
 /* Response helpers. */
 /* Takes ownership of obj (json_object_put()s it). */
 void hk_resp_json(struct hk_resp *resp, int status, json_object *obj);
-/* {"error":{"code":code,"message":...}} */
+/* The error envelope {"error":{"code":code,"field":field,"message":...}}
+ * with status; "field" only when field is not NULL (400 "invalid_field"
+ * for a body member, "invalid_parameter" for a query parameter).  The
+ * message is formatted here and may quote client input: it is escaped,
+ * and bytes that are not UTF-8 become U+FFFD. */
 void hk_resp_error(struct hk_resp *resp, int status, const char *code,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Same, with an extra "field" member naming the offending field. */
-void hk_resp_field_error(struct hk_resp *resp, const char *field,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The general form: any status and code, with a "field" member when field
- * is not NULL ("invalid_parameter" for query parameters, for example). */
-void hk_resp_error_field(struct hk_resp *resp, int status, const char *code,
-                         const char *field, const char *fmt, ...)
+                   const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Prepares an empty response (status 0, JSON, no headers), as the server
  * does before calling a handler; for calling handlers directly in tests.
@@ -104,8 +101,23 @@ const char *hk_resp_get_header(const struct hk_resp *resp, const char *name);
 void hk_resp_header(struct hk_resp *resp, const char *name, const char *value);
 void hk_resp_bytes(struct hk_resp *resp, int status, const char *content_type,
                    const void *data, size_t n);
-/* Maps a HAWK_E* from the data layer: EUNAVAIL -> 503 unavailable,
- * ENOTFOUND -> 404, ECONFLICT -> 409, else 500 (message not leaked). */
+/*
+ * The HTTP form of an operation's error: the one place a struct hk_err
+ * becomes a status and a body.  Status by code: EINVAL 400, EAUTH 401
+ * (with WWW-Authenticate: Bearer), EQUOTA 402, EPERM 403, ENOTFOUND 404,
+ * ECONFLICT/EEXIST 409, ETOOBIG 413, ERATELIMIT 429 (Retry-After: 5),
+ * EUNAVAIL 503 (Retry-After: 2), ETIMEDOUT 504, anything else 500.  Some
+ * reason words name their own status: "plan_limit" 403,
+ * "unsupported_media_type" and "unsupported_file_type" 415.  Body: the
+ * envelope with code = hk_err_reason(e), "field" when e->field is set,
+ * e->msg (or the code's standard sentence when e->msg is empty), then the
+ * members of e->detail.  A 500 never shows e->msg (it is logged with the
+ * code's name instead): internal wording is not for clients.
+ */
+void hk_resp_from_err(struct hk_resp *resp, const struct hk_err *e);
+/* hk_resp_from_err() for a bare code (a lower layer's HAWK_E* with no
+ * message): EUNAVAIL -> 503 "database unavailable, try again shortly",
+ * ENOTFOUND -> 404, ECONFLICT -> 409, ..., else 500 (logged). */
 void hk_resp_from_status(struct hk_resp *resp, int code);
 
 /* ---- router ---- */

@@ -134,7 +134,8 @@ int hk_req_param_id(struct hk_req *req, struct hk_resp *resp, const char *name,
     char thing[64], shown[MAX_ECHO_CHARS + 4];
     id_thing(req, name, thing, sizeof(thing));
     echo(v ? v : "", shown, sizeof(shown));
-    hk_resp_error(resp, 404, "not_found", "no %s with id '%s'", thing, shown);
+    hk_resp_error(resp, 404, "not_found", NULL, "no %s with id '%s'", thing,
+                  shown);
     return HAWK_EINVAL;
 }
 
@@ -184,7 +185,7 @@ static bool is_json_type(const char *ct)
 
 static int bad_json(struct hk_resp *resp, const char *msg)
 {
-    hk_resp_error(resp, 400, "invalid_json", "%s", msg);
+    hk_resp_error(resp, 400, "invalid_json", NULL, "%s", msg);
     return HAWK_EINVAL;
 }
 
@@ -199,7 +200,7 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
 {
     *out = NULL;
     if (!is_json_type(hk_req_header(req, "Content-Type"))) {
-        hk_resp_error(resp, 415, "unsupported_media_type",
+        hk_resp_error(resp, 415, "unsupported_media_type", NULL,
                       "request body must be JSON; send the header "
                       "Content-Type: application/json");
         return HAWK_EUNSUPPORTED;
@@ -219,7 +220,7 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
     }
     char why[128];
     if (hk_http_json_syntax(body, len, JSON_MAX_DEPTH, why, sizeof(why)) < 0) {
-        hk_resp_error(resp, 400, "invalid_json",
+        hk_resp_error(resp, 400, "invalid_json", NULL,
                       "request body is not valid JSON: %s", why);
         return HAWK_EINVAL;
     }
@@ -239,7 +240,7 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
     if (jerr != json_tokener_success ||
         !json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
-        hk_resp_error(resp, 400, "invalid_json",
+        hk_resp_error(resp, 400, "invalid_json", NULL,
                       "request body is not valid JSON: %s",
                       json_tokener_error_desc(jerr));
         return HAWK_EINVAL;
@@ -257,12 +258,12 @@ static int page_param(struct hk_req *req, struct hk_resp *resp,
     if (hk_parse_i64(v, 1, max, out) == 0 && v[0] != '+')
         return 0;
     if (!say_max)
-        hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                            "'%s' must be a positive integer", name);
+        hk_resp_error(resp, 400, "invalid_parameter", name,
+                      "'%s' must be a positive integer", name);
     else
-        hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                            "'%s' must be an integer between 1 and %lld", name,
-                            (long long)max);
+        hk_resp_error(resp, 400, "invalid_parameter", name,
+                      "'%s' must be an integer between 1 and %lld", name,
+                      (long long)max);
     return HAWK_EINVAL;
 }
 

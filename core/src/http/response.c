@@ -14,6 +14,7 @@
 #include "http/http_int.h"
 #include "log/log.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 #define MAX_MESSAGE 1024
@@ -163,44 +164,16 @@ void hk_http_error_msg(struct hk_resp *resp, int status, const char *code,
     }
 }
 
-static void verror(struct hk_resp *resp, int status, const char *code,
-                   const char *field, const char *fmt, va_list ap)
+/* See http.h. */
+void hk_resp_error(struct hk_resp *resp, int status, const char *code,
+                   const char *field, const char *fmt, ...)
 {
     char msg[MAX_MESSAGE];
+    va_list ap;
+    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
     hk_http_error_msg(resp, status, code, field, msg);
-}
-
-/* Fills resp with {"error":{"code":...,"message":...}}; the message is
- * formatted here and may contain client input (it is escaped and invalid
- * UTF-8 is replaced). */
-void hk_resp_error(struct hk_resp *resp, int status, const char *code,
-                   const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    verror(resp, status, code, NULL, fmt, ap);
-    va_end(ap);
-}
-
-/* 400 invalid_field naming the offending field of a JSON body. */
-void hk_resp_field_error(struct hk_resp *resp, const char *field,
-                         const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    verror(resp, 400, "invalid_field", field, fmt, ap);
-    va_end(ap);
-}
-
-/* Error envelope with any status and code and an optional field. */
-void hk_resp_error_field(struct hk_resp *resp, int status, const char *code,
-                         const char *field, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    verror(resp, status, code, field, fmt, ap);
-    va_end(ap);
 }
 
 /* Serialises obj as the body with status; takes ownership of obj (NULL
@@ -287,65 +260,105 @@ const char *hk_resp_get_header(const struct hk_resp *resp, const char *name)
     return NULL;
 }
 
-/*
- * Maps a HAWK_E* from a lower layer to a response.  Internal details are
- * never sent: unexpected codes become 500 "internal" and are logged with
- * their name (the log line carries the request id the client sees).
- */
+/* ---- struct hk_err -> response ---- */
+
+/* Status, standard sentence and extra header of each code the edge knows;
+ * any other code is a 500. */
+static const struct code_status {
+    int code;
+    int status;
+    const char *msg;
+    const char *header, *value;
+} code_statuses[] = {
+    {HAWK_EUNAVAIL, 503, "database unavailable, try again shortly",
+     "Retry-After", "2"},
+    {HAWK_ENOTFOUND, 404, "the requested resource does not exist", NULL, NULL},
+    {HAWK_ECONFLICT, 409,
+     "the request conflicts with the current state of the resource; reload "
+     "it and try again",
+     NULL, NULL},
+    {HAWK_EEXIST, 409,
+     "the request conflicts with the current state of the resource; reload "
+     "it and try again",
+     NULL, NULL},
+    {HAWK_EINVAL, 400, "the request is invalid; check the parameters", NULL,
+     NULL},
+    {HAWK_ETOOBIG, 413, "the request is too large; send less data", NULL, NULL},
+    {HAWK_EAUTH, 401, "authentication failed; log in again", "WWW-Authenticate",
+     "Bearer"},
+    {HAWK_EPERM, 403, "you are not allowed to do this", NULL, NULL},
+    {HAWK_ERATELIMIT, 429, "too many requests, try again later", "Retry-After",
+     "5"},
+    {HAWK_EQUOTA, 402,
+     "your plan's quota is used up; upgrade the plan or wait for the next "
+     "period",
+     NULL, NULL},
+    {HAWK_ETIMEDOUT, 504, "the operation timed out, try again", NULL, NULL},
+};
+
+/* Reason words whose status is not their code's. */
+static const struct reason_status {
+    const char *reason;
+    int status;
+} reason_statuses[] = {
+    {"plan_limit", 403},
+    {"unsupported_media_type", 415},
+    {"unsupported_file_type", 415},
+};
+
+/* See http.h. */
+void hk_resp_from_err(struct hk_resp *resp, const struct hk_err *e)
+{
+    int code = e != NULL ? e->code : HAWK_EINTERNAL;
+    const struct code_status *cs = NULL;
+    for (size_t i = 0; i < sizeof(code_statuses) / sizeof(code_statuses[0]);
+         i++)
+        if (code_statuses[i].code == code)
+            cs = &code_statuses[i];
+    if (cs == NULL) {
+        /* Unexpected codes: the wording below the edge stays in the log
+         * line, which carries the request id the client sees. */
+        if (e != NULL && e->msg[0] != '\0')
+            hk_log(HAWK_LOG_ERROR, "request failed: %s (%s): %s",
+                   hawk_err_name(code), hawk_strerror(code), e->msg);
+        else
+            hk_log(HAWK_LOG_ERROR, "request failed: %s (%s)",
+                   hawk_err_name(code), hawk_strerror(code));
+        hk_http_error_msg(resp, 500, "internal", NULL,
+                          "internal error; report the request id to the "
+                          "administrator");
+        return;
+    }
+    int status = cs->status;
+    const char *reason = hk_err_reason(e);
+    for (size_t i = 0; i < sizeof(reason_statuses) / sizeof(reason_statuses[0]);
+         i++)
+        if (strcmp(reason_statuses[i].reason, reason) == 0)
+            status = reason_statuses[i].status;
+    const char *field = e->field[0] != '\0' ? e->field : NULL;
+    const char *msg = e->msg[0] != '\0' ? e->msg : cs->msg;
+    hk_http_error_msg(resp, status, reason, field, msg);
+    if (e->detail[0] != '\0' && resp->body.len > 2) {
+        /* The detail's members go inside the error object, before its
+         * closing brace (and the envelope's). */
+        struct hk_buf *b = &resp->body;
+        b->len -= 2;
+        int rc = hk_buf_putc(b, ',');
+        if (rc == 0)
+            rc = hk_buf_puts(b, e->detail);
+        if (rc == 0)
+            rc = hk_buf_puts(b, "}}");
+        if (rc < 0)
+            hk_http_error_msg(resp, status, reason, field, msg);
+    }
+    if (cs->header != NULL)
+        hk_resp_header(resp, cs->header, cs->value);
+}
+
+/* See http.h. */
 void hk_resp_from_status(struct hk_resp *resp, int code)
 {
-    switch (code) {
-    case HAWK_EUNAVAIL:
-        hk_resp_error(resp, 503, "unavailable",
-                      "database unavailable, try again shortly");
-        hk_resp_header(resp, "Retry-After", "2");
-        break;
-    case HAWK_ENOTFOUND:
-        hk_resp_error(resp, 404, "not_found",
-                      "the requested resource does not exist");
-        break;
-    case HAWK_ECONFLICT:
-    case HAWK_EEXIST:
-        hk_resp_error(resp, 409, "conflict",
-                      "the request conflicts with the current state of the "
-                      "resource; reload it and try again");
-        break;
-    case HAWK_EINVAL:
-        hk_resp_error(resp, 400, "invalid_request",
-                      "the request is invalid; check the parameters");
-        break;
-    case HAWK_ETOOBIG:
-        hk_resp_error(resp, 413, "payload_too_large",
-                      "the request is too large; send less data");
-        break;
-    case HAWK_EAUTH:
-        hk_resp_error(resp, 401, "unauthorized",
-                      "authentication failed; log in again");
-        hk_resp_header(resp, "WWW-Authenticate", "Bearer");
-        break;
-    case HAWK_EPERM:
-        hk_resp_error(resp, 403, "forbidden", "you are not allowed to do this");
-        break;
-    case HAWK_ERATELIMIT:
-        hk_resp_error(resp, 429, "rate_limited",
-                      "too many requests, try again later");
-        hk_resp_header(resp, "Retry-After", "5");
-        break;
-    case HAWK_EQUOTA:
-        hk_resp_error(resp, 402, "quota_exceeded",
-                      "your plan's quota is used up; upgrade the plan or "
-                      "wait for the next period");
-        break;
-    case HAWK_ETIMEDOUT:
-        hk_resp_error(resp, 504, "timeout",
-                      "the operation timed out, try again");
-        break;
-    default:
-        hk_log(HAWK_LOG_ERROR, "request failed: %s (%s)", hawk_err_name(code),
-               hawk_strerror(code));
-        hk_resp_error(resp, 500, "internal",
-                      "internal error; report the request id to the "
-                      "administrator");
-        break;
-    }
+    struct hk_err e = HK_ERR_INIT;
+    e.code = code;
+    hk_resp_from_err(resp, &e);
 }

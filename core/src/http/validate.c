@@ -197,7 +197,7 @@ int hk_json_check(json_object *obj, const struct hk_field *fields,
 {
     if (!json_object_is_type(obj, json_type_object)) {
         if (resp != NULL)
-            hk_resp_error(resp, 400, "invalid_json",
+            hk_resp_error(resp, 400, "invalid_json", NULL,
                           "request body must be a JSON object");
         return HAWK_EINVAL;
     }

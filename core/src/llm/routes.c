@@ -33,7 +33,7 @@ struct hk_dbconn *hk_llm_acquire(struct hk_req *req, struct hk_resp *resp)
     struct hk_dbconn *c = NULL;
     if (req->app == NULL || req->app->db == NULL ||
         hk_db_acquire(req->app->db, &c) < 0) {
-        hk_resp_error(resp, 503, "unavailable",
+        hk_resp_error(resp, 503, "unavailable", NULL,
                       "the database is unavailable; try again later");
         return NULL;
     }
@@ -45,17 +45,17 @@ void hk_llm_err_resp(struct hk_resp *resp, const struct hawk_error *err)
 {
     switch (err->code) {
     case HAWK_ENOTFOUND:
-        hk_resp_error(resp, 404, "not_found", "%s", err->msg);
+        hk_resp_error(resp, 404, "not_found", NULL, "%s", err->msg);
         break;
     case HAWK_EINVAL:
-        hk_resp_error(resp, 422, "unprocessable", "%s", err->msg);
+        hk_resp_error(resp, 422, "unprocessable", NULL, "%s", err->msg);
         break;
     case HAWK_EQUOTA:
-        hk_resp_error(resp, 403, "plan_limit", "%s", err->msg);
+        hk_resp_error(resp, 403, "plan_limit", NULL, "%s", err->msg);
         break;
     case HAWK_EUNAVAIL:
     case HAWK_ETIMEDOUT:
-        hk_resp_error(resp, 503, "unavailable", "%s", err->msg);
+        hk_resp_error(resp, 503, "unavailable", NULL, "%s", err->msg);
         break;
     default:
         hk_resp_from_status(resp, err->code);
@@ -69,7 +69,7 @@ bool hk_llm_available(struct hk_req *req, struct hk_resp *resp)
     if (app->plugins != NULL &&
         hk_plugins_find(app->plugins, HAWK_KIND_LLM, NULL) != NULL)
         return true;
-    hk_resp_error(resp, 503, "llm_unavailable",
+    hk_resp_error(resp, 503, "llm_unavailable", NULL,
                   "no llm plugin is loaded; ask the administrator to enable "
                   "one");
     return false;
@@ -141,7 +141,7 @@ static bool inputs_ok(struct hk_req *req, struct hk_resp *resp,
     memset(&err, 0, sizeof(err));
     int rc = hk_llm_job_load(c, req->user_id, job_id, &job);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "job %lld not found",
+        hk_resp_error(resp, 404, "not_found", NULL, "job %lld not found",
                       (long long)job_id);
         return false;
     }
@@ -152,7 +152,7 @@ static bool inputs_ok(struct hk_req *req, struct hk_resp *resp,
     bool no_desc = job.description == NULL;
     hk_llm_job_release(&job);
     if (no_desc) {
-        hk_resp_error(resp, 422, "job_without_description",
+        hk_resp_error(resp, 422, "job_without_description", NULL,
                       "job %lld has no description; fetch the job's details "
                       "first",
                       (long long)job_id);
@@ -161,11 +161,11 @@ static bool inputs_ok(struct hk_req *req, struct hk_resp *resp,
     rc = hk_llm_resume_load(c, req->user_id, &resume, &err);
     json_object_put(resume);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 422, "resume_missing", "%s", err.msg);
+        hk_resp_error(resp, 422, "resume_missing", NULL, "%s", err.msg);
         return false;
     }
     if (rc == HAWK_EINVAL) {
-        hk_resp_error(resp, 422, "resume_empty", "%s", err.msg);
+        hk_resp_error(resp, 422, "resume_empty", NULL, "%s", err.msg);
         return false;
     }
     if (rc < 0) {
@@ -189,7 +189,8 @@ static bool application_ok(struct hk_req *req, struct hk_resp *resp,
     if (rc == 0)
         return true;
     if (rc == HAWK_ENOTFOUND && application_id > 0) {
-        hk_resp_field_error(resp, "application_id", "%s", err.msg);
+        hk_resp_error(resp, 400, "invalid_field", "application_id", "%s",
+                      err.msg);
         return false;
     }
     if (rc != HAWK_ENOTFOUND) {
@@ -402,9 +403,9 @@ static void usage_route(struct hk_req *req, struct hk_resp *resp)
     const char *qf = hk_req_query(req, "from");
     const char *qt = hk_req_query(req, "to");
     if ((qf != NULL && !valid_day(qf)) || (qt != NULL && !valid_day(qt))) {
-        hk_resp_error_field(resp, 400, "invalid_parameter",
-                            qf != NULL && !valid_day(qf) ? "from" : "to",
-                            "dates must look like 2026-01-31");
+        hk_resp_error(resp, 400, "invalid_parameter",
+                      qf != NULL && !valid_day(qf) ? "from" : "to",
+                      "dates must look like 2026-01-31");
         return;
     }
     struct hk_dbconn *c = hk_llm_acquire(req, resp);
@@ -417,8 +418,8 @@ static void usage_route(struct hk_req *req, struct hk_resp *resp)
         PQclear(m);
     }
     if (rc == 0 && strcmp(from, to) > 0) {
-        hk_resp_error_field(resp, 400, "invalid_parameter", "from",
-                            "from must not be after to");
+        hk_resp_error(resp, 400, "invalid_parameter", "from",
+                      "from must not be after to");
         hk_db_release(req->app->db, c);
         return;
     }

@@ -93,8 +93,8 @@ static void list_route(struct hk_req *req, struct hk_resp *resp)
         if (strcmp(src, "override") == 0) {
             src = "user";
         } else if (strcmp(src, "llm") != 0 && strcmp(src, "profile") != 0) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "source",
-                                "source must be override, llm or profile");
+            hk_resp_error(resp, 400, "invalid_parameter", "source",
+                          "source must be override, llm or profile");
             return;
         }
     }
@@ -141,14 +141,15 @@ static bool read_options(json_object *arr, const char **buf, size_t cap,
         return true;
     size_t n = json_object_array_length(arr);
     if (n > cap) {
-        hk_resp_field_error(resp, "options", "at most %zu options", cap);
+        hk_resp_error(resp, 400, "invalid_field", "options",
+                      "at most %zu options", cap);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(e, json_type_string)) {
-            hk_resp_field_error(resp, "options",
-                                "'options' must be an array of strings");
+            hk_resp_error(resp, 400, "invalid_field", "options",
+                          "'options' must be an array of strings");
             return false;
         }
         buf[q->n_options++] = json_object_get_string(e);
@@ -164,7 +165,7 @@ static void question_error(struct hk_resp *resp, const struct hawk_error *err)
         field = "options";
     else if (strncmp(err->msg, "type", 4) == 0)
         field = "type";
-    hk_resp_field_error(resp, field, "%s", err->msg);
+    hk_resp_error(resp, 400, "invalid_field", field, "%s", err->msg);
 }
 
 /* The stored type and options of an existing answer, when the override
@@ -228,7 +229,7 @@ static void override_route(struct hk_req *req, struct hk_resp *resp)
     json_object_object_get_ex(body, "answer", &v);
     json_object *fit = hk_llm_answer_fit(&q, v, why, sizeof(why));
     if (fit == NULL) {
-        hk_resp_field_error(resp, "answer", "%s", why);
+        hk_resp_error(resp, 400, "invalid_field", "answer", "%s", why);
         goto out;
     }
     json_object *oj = NULL;
@@ -283,7 +284,7 @@ static void delete_route(struct hk_req *req, struct hk_resp *resp)
     bool gone = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     if (!gone) {
-        hk_resp_error(resp, 404, "not_found", "answer %lld not found",
+        hk_resp_error(resp, 404, "not_found", NULL, "answer %lld not found",
                       (long long)id);
         return;
     }

@@ -114,9 +114,9 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
     memset(ck, 0, sizeof(*ck));
     size_t len = strlen(source);
     if ((int64_t)len > lim.max_source) {
-        hk_resp_field_error(resp, "source",
-                            "script is %zu bytes; the limit is %lld bytes", len,
-                            (long long)lim.max_source);
+        hk_resp_error(resp, 400, "invalid_field", "source",
+                      "script is %zu bytes; the limit is %lld bytes", len,
+                      (long long)lim.max_source);
         return HAWK_EINVAL;
     }
     struct hk_lua_job job = {.mode = HK_LUA_MODE_CHECK,
@@ -231,7 +231,7 @@ static const char *opt_string(json_object *body, const char *k)
 
 static void wf_not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found", "workflow %lld not found",
+    hk_resp_error(resp, 404, "not_found", NULL, "workflow %lld not found",
                   (long long)id);
 }
 
@@ -240,7 +240,8 @@ static bool name_ok(struct hk_resp *resp, const char *name)
     if (name == NULL)
         return true;
     if (!hk_utf8_valid(name, strlen(name))) {
-        hk_resp_field_error(resp, "name", "name must be valid UTF-8");
+        hk_resp_error(resp, 400, "invalid_field", "name",
+                      "name must be valid UTF-8");
         return false;
     }
     return true;
@@ -256,7 +257,7 @@ static void finish_save(struct hk_req *req, struct hk_resp *resp,
                         const char *name, struct checked *ck, int status)
 {
     if (rc == HAWK_ECONFLICT) {
-        hk_resp_error(resp, 409, "conflict",
+        hk_resp_error(resp, 409, "conflict", NULL,
                       "a workflow named '%s' already exists; choose another "
                       "name",
                       name != NULL ? name : "");
@@ -559,7 +560,7 @@ static void h_run_get(struct hk_req *req, struct hk_resp *resp)
     int rc = hk_wf_run_get_json(c, req->user_id, id, run_id, &json);
     release(req, c);
     if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error(resp, 404, "not_found", "run %lld not found",
+        hk_resp_error(resp, 404, "not_found", NULL, "run %lld not found",
                       (long long)run_id);
         return;
     }
@@ -603,12 +604,12 @@ static int awaiting_review(struct hk_req *req, struct hk_resp *resp,
     }
     if (PQntuples(r) == 0) {
         PQclear(r);
-        hk_resp_error(resp, 404, "not_found", "job application %lld not found",
-                      (long long)app_id);
+        hk_resp_error(resp, 404, "not_found", NULL,
+                      "job application %lld not found", (long long)app_id);
         return HAWK_ENOTFOUND;
     }
     if (strcmp(PQgetvalue(r, 0, 0), "awaiting_review") != 0) {
-        hk_resp_error(resp, 409, "conflict",
+        hk_resp_error(resp, 409, "conflict", NULL,
                       "job application %lld is not awaiting review (its "
                       "status is %s)",
                       (long long)app_id, PQgetvalue(r, 0, 0));
@@ -674,10 +675,10 @@ static void h_approve(struct hk_req *req, struct hk_resp *resp)
                 if (!json_object_is_type(a, json_type_string) ||
                     strlen(q) == 0 || strlen(q) > 1000 ||
                     json_object_get_string_len(a) > 10000) {
-                    hk_resp_field_error(resp, "answers",
-                                        "answers must map each question "
-                                        "(1-1000 bytes) to a text answer "
-                                        "(at most 10000 bytes)");
+                    hk_resp_error(resp, 400, "invalid_field", "answers",
+                                  "answers must map each question "
+                                  "(1-1000 bytes) to a text answer "
+                                  "(at most 10000 bytes)");
                     goto out;
                 }
             }
@@ -734,8 +735,8 @@ static void h_reject(struct hk_req *req, struct hk_resp *resp)
         const char *s = opt_string(body, "status");
         if (s != NULL && strcmp(s, "skipped") != 0 &&
             strcmp(s, "rejected") != 0) {
-            hk_resp_field_error(resp, "status",
-                                "status must be \"skipped\" or \"rejected\"");
+            hk_resp_error(resp, 400, "invalid_field", "status",
+                          "status must be \"skipped\" or \"rejected\"");
             goto out;
         }
         if (s != NULL)

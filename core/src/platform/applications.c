@@ -40,11 +40,11 @@ static bool user_status_ok(const char *s)
 static void bad_status(struct hk_resp *resp, const char *field, int status,
                        const char *code)
 {
-    hk_resp_error_field(resp, status, code, field,
-                        "'%s' must be one of queued, applied, failed, "
-                        "skipped, needs_attention, viewed, interviewing, "
-                        "offered, rejected, accepted, withdrawn",
-                        field);
+    hk_resp_error(resp, status, code, field,
+                  "'%s' must be one of queued, applied, failed, "
+                  "skipped, needs_attention, viewed, interviewing, "
+                  "offered, rejected, accepted, withdrawn",
+                  field);
 }
 
 /* Columns of the list view on alias p: all in the covering index
@@ -93,8 +93,8 @@ static int app_json_buf(struct hk_buf *b, const PGresult *r, int i, int off)
 
 static void not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found", "no job application with id %" PRId64,
-                  id);
+    hk_resp_error(resp, 404, "not_found", NULL,
+                  "no job application with id %" PRId64, id);
 }
 
 /* ---------------------------------------------------------------------
@@ -385,14 +385,14 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
                 *e++ = '\0';
             if (!user_status_ok(s) && strcmp(s, "awaiting_review") != 0 &&
                 strcmp(s, "approved") != 0) {
-                hk_resp_error_field(resp, 400, "invalid_parameter", "status",
-                                    "query parameter 'status' has unknown "
-                                    "status '%.40s'; use queued, applied, "
-                                    "failed, skipped, needs_attention, "
-                                    "viewed, interviewing, offered, "
-                                    "rejected, accepted, withdrawn, "
-                                    "awaiting_review or approved",
-                                    s);
+                hk_resp_error(resp, 400, "invalid_parameter", "status",
+                              "query parameter 'status' has unknown "
+                              "status '%.40s'; use queued, applied, "
+                              "failed, skipped, needs_attention, "
+                              "viewed, interviewing, offered, "
+                              "rejected, accepted, withdrawn, "
+                              "awaiting_review or approved",
+                              s);
                 return HAWK_EINVAL;
             }
             count++;
@@ -420,9 +420,9 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
     int64_t t;
     if (from != NULL) {
         if (hk_pf_parse_time(from, &t) < 0) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "from",
-                                "query parameter 'from' must be a date "
-                                "(2025-01-31) or an RFC 3339 date-time");
+            hk_resp_error(resp, 400, "invalid_parameter", "from",
+                          "query parameter 'from' must be a date "
+                          "(2025-01-31) or an RFC 3339 date-time");
             return HAWK_EINVAL;
         }
         hk_pf_id(bufs->from, t);
@@ -431,9 +431,9 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
     }
     if (to != NULL) {
         if (hk_pf_parse_time(to, &t) < 0) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "to",
-                                "query parameter 'to' must be a date "
-                                "(2025-01-31) or an RFC 3339 date-time");
+            hk_resp_error(resp, 400, "invalid_parameter", "to",
+                          "query parameter 'to' must be a date "
+                          "(2025-01-31) or an RFC 3339 date-time");
             return HAWK_EINVAL;
         }
         /* A bare date means up to the end of that day (UTC). */
@@ -452,9 +452,9 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
         if (strcmp(order, "asc") == 0)
             asc = true;
         else if (strcmp(order, "desc") != 0) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "order",
-                                "query parameter 'order' must be asc or "
-                                "desc");
+            hk_resp_error(resp, 400, "invalid_parameter", "order",
+                          "query parameter 'order' must be asc or "
+                          "desc");
             return HAWK_EINVAL;
         }
     }
@@ -464,9 +464,9 @@ int hk_pf_app_filters(struct hk_req *req, struct hk_resp *resp,
                strcmp(sorts[k].name, sort) != 0)
             k++;
         if (k == sizeof(sorts) / sizeof(sorts[0])) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "sort",
-                                "query parameter 'sort' must be created_at, "
-                                "updated_at, company or status");
+            hk_resp_error(resp, 400, "invalid_parameter", "sort",
+                          "query parameter 'sort' must be created_at, "
+                          "updated_at, company or status");
             return HAWK_EINVAL;
         }
     }
@@ -603,10 +603,10 @@ static void h_record(struct hk_req *req, struct hk_resp *resp)
     if (rc == HAWK_EQUOTA) {
         hk_plan_limit_resp(resp, &lim);
     } else if (rc == HAWK_ENOTFOUND) {
-        hk_resp_error_field(resp, 404, "not_found", "job_id",
-                            "no job with id %" PRId64 " among your jobs; "
-                            "add it with POST /api/v1/jobs first",
-                            job_id);
+        hk_resp_error(resp, 404, "not_found", "job_id",
+                      "no job with id %" PRId64 " among your jobs; "
+                      "add it with POST /api/v1/jobs first",
+                      job_id);
     } else if (rc < 0) {
         hk_resp_from_status(resp, rc);
     } else if (PQntuples(r) == 0) {
@@ -1000,7 +1000,7 @@ static void h_note_delete(struct hk_req *req, struct hk_resp *resp)
         return;
     }
     if (PQntuples(r) == 0)
-        hk_resp_error(resp, 404, "not_found",
+        hk_resp_error(resp, 404, "not_found", NULL,
                       "no note %" PRId64 " on job application %" PRId64,
                       note_id, id);
     else

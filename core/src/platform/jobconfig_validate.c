@@ -49,7 +49,7 @@ static void join(const char *const *list, char *out, size_t n)
 
 static int bad(struct hk_resp *resp, const char *field, const char *msg)
 {
-    hk_resp_field_error(resp, field, "'%s' %s", field, msg);
+    hk_resp_error(resp, 400, "invalid_field", field, "'%s' %s", field, msg);
     return HAWK_EINVAL;
 }
 
@@ -116,7 +116,7 @@ static int check_filter_list(json_object *v, const char *field,
         if (strlen(s) != (size_t)json_object_get_string_len(e))
             return bad(resp, f, "must not contain NUL");
         if (hk_filter_entry_check(s, msg, sizeof(msg)) < 0) {
-            hk_resp_field_error(resp, f, "'%s' %s", f, msg);
+            hk_resp_error(resp, 400, "invalid_field", f, "'%s' %s", f, msg);
             return HAWK_EINVAL;
         }
     }
@@ -269,7 +269,7 @@ static int check_member(const char *k, json_object *v, struct hk_resp *resp)
             return 0;
         return check_threshold(v, resp);
     }
-    hk_resp_field_error(resp, k, "unknown field '%s'", k);
+    hk_resp_error(resp, 400, "invalid_field", k, "unknown field '%s'", k);
     return HAWK_EINVAL;
 }
 

@@ -44,7 +44,7 @@ static json_object *jc_json(const PGresult *r, int i, int off)
 
 static void not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found",
+    hk_resp_error(resp, 404, "not_found", NULL,
                   "no job search configuration with id %" PRId64, id);
 }
 
@@ -59,20 +59,20 @@ static int check_columns(json_object *body, bool create, struct hk_resp *resp)
         if (!json_object_is_type(v, json_type_string) || n < 1 || n > 100 ||
             strlen(json_object_get_string(v)) != n ||
             !hk_utf8_valid(json_object_get_string(v), n)) {
-            hk_resp_field_error(resp, "name",
-                                "'name' must be text of 1 to 100 bytes");
+            hk_resp_error(resp, 400, "invalid_field", "name",
+                          "'name' must be text of 1 to 100 bytes");
             return HAWK_EINVAL;
         }
     } else if (create) {
-        hk_resp_field_error(resp, "name", "'name' is required");
+        hk_resp_error(resp, 400, "invalid_field", "name", "'name' is required");
         return HAWK_EINVAL;
     }
     static const char *const flags[] = {"is_active", "is_default"};
     for (size_t i = 0; i < 2; i++) {
         if (json_object_object_get_ex(body, flags[i], &v) &&
             !json_object_is_type(v, json_type_boolean)) {
-            hk_resp_field_error(resp, flags[i], "'%s' must be a boolean",
-                                flags[i]);
+            hk_resp_error(resp, 400, "invalid_field", flags[i],
+                          "'%s' must be a boolean", flags[i]);
             return HAWK_EINVAL;
         }
     }
@@ -311,9 +311,9 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
     const char *wp = hk_pf_member_str(body, "workplace");
     if (wp != NULL && strcmp(wp, "remote") != 0 && strcmp(wp, "hybrid") != 0 &&
         strcmp(wp, "onsite") != 0 && strcmp(wp, "any") != 0) {
-        hk_resp_field_error(resp, "workplace",
-                            "'workplace' must be remote, hybrid, onsite or "
-                            "any");
+        hk_resp_error(resp, 400, "invalid_field", "workplace",
+                      "'workplace' must be remote, hybrid, onsite or "
+                      "any");
         goto out;
     }
     if (hk_pf_acquire(req, resp, &c) < 0)
@@ -359,10 +359,10 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
     if (rc < 0) {
         /* Stored lists are validated on write; only an older row can
          * fail here. */
-        hk_resp_error_field(resp, 400, "invalid_field", res.rule,
-                            "'%s' has an invalid entry %s; fix the "
-                            "configuration",
-                            res.rule, res.entry);
+        hk_resp_error(resp, 400, "invalid_field", res.rule,
+                      "'%s' has an invalid entry %s; fix the "
+                      "configuration",
+                      res.rule, res.entry);
         goto out;
     }
     json_object *o = json_object_new_object();

@@ -93,9 +93,9 @@ static int add_filters(struct hk_req *req, struct hk_resp *resp,
         char *end = NULL;
         double v = strtod(min_score, &end);
         if (end == min_score || *end != '\0' || !(v >= 0 && v <= 100)) {
-            hk_resp_error_field(resp, 400, "invalid_parameter", "min_score",
-                                "query parameter 'min_score' must be a "
-                                "number from 0 to 100");
+            hk_resp_error(resp, 400, "invalid_parameter", "min_score",
+                          "query parameter 'min_score' must be a "
+                          "number from 0 to 100");
             return HAWK_EINVAL;
         }
         hk_pf_q_add(q, " AND s.score >= ?::numeric", min_score);
@@ -144,9 +144,9 @@ static void h_list(struct hk_req *req, struct hk_resp *resp)
     else if (sort != NULL && strcmp(sort, "posted") == 0)
         order = " ORDER BY j.posted_at DESC NULLS LAST, j.id DESC";
     else if (sort != NULL && strcmp(sort, "found") != 0) {
-        hk_resp_error_field(resp, 400, "invalid_parameter", "sort",
-                            "query parameter 'sort' must be found, score or "
-                            "posted");
+        hk_resp_error(resp, 400, "invalid_parameter", "sort",
+                      "query parameter 'sort' must be found, score or "
+                      "posted");
         return;
     }
     hk_pf_q_init(&where);
@@ -194,7 +194,7 @@ out:
 
 static void not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found", "no job with id %" PRId64, id);
+    hk_resp_error(resp, 404, "not_found", NULL, "no job with id %" PRId64, id);
 }
 
 /* GET /api/v1/jobs/{id} */
@@ -278,23 +278,23 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     else if (strcmp(wp, "hybrid") == 0)
         job.workplace = HAWK_WORKPLACE_HYBRID;
     else {
-        hk_resp_field_error(resp, "workplace",
-                            "'workplace' must be any, onsite, remote or "
-                            "hybrid");
+        hk_resp_error(resp, 400, "invalid_field", "workplace",
+                      "'workplace' must be any, onsite, remote or "
+                      "hybrid");
         goto out;
     }
     const char *posted = hk_pf_member_str(body, "posted_at");
     if (posted != NULL && hk_pf_parse_time(posted, &job.posted_at) < 0) {
-        hk_resp_field_error(resp, "posted_at",
-                            "'posted_at' must be a date (2025-01-31) or an "
-                            "RFC 3339 date-time");
+        hk_resp_error(resp, 400, "invalid_field", "posted_at",
+                      "'posted_at' must be a date (2025-01-31) or an "
+                      "RFC 3339 date-time");
         goto out;
     }
     if (job.url != NULL && *job.url &&
         !hk_str_has_prefix(job.url, "https://") &&
         !hk_str_has_prefix(job.url, "http://")) {
-        hk_resp_field_error(resp, "url",
-                            "'url' must start with https:// or http://");
+        hk_resp_error(resp, 400, "invalid_field", "url",
+                      "'url' must start with https:// or http://");
         goto out;
     }
     const char *given = hk_pf_member_str(body, "external_id");
@@ -329,7 +329,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     if (rc < 0) {
         hk_pf_tx_abort(req, c);
         if (rc == HAWK_EINVAL)
-            hk_resp_error(resp, 400, "invalid_field",
+            hk_resp_error(resp, 400, "invalid_field", NULL,
                           "the job could not be stored; check that every "
                           "text is valid UTF-8");
         else

@@ -122,8 +122,8 @@ int hk_pf_query_bool(struct hk_req *req, struct hk_resp *resp, const char *name,
         *out = 0;
         return 0;
     }
-    hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                        "query parameter '%s' must be true or false", name);
+    hk_resp_error(resp, 400, "invalid_parameter", name,
+                  "query parameter '%s' must be true or false", name);
     return HAWK_EINVAL;
 }
 
@@ -137,10 +137,10 @@ int hk_pf_query_str(struct hk_req *req, struct hk_resp *resp, const char *name,
         return 0;
     size_t n = strlen(v);
     if (n > maxlen || !hk_utf8_valid(v, n)) {
-        hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                            "query parameter '%s' must be UTF-8 text of at "
-                            "most %zu bytes",
-                            name, maxlen);
+        hk_resp_error(resp, 400, "invalid_parameter", name,
+                      "query parameter '%s' must be UTF-8 text of at "
+                      "most %zu bytes",
+                      name, maxlen);
         return HAWK_EINVAL;
     }
     *out = v;

@@ -413,20 +413,20 @@ static int check_features(json_object *f, struct hk_resp *resp)
         snprintf(field, sizeof(field), "features.%s", k);
         const struct limit_def *d = find_limit(k);
         if (d == NULL) {
-            hk_resp_field_error(resp, field,
-                                "unknown feature '%s'; known features are "
-                                "applications_per_day, resumes, job_configs, "
-                                "custom_resume, workflows, "
-                                "min_schedule_interval_minutes, "
-                                "llm_monthly_budget_usd",
-                                k);
+            hk_resp_error(resp, 400, "invalid_field", field,
+                          "unknown feature '%s'; known features are "
+                          "applications_per_day, resumes, job_configs, "
+                          "custom_resume, workflows, "
+                          "min_schedule_interval_minutes, "
+                          "llm_monthly_budget_usd",
+                          k);
             return HAWK_EINVAL;
         }
         switch (d->kind) {
         case LK_BOOL:
             if (!json_object_is_type(v, json_type_boolean)) {
-                hk_resp_field_error(resp, field, "'%s' must be a boolean",
-                                    field);
+                hk_resp_error(resp, 400, "invalid_field", field,
+                              "'%s' must be a boolean", field);
                 return HAWK_EINVAL;
             }
             break;
@@ -435,10 +435,10 @@ static int check_features(json_object *f, struct hk_resp *resp)
             if (!json_object_is_type(v, json_type_int) ||
                 json_object_get_int64(v) < -1 ||
                 json_object_get_int64(v) > 1000000) {
-                hk_resp_field_error(resp, field,
-                                    "'%s' must be an integer from -1 "
-                                    "(unlimited) to 1000000",
-                                    field);
+                hk_resp_error(resp, 400, "invalid_field", field,
+                              "'%s' must be an integer from -1 "
+                              "(unlimited) to 1000000",
+                              field);
                 return HAWK_EINVAL;
             }
             break;
@@ -448,10 +448,10 @@ static int check_features(json_object *f, struct hk_resp *resp)
                 json_object_get_double(v) < -1 ||
                 json_object_get_double(v) > 1e6 ||
                 !isfinite(json_object_get_double(v))) {
-                hk_resp_field_error(resp, field,
-                                    "'%s' must be a number from -1 "
-                                    "(unlimited) to 1000000",
-                                    field);
+                hk_resp_error(resp, 400, "invalid_field", field,
+                              "'%s' must be a number from -1 "
+                              "(unlimited) to 1000000",
+                              field);
                 return HAWK_EINVAL;
             }
             break;
@@ -489,9 +489,9 @@ static int check_plan_body(json_object *body, struct hk_resp *resp)
     if (cur != NULL) {
         for (int i = 0; i < 3; i++) {
             if (cur[i] < 'a' || cur[i] > 'z') {
-                hk_resp_field_error(resp, "currency",
-                                    "'currency' must be a lower-case ISO "
-                                    "4217 code such as usd");
+                hk_resp_error(resp, 400, "invalid_field", "currency",
+                              "'currency' must be a lower-case ISO "
+                              "4217 code such as usd");
                 return HAWK_EINVAL;
             }
         }
@@ -499,8 +499,8 @@ static int check_plan_body(json_object *body, struct hk_resp *resp)
     const char *iv = hk_pf_member_str(body, "interval");
     if (iv != NULL && strcmp(iv, "month") != 0 && strcmp(iv, "year") != 0 &&
         strcmp(iv, "once") != 0) {
-        hk_resp_field_error(resp, "interval",
-                            "'interval' must be month, year or once");
+        hk_resp_error(resp, 400, "invalid_field", "interval",
+                      "'interval' must be month, year or once");
         return HAWK_EINVAL;
     }
     json_object *f = NULL;
@@ -604,9 +604,9 @@ static void h_admin_list(struct hk_req *req, struct hk_resp *resp)
 static void plan_write_error(struct hk_resp *resp, int rc)
 {
     if (rc == HAWK_ECONFLICT)
-        hk_resp_error_field(resp, 409, "conflict", "name",
-                            "a plan with this name already exists; choose "
-                            "another name");
+        hk_resp_error(resp, 409, "conflict", "name",
+                      "a plan with this name already exists; choose "
+                      "another name");
     else
         hk_resp_from_status(resp, rc);
 }
@@ -701,7 +701,8 @@ static void h_admin_update(struct hk_req *req, struct hk_resp *resp)
         goto out;
     }
     if (PQntuples(r) == 0)
-        hk_resp_error(resp, 404, "not_found", "no plan with id %" PRId64, id);
+        hk_resp_error(resp, 404, "not_found", NULL, "no plan with id %" PRId64,
+                      id);
     else
         hk_resp_json(resp, 200, plan_json(r, 0));
     PQclear(r);
@@ -732,8 +733,8 @@ static void h_admin_user_plan(struct hk_req *req, struct hk_resp *resp)
     const char *status = hk_pf_member_str(body, "status");
     if (status != NULL && strcmp(status, "active") != 0 &&
         strcmp(status, "trialing") != 0 && strcmp(status, "canceled") != 0) {
-        hk_resp_field_error(resp, "status",
-                            "'status' must be active, trialing or canceled");
+        hk_resp_error(resp, 400, "invalid_field", "status",
+                      "'status' must be active, trialing or canceled");
         goto out;
     }
     if (hk_pf_acquire(req, resp, &c) < 0)
@@ -758,7 +759,7 @@ static void h_admin_user_plan(struct hk_req *req, struct hk_resp *resp)
         goto out;
     }
     if (PQntuples(r) == 0) {
-        hk_resp_error(resp, 404, "not_found",
+        hk_resp_error(resp, 404, "not_found", NULL,
                       "no user %" PRId64 " or no plan %" PRId64, uid,
                       json_object_get_int64(pid));
     } else {

@@ -182,7 +182,7 @@ static int validate_structured(json_object *s, const char *prefix,
         snprintf(field, sizeof(field), "%s.%s", prefix, path);
     else
         hk_strlcpy(field, path, sizeof(field));
-    hk_resp_field_error(resp, field, "'%s' %s", field, msg);
+    hk_resp_error(resp, 400, "invalid_field", field, "'%s' %s", field, msg);
     return HAWK_EINVAL;
 }
 
@@ -241,7 +241,7 @@ static void h_import_json_resume(struct hk_req *req, struct hk_resp *resp)
                                    sizeof(msg)) < 0) {
         char field[300];
         snprintf(field, sizeof(field), "resume.%s", path);
-        hk_resp_field_error(resp, field, "'%s' %s", field, msg);
+        hk_resp_error(resp, 400, "invalid_field", field, "'%s' %s", field, msg);
         goto out;
     }
     if (validate_structured(s, NULL, resp) == 0)
@@ -269,9 +269,9 @@ static int text_field(const struct hk_mp_part *p, char *out, size_t outlen,
 {
     if (p->len > max_bytes || p->len >= outlen ||
         !hk_utf8_valid(p->data, p->len)) {
-        hk_resp_field_error(resp, p->name,
-                            "'%s' must be UTF-8 text of at most %zu bytes",
-                            p->name, max_bytes);
+        hk_resp_error(resp, 400, "invalid_field", p->name,
+                      "'%s' must be UTF-8 text of at most %zu bytes", p->name,
+                      max_bytes);
         return HAWK_EINVAL;
     }
     memcpy(out, p->data, p->len);
@@ -289,23 +289,23 @@ static int parse_form(struct hk_req *req, struct hk_resp *resp,
     f->is_default = -1;
     if (hk_mp_boundary(hk_req_header(req, "Content-Type"), boundary,
                        sizeof(boundary), err, sizeof(err)) < 0) {
-        hk_resp_error(resp, 415, "unsupported_media_type", "%s", err);
+        hk_resp_error(resp, 415, "unsupported_media_type", NULL, "%s", err);
         return HAWK_EINVAL;
     }
     int rc = hk_mp_parse(req->body, req->body_len, boundary, &f->mp, err,
                          sizeof(err));
     if (rc < 0) {
-        hk_resp_error(resp, 400, "invalid_multipart", "%s", err);
+        hk_resp_error(resp, 400, "invalid_multipart", NULL, "%s", err);
         return rc;
     }
     for (size_t i = 0; i < f->mp.n; i++) {
         const struct hk_mp_part *p = &f->mp.parts[i];
         for (size_t k = 0; k < i; k++) {
             if (strcmp(f->mp.parts[k].name, p->name) == 0) {
-                hk_resp_field_error(resp, p->name,
-                                    "'%s' was sent more than once; send it "
-                                    "once",
-                                    p->name);
+                hk_resp_error(resp, 400, "invalid_field", p->name,
+                              "'%s' was sent more than once; send it "
+                              "once",
+                              p->name);
                 return HAWK_EINVAL;
             }
         }
@@ -329,31 +329,31 @@ static int parse_form(struct hk_req *req, struct hk_resp *resp,
                 else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
                     f->is_default = 0;
                 else {
-                    hk_resp_field_error(resp, "is_default",
-                                        "'is_default' must be true or false");
+                    hk_resp_error(resp, 400, "invalid_field", "is_default",
+                                  "'is_default' must be true or false");
                     rc = HAWK_EINVAL;
                 }
             }
         } else {
-            hk_resp_field_error(resp, p->name,
-                                "unknown field '%s'; expected file, name, "
-                                "description, is_default",
-                                p->name);
+            hk_resp_error(resp, 400, "invalid_field", p->name,
+                          "unknown field '%s'; expected file, name, "
+                          "description, is_default",
+                          p->name);
             rc = HAWK_EINVAL;
         }
         if (rc < 0)
             return rc;
     }
     if (f->file == NULL) {
-        hk_resp_field_error(resp, "file",
-                            "'file' is missing; send the resume as a form "
-                            "field named file");
+        hk_resp_error(resp, 400, "invalid_field", "file",
+                      "'file' is missing; send the resume as a form "
+                      "field named file");
         return HAWK_EINVAL;
     }
     size_t nl = strlen(f->name);
     if (f->has_name &&
         (nl > RESUME_NAME_MAX * 4 || hk_utf8_valid(f->name, nl) == false)) {
-        hk_resp_field_error(resp, "name", "'name' is too long");
+        hk_resp_error(resp, 400, "invalid_field", "name", "'name' is too long");
         return HAWK_EINVAL;
     }
     return 0;
@@ -381,25 +381,25 @@ static void h_upload(struct hk_req *req, struct hk_resp *resp)
         goto out;
     size_t max = max_resume_size();
     if (f->file->len > max) {
-        hk_resp_error_field(resp, 413, "payload_too_large", "file",
-                            "the file is %zu bytes, more than the %zu "
-                            "allowed; upload a smaller file",
-                            f->file->len, max);
+        hk_resp_error(resp, 413, "payload_too_large", "file",
+                      "the file is %zu bytes, more than the %zu "
+                      "allowed; upload a smaller file",
+                      f->file->len, max);
         goto out;
     }
     enum hk_filetype t =
         hk_filetype_detect((const unsigned char *)f->file->data, f->file->len);
     if (t == HK_FT_EMPTY) {
-        hk_resp_field_error(resp, "file",
-                            "'file' is empty; upload the "
-                            "resume file");
+        hk_resp_error(resp, 400, "invalid_field", "file",
+                      "'file' is empty; upload the "
+                      "resume file");
         goto out;
     }
     if (!hk_filetype_allowed(t)) {
-        hk_resp_error_field(resp, 415, "unsupported_file_type", "file",
-                            "the file is %s, not a resume; upload a PDF, "
-                            "DOCX, HTML or plain text file",
-                            hk_filetype_name(t));
+        hk_resp_error(resp, 415, "unsupported_file_type", "file",
+                      "the file is %s, not a resume; upload a PDF, "
+                      "DOCX, HTML or plain text file",
+                      hk_filetype_name(t));
         goto out;
     }
     const char *fname = f->file->filename[0] ? f->file->filename : NULL;
@@ -407,14 +407,14 @@ static void h_upload(struct hk_req *req, struct hk_resp *resp)
         fname = NULL;
     nr.name = f->has_name ? f->name : (fname ? fname : "Resume");
     if (strlen(nr.name) > RESUME_NAME_MAX) {
-        hk_resp_field_error(resp, "name", "'name' must be at most %d bytes",
-                            RESUME_NAME_MAX);
+        hk_resp_error(resp, 400, "invalid_field", "name",
+                      "'name' must be at most %d bytes", RESUME_NAME_MAX);
         goto out;
     }
     if (f->has_description && strlen(f->description) > RESUME_DESC_MAX) {
-        hk_resp_field_error(resp, "description",
-                            "'description' must be at most %d bytes",
-                            RESUME_DESC_MAX);
+        hk_resp_error(resp, 400, "invalid_field", "description",
+                      "'description' must be at most %d bytes",
+                      RESUME_DESC_MAX);
         goto out;
     }
     nr.description = f->has_description ? f->description : NULL;
@@ -474,8 +474,8 @@ static void h_import_yaml(struct hk_req *req, struct hk_resp *resp)
         if (parse_form(req, resp, f) < 0)
             goto out;
         if (strlen(f->name) > RESUME_NAME_MAX) {
-            hk_resp_field_error(resp, "name", "'name' must be at most %d bytes",
-                                RESUME_NAME_MAX);
+            hk_resp_error(resp, 400, "invalid_field", "name",
+                          "'name' must be at most %d bytes", RESUME_NAME_MAX);
             goto out;
         }
         nr.name = f->has_name ? f->name : "Imported resume";
@@ -531,7 +531,8 @@ static void h_list(struct hk_req *req, struct hk_resp *resp)
 
 static void not_found(struct hk_resp *resp, int64_t id)
 {
-    hk_resp_error(resp, 404, "not_found", "no resume with id %" PRId64, id);
+    hk_resp_error(resp, 404, "not_found", NULL, "no resume with id %" PRId64,
+                  id);
 }
 
 /* GET /api/v1/resumes/{id} */
@@ -605,7 +606,7 @@ static void h_download(struct hk_req *req, struct hk_resp *resp)
     if (PQntuples(r) == 0) {
         not_found(resp, id);
     } else if (PQgetisnull(r, 0, 0)) {
-        hk_resp_error(resp, 404, "not_found",
+        hk_resp_error(resp, 404, "not_found", NULL,
                       "resume %" PRId64 " has no file; it holds structured "
                       "data only (GET /api/v1/resumes/%" PRId64 ")",
                       id, id);
@@ -684,16 +685,16 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     r = NULL;
     if (def == 0 && was_default) {
         hk_pf_tx_abort(req, c);
-        hk_resp_field_error(resp, "is_default",
-                            "a default resume is required; mark another "
-                            "resume as default instead");
+        hk_resp_error(resp, 400, "invalid_field", "is_default",
+                      "a default resume is required; mark another "
+                      "resume as default instead");
         goto out;
     }
     if (has_s && s == NULL && !has_file) {
         hk_pf_tx_abort(req, c);
-        hk_resp_field_error(resp, "structured",
-                            "'structured' cannot be removed from a resume "
-                            "without a file; delete the resume instead");
+        hk_resp_error(resp, 400, "invalid_field", "structured",
+                      "'structured' cannot be removed from a resume "
+                      "without a file; delete the resume instead");
         goto out;
     }
     if (def == 1 && !was_default) {

@@ -107,7 +107,7 @@ struct hk_job_kind {
     int (*run)(struct hk_job_ctx *ctx, const char *payload,
                struct hk_buf *result_json, struct hawk_error *err);
     /* Checks a payload given to the task API; on failure fills resp with
-     * a 400 naming the field (hk_json_check or hk_resp_field_error) and
+     * a 400 naming the field (hk_json_check or hk_resp_error) and
      * returns HAWK_EINVAL.  NULL: any object is accepted. */
     int (*validate)(json_object *payload, struct hk_resp *resp);
     const char *queue;       /* default queue; NULL: "default"; copied */

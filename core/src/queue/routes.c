@@ -164,9 +164,9 @@ static bool op_failed(struct hk_resp *resp, int rc, const char *not_found,
                       const char *conflict)
 {
     if (rc == HAWK_ENOTFOUND)
-        hk_resp_error(resp, 404, "not_found", "%s", not_found);
+        hk_resp_error(resp, 404, "not_found", NULL, "%s", not_found);
     else if (rc == HAWK_ECONFLICT)
-        hk_resp_error(resp, 409, "conflict", "%s", conflict);
+        hk_resp_error(resp, 409, "conflict", NULL, "%s", conflict);
     else if (rc < 0)
         hk_resp_from_status(resp, rc);
     return rc < 0;
@@ -196,7 +196,7 @@ static void respond_task(struct hk_resp *resp, struct hk_dbconn *c, int64_t id,
     }
     if (PQntuples(r) != 1) {
         PQclear(r);
-        hk_resp_error(resp, 404, "not_found", "task not found");
+        hk_resp_error(resp, 404, "not_found", NULL, "task not found");
         return;
     }
     hk_resp_json(resp, status, task_json(r, 0, admin));
@@ -217,9 +217,9 @@ static int state_param(struct hk_req *req, struct hk_resp *resp,
             return 0;
         }
     }
-    hk_resp_error_field(resp, 400, "invalid_parameter", "state",
-                        "state must be one of queued, running, done, dead, "
-                        "cancelled");
+    hk_resp_error(resp, 400, "invalid_parameter", "state",
+                  "state must be one of queued, running, done, dead, "
+                  "cancelled");
     return HAWK_EINVAL;
 }
 
@@ -231,10 +231,10 @@ static int name_param(struct hk_req *req, struct hk_resp *resp,
     if (v == NULL || *v == '\0')
         return 0;
     if (kind ? !hk_queue_kind_name_valid(v) : !hk_queue_name_valid(v)) {
-        hk_resp_error_field(resp, 400, "invalid_parameter", name,
-                            "%s must be 1 to 64 characters of a-z, 0-9 and "
-                            "%s",
-                            name, kind ? "_ ." : "_ -");
+        hk_resp_error(resp, 400, "invalid_parameter", name,
+                      "%s must be 1 to 64 characters of a-z, 0-9 and "
+                      "%s",
+                      name, kind ? "_ ." : "_ -");
         return HAWK_EINVAL;
     }
     *out = v;
@@ -259,7 +259,7 @@ static void prefix_payload_field(struct hk_resp *resp)
         hk_strlcpy(m, json_object_get_string(msg), sizeof(m));
         hk_strlcpy(cd, json_object_get_string(code), sizeof(cd));
         int status = resp->status ? resp->status : 400;
-        hk_resp_error_field(resp, status, cd, name, "%s", m);
+        hk_resp_error(resp, status, cd, name, "%s", m);
     }
     json_object_put(body);
 }
@@ -289,10 +289,10 @@ static void tasks_create(struct hk_req *req, struct hk_resp *resp)
     const char *kname = json_object_get_string(jk);
     struct hk_job_kind kind;
     if (hk_queue_find_kind(kname, &kind) < 0 || !kind.user_startable) {
-        hk_resp_field_error(resp, "kind",
-                            "unknown task kind '%.64s'; see the API "
-                            "documentation for the kinds you can start",
-                            kname);
+        hk_resp_error(resp, 400, "invalid_field", "kind",
+                      "unknown task kind '%.64s'; see the API "
+                      "documentation for the kinds you can start",
+                      kname);
         json_object_put(body);
         return;
     }
@@ -325,7 +325,7 @@ static void tasks_create(struct hk_req *req, struct hk_resp *resp)
     int rc = hk_db_query(c, SQL_PENDING, 1, params, &r);
     if (rc == 0 && hk_queue_col_i64(r, 0, 0) >= max_pending) {
         PQclear(r);
-        hk_resp_error(resp, 429, "too_many_tasks",
+        hk_resp_error(resp, 429, "too_many_tasks", NULL,
                       "you have %" PRId64 " unfinished tasks; wait for some "
                       "to finish or cancel them",
                       max_pending);
@@ -550,7 +550,7 @@ static void pause_resume(struct hk_req *req, struct hk_resp *resp, bool pause)
 {
     const char *name = hk_req_param(req, "name");
     if (!hk_queue_name_valid(name)) {
-        hk_resp_error(resp, 404, "not_found",
+        hk_resp_error(resp, 404, "not_found", NULL,
                       "no such queue: names are 1 to 64 characters of a-z, "
                       "0-9, _ and -");
         return;

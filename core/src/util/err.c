@@ -94,8 +94,8 @@ int hk_err_from_plugin(struct hk_err *e, const struct hawk_error *pe,
     int code = pe != NULL && pe->code < 0 && pe->code > HAWK_E_LAST_
                    ? pe->code
                    : HAWK_EINTERNAL;
-    const char *msg = pe != NULL && pe->msg[0] != '\0' ? pe->msg
-                                                       : hawk_strerror(code);
+    const char *msg =
+        pe != NULL && pe->msg[0] != '\0' ? pe->msg : hawk_strerror(code);
     return hk_err_set(e, code, NULL, NULL, "%s: %s",
                       plugin != NULL ? plugin : "plugin", msg);
 }

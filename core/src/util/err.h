@@ -26,16 +26,22 @@ struct hk_err {
     int code;           /* HAWK_E*; 0 while nothing failed */
     const char *reason; /* static machine word for clients ("plan_limit",
                            "resume_missing"); NULL: derived from code */
-    char field[64];     /* the input field at fault ("" when none), as the
-                           client named it: "experience[2].company" */
-    char msg[256];      /* for the reader: lower-case, no trailing period,
-                           says what failed and what to do; never a secret */
-    char detail[512];   /* optional JSON object members without braces
+    char field[128];    /* the input field at fault ("" when none), as the
+                           client named it: "experience[2].company" (paths
+                           into nested resumes pass 64 bytes) */
+    char msg[512];      /* for the reader: lower-case, no trailing period,
+                           says what failed and what to do; never a secret
+                           (a plan limit quotes a plan name of up to 400
+                           bytes) */
+    char detail[1024];  /* optional JSON object members without braces
                            ("\"limit\":\"max_resumes\",\"value\":3") that
                            edges add to their answer; "" when none */
 };
 
-#define HK_ERR_INIT {0, NULL, "", "", ""}
+#define HK_ERR_INIT                                                            \
+    {                                                                          \
+        0, NULL, "", "", ""                                                    \
+    }
 
 /* Resets e to "nothing failed".  e may be NULL. */
 void hk_err_clear(struct hk_err *e);
