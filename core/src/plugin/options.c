@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "config/internal.h"
 #include "plugin/internal.h"
 #include "util/alloc.h"
@@ -190,13 +191,30 @@ static int fill_missing(struct hawk_config *c, const struct hk_plugin_cfg *pc,
         char what[200], msg[1024];
         snprintf(what, sizeof(what), "the plugin's default for option '%s'",
                  key->name);
-        if (hk_cfg_value_from_text(v, key->default_value, t, key->min, key->max,
-                                   what, msg, sizeof(msg)) < 0) {
+        /* A default may name environment variables ("${STRIPE_SECRET_KEY:-}")
+         * so an entry without options still finds its keys. */
+        char *text = hk_config_expand(key->default_value, msg, sizeof(msg));
+        if (text == NULL) {
+            snprintf(reason, reasonlen,
+                     "plugin '%s' option '%s': %s (set it in the environment "
+                     "or in the options group)",
+                     pc->name, key->name, msg);
+            return HAWK_ECONFIG;
+        }
+        int vrc = hk_cfg_value_from_text(v, text, t, key->min, key->max, what,
+                                         msg, sizeof(msg));
+        if (key->type == HAWK_CFG_SECRET)
+            hk_free_secret(text);
+        else
+            hk_free(text);
+        if (vrc < 0) {
             hk_cfg_value_clear(v);
             snprintf(reason, reasonlen, "%s (a bug in the plugin)", msg);
             return HAWK_EINVAL;
         }
-        hk_cfg_value_set_origin(v, "default");
+        hk_cfg_value_set_origin(v, strchr(key->default_value, '$') != NULL
+                                       ? "default (environment)"
+                                       : "default");
     }
     return 0;
 }
