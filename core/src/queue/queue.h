@@ -92,7 +92,8 @@ struct hk_job_ctx {
      * worker is shutting down: a long handler polls it (or passes it to
      * hk_call_init) and returns HAWK_ECANCELED soon after. */
     atomic_bool cancel;
-    void *impl_; /* private to queue/ */
+    void *impl_;    /* private to queue/ */
+    void *kind_ctx; /* the kind's ctx (hk_job_kind.ctx), borrowed */
 };
 
 struct hk_job_kind {
@@ -117,6 +118,8 @@ struct hk_job_kind {
     int64_t backoff_cap_ms;  /* longest retry delay; 0: one hour */
     int priority;            /* default priority */
     bool user_startable;     /* may be started through POST /api/v1/tasks */
+    void *ctx; /* handed to run() as ctx->kind_ctx: the module object that
+                  registered the kind (must outlive the workers) */
 };
 
 /* Registers (or replaces) a kind.  Returns 0 or HAWK_EINVAL for a bad

@@ -183,6 +183,7 @@ static void run_job(struct hk_workers *w, struct slot *s,
         snprintf(err.msg, sizeof(err.msg),
                  "no handler for job kind '%s' on worker %s", j->kind, w->id);
     } else {
+        ctx.kind_ctx = kind.ctx;
         rc = kind.run(&ctx, j->payload, &result, &err);
     }
 
