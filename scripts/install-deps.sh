@@ -8,6 +8,8 @@ build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-opens
 libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
 test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
+# SMTP sink for the mail tests
+test_pkgs="$test_pkgs python3-aiosmtpd"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
@@ -39,7 +41,11 @@ fi
 
 # Node tools for the tests (the OpenAPI linter), pinned by
 # tests/package-lock.json.
-if [ "$mode" = test ] && [ ! -x "$(dirname "$0")/../tests/node_modules/.bin/redocly" ]; then
+# Runs again when the lock file is newer than the installed tree (a tool
+# was added or bumped since the last install).
+tests_dir="$(dirname "$0")/../tests"
+if [ "$mode" = test ] && { [ ! -x "$tests_dir/node_modules/.bin/redocly" ] ||
+    [ "$tests_dir/package-lock.json" -nt "$tests_dir/node_modules/.package-lock.json" ]; }; then
     echo "install-deps: npm ci --prefix tests"
     npm ci --prefix "$(dirname "$0")/../tests" --no-audit --no-fund
 fi

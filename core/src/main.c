@@ -22,6 +22,7 @@ static void usage(FILE *to)
             "  workflow check FILE        validate a Lua workflow\n"
             "  workflow run FILE --user EMAIL [--dry-run]\n"
             "  llm chat --prompt TEXT     one call to the configured LLM\n"
+            "  mail test --to ADDRESS     send one mail now (checks SMTP)\n"
             "  routes                     list the HTTP routes\n"
             "  version                    print the version\n"
             "\n"
@@ -87,6 +88,8 @@ int main(int argc, char **argv)
         return hk_cmd_workflow(config, nrest - 1, rest + 1);
     if (strcmp(cmd, "llm") == 0)
         return hk_cmd_llm(config, nrest - 1, rest + 1);
+    if (strcmp(cmd, "mail") == 0)
+        return hk_cmd_mail(config, nrest - 1, rest + 1);
     fprintf(stderr, "hawk: unknown command '%s' (see hawk --help)\n", cmd);
     return 2;
 }

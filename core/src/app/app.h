@@ -14,6 +14,7 @@ struct hk_db;
 struct hk_plugins;
 struct hk_router;
 struct hk_pg_embedded;
+struct hk_mail;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -23,6 +24,7 @@ struct hk_app {
     struct hk_plugins *plugins;
     struct hk_router *router;
     void *queue;            /* struct hk_queue *, queue/ */
+    struct hk_mail *mail;   /* mail/, created by hk_app_mail() */
     unsigned char *jwt_key; /* owned; secret */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */

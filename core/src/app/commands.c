@@ -21,6 +21,7 @@
 #include "sched/sched.h"
 #include "lua/lua.h"
 #include "llm/llm.h"
+#include "mail/mail.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -251,6 +252,18 @@ int hk_cmd_llm(const char *config_path, int argc, char **argv)
     int code = hk_llm_cli(&app, argc, argv);
     hk_app_teardown(&app);
     hk_http_client_global_cleanup();
+    return code;
+}
+
+int hk_cmd_mail(const char *config_path, int argc, char **argv)
+{
+    struct hk_app app;
+    if (hk_app_setup(&app, config_path) < 0)
+        return 2;
+    if (hk_log_get_level() < HAWK_LOG_WARN)
+        hk_log_set_level(HAWK_LOG_WARN);
+    int code = hk_app_mail(&app) < 0 ? 2 : hk_mail_cli(app.mail, argc, argv);
+    hk_app_teardown(&app);
     return code;
 }
 

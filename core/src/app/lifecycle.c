@@ -17,6 +17,7 @@
 #include "llm/llm.h"
 #include "log/log.h"
 #include "lua/lua.h"
+#include "mail/mail.h"
 #include "platform/platform.h"
 #include "queue/queue.h"
 #include "plugin/metrics.h"
@@ -222,9 +223,32 @@ void hk_app_routes(struct hk_app *app)
     hk_llm_routes(app->router);
 }
 
+int hk_app_mail(struct hk_app *app)
+{
+    char tdir[1024], sdir[1024];
+    struct hk_mail_cfg mc;
+    struct hk_err err = HK_ERR_INIT;
+    if (app->mail != NULL)
+        return 0;
+    int rc = hk_mail_cfg_from_config(app->cfg, &mc, tdir, sizeof(tdir), sdir,
+                                     sizeof(sdir), &err);
+    if (rc == 0)
+        rc = hk_mail_new(&mc, &app->mail, &err);
+    if (rc < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err.msg);
+        fprintf(stderr, "hawk: %s\n", err.msg);
+        return HAWK_ECONFIG;
+    }
+    return 0;
+}
+
 int hk_app_register_kinds(struct hk_app *app)
 {
-    int rc = hk_lua_queue_register(app);
+    int rc = hk_app_mail(app);
+    if (rc == 0)
+        rc = hk_mail_register_kinds(app->mail);
+    if (rc == 0)
+        rc = hk_lua_queue_register(app);
     if (rc == 0)
         rc = hk_llm_register_tasks(app);
     if (rc == 0)
@@ -249,6 +273,8 @@ int hk_app_load_templates(struct hk_app *app)
 void hk_app_teardown(struct hk_app *app)
 {
     hk_auth_shutdown();
+    hk_mail_free(app->mail);
+    app->mail = NULL;
     if (app->plugins != NULL) {
         hk_plugins_unload(app->plugins);
         app->plugins = NULL;

@@ -39,6 +39,10 @@ void hk_app_routes(struct hk_app *app);
  * worker starts).  0 or the queue's error (logged). */
 int hk_app_register_kinds(struct hk_app *app);
 
+/* Creates app->mail from the mail.* settings (once; templates loaded).
+ * Prints the error and returns HAWK_ECONFIG when they are wrong. */
+int hk_app_mail(struct hk_app *app);
+
 /* Loads prompt and document templates; a missing or broken one is an
  * error naming the file (printed; callers exit 2). */
 int hk_app_load_templates(struct hk_app *app);

@@ -194,6 +194,41 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"lua.max_log_lines", HK_CFG_INT, "1000", 1, 100000,
      "hawk.log lines kept per run; later ones are counted and dropped", NULL},
 
+    /* ---------------------------------------------------------------
+     * mail: transactional mail (mail/)
+     * ------------------------------------------------------------- */
+    {"mail.smtp_url", HK_CFG_STR, "", 0, 0,
+     "smtp://host:587 (STARTTLS) or smtps://host:465; empty: mails are "
+     "written to mail.spool_dir and logged",
+     NULL},
+    {"mail.username", HK_CFG_STR, "", 0, 0, "SMTP AUTH user; empty: no AUTH",
+     NULL},
+    {"mail.password", HK_CFG_SECRET, "", 0, 0,
+     "SMTP AUTH password; use ${SMTP_PASSWORD}", NULL},
+    {"mail.starttls", HK_CFG_STR, "auto", 0, 0,
+     "smtp:// only: auto (when offered), require, or off (trusted local "
+     "relays)",
+     hk_cfg_check_nonempty},
+    {"mail.from", HK_CFG_STR, "hawk@localhost", 0, 0,
+     "sender address of every mail", hk_cfg_check_nonempty},
+    {"mail.from_name", HK_CFG_STR, "hawk", 0, 0, "sender display name", NULL},
+    {"mail.reply_to", HK_CFG_STR, "", 0, 0, "Reply-To address; empty: none",
+     NULL},
+    {"mail.ca_file", HK_CFG_STR, "", 0, 0,
+     "CA certificates (PEM) the SMTP server's certificate is checked "
+     "against; empty: the system's",
+     NULL},
+    {"mail.timeout", HK_CFG_DURATION, "30s", 1 * SEC, 10 * MINUTE,
+     "time one delivery attempt may take", NULL},
+    {"mail.max_attempts", HK_CFG_INT, "8", 1, 100,
+     "delivery attempts of one mail, with back-off from 30 s to an hour", NULL},
+    {"mail.templates_dir", HK_CFG_STR, "", 0, 0,
+     "directory of the mail templates; empty: templates/mail beside the "
+     "config file, else the source tree's etc/templates/mail",
+     NULL},
+    {"mail.spool_dir", HK_CFG_STR, "", 0, 0,
+     "where mails go without mail.smtp_url; empty: <data_dir>/mail", NULL},
+
     /* terminator */
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
