@@ -24,6 +24,7 @@
 #include "mail/mail.h"
 #include "util/alloc.h"
 #include "util/str.h"
+#include "web/web.h"
 
 /* Blocks the stop signals in this thread (and every thread it creates
  * later), so they are taken only by sigtimedwait() in the main loop. */
@@ -80,6 +81,7 @@ int hk_cmd_serve(const char *config_path)
     struct hk_http_server *http = NULL;
     struct hk_workers *workers = NULL;
     struct hk_sched *sched = NULL;
+    struct hk_web *web = NULL;
     sigset_t set;
     char err[1024];
     int code = 1;
@@ -100,6 +102,13 @@ int hk_cmd_serve(const char *config_path)
         goto out;
 
     hk_app_routes(&app);
+    struct hk_web_cfg wc = {.dir = hk_cfg_str(app.cfg, "web.dir")};
+    struct hk_err werr = HK_ERR_INIT;
+    if (hk_web_new(&wc, &web, &werr) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", werr.msg);
+        fprintf(stderr, "hawk: %s\n", werr.msg);
+        goto out;
+    }
     int rc;
     char host[256];
     int port = 0;
@@ -115,6 +124,8 @@ int hk_cmd_serve(const char *config_path)
         .threads = (int)hk_cfg_int(app.cfg, "server.threads"),
         .max_body = (size_t)hk_cfg_int(app.cfg, "server.max_body"),
         .grace_ms = hk_cfg_int(app.cfg, "server.shutdown_grace"),
+        .fallback = hk_web_handle,
+        .fallback_ctx = web,
     };
     rc = hk_http_start(&ho, &app, app.router, &http, err, sizeof(err));
     if (rc < 0) {
@@ -164,6 +175,7 @@ out:
     hk_sched_stop(sched);
     if (workers != NULL)
         hk_workers_stop(workers, hk_cfg_int(app.cfg, "queue.shutdown_grace"));
+    hk_web_free(web);
     hk_app_teardown(&app);
     hk_http_client_global_cleanup();
     return code;

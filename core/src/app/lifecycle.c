@@ -26,6 +26,7 @@
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/time.h"
+#include "web/web.h"
 
 int hk_app_setup(struct hk_app *app, const char *config_path)
 {
@@ -221,6 +222,7 @@ void hk_app_routes(struct hk_app *app)
     hk_queue_routes(app->router);
     hk_lua_routes(app->router);
     hk_llm_routes(app->router);
+    hk_web_routes(app->router);
 }
 
 int hk_app_mail(struct hk_app *app)

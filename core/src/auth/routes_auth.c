@@ -9,6 +9,11 @@
  * refresh  -> 200, same shape as login, in the same token family.
  * logout   -> 204; revokes the family of the presented refresh token.
  *
+ * Browsers keep the refresh token in a cookie instead (web/cookie.h):
+ * login with "refresh_cookie": true sets it and leaves it out of the
+ * body; refresh and logout with no refresh_token in the body use it,
+ * behind the CSRF check.
+ *
  * Nothing secret is logged: no passwords, tokens or hashes.
  */
 #include <string.h>
@@ -20,6 +25,7 @@
 #include "http/http.h"
 #include "log/log.h"
 #include "util/alloc.h"
+#include "web/cookie.h"
 
 #define NAME_MAX_CHARS 100
 
@@ -45,11 +51,50 @@ static const struct hk_field register_fields[] = {
 static const struct hk_field login_fields[] = {
     {"email", HK_F_STRING, true, false, 0, 0},
     {"password", HK_F_STRING, true, false, 0, 0},
+    {"refresh_cookie", HK_F_BOOL, false, false, 0, 0},
     {NULL, 0, false, false, 0, 0}};
 
+/* refresh_token may be left out when the refresh cookie is sent */
 static const struct hk_field token_fields[] = {
-    {"refresh_token", HK_F_STRING, true, false, 0, 0},
+    {"refresh_token", HK_F_STRING, false, false, 0, 0},
     {NULL, 0, false, false, 0, 0}};
+
+/* Whether the body asks for the refresh token as a cookie. */
+static bool wants_cookie(json_object *body)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(body, "refresh_cookie", &v) &&
+           json_object_get_boolean(v);
+}
+
+/* The refresh token of a refresh or logout: the body's refresh_token, or
+ * else the refresh cookie (then *by_cookie is set and the CSRF check must
+ * pass).  Returns 0 with *token borrowed from body or copied into buf, or
+ * HAWK_EINVAL / HAWK_EPERM with resp filled. */
+static int presented_token(struct hk_req *req, struct hk_resp *resp,
+                           json_object *body, char *buf, size_t buflen,
+                           const char **token, bool *by_cookie)
+{
+    size_t len;
+    *by_cookie = false;
+    int rc = hk_auth_str_member(body, "refresh_token", token, &len, resp);
+    if (rc != HAWK_ENOTFOUND)
+        return rc;
+    rc = hk_web_cookie_get(req, HK_WEB_REFRESH_COOKIE, buf, buflen);
+    if (rc == HAWK_ENOTFOUND) {
+        hk_resp_error(resp, 400, "invalid_field", "refresh_token",
+                      "refresh_token is required (or the %s cookie "
+                      "set by a login with \"refresh_cookie\": true)",
+                      HK_WEB_REFRESH_COOKIE);
+        return HAWK_EINVAL;
+    }
+    *by_cookie = true;
+    if (hk_web_csrf_check(req, resp) < 0)
+        return HAWK_EPERM;
+    /* a malformed cookie names no session: refused like an unknown one */
+    *token = rc == 0 ? buf : "";
+    return 0;
+}
 
 /* Parses the body and checks it against fields; on failure resp is filled
  * and NULL returned.  Caller json_object_put()s the result. */
@@ -296,6 +341,7 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
     }
     rc = hk_auth_throttle_clear(c, email, req->remote_addr);
     json_object *o = json_object_new_object();
+    bool cookie = wants_cookie(body);
     if (rc == 0)
         rc = hk_auth_issue_tokens(req, c, s, row.id, row.admin, NULL, o);
     const char *p[] = {email};
@@ -311,6 +357,8 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "user", hk_auth_user_json(r, 0));
     hk_log_ctx_set_user(row.id);
     hk_info("user logged in");
+    if (cookie)
+        hk_web_cookie_issue(resp, o, s->refresh_ttl_s);
     hk_resp_json(resp, 200, o);
 out:
     PQclear(r);
@@ -328,8 +376,9 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
     enum hk_refresh_result result = HK_REFRESH_UNKNOWN;
     struct hk_dbconn *c = NULL;
     json_object *body = NULL, *o = NULL;
+    char cookie[HK_WEB_COOKIE_MAX];
     const char *token;
-    size_t len;
+    bool by_cookie = false;
     int rc;
 
     if (s == NULL) {
@@ -339,7 +388,8 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
     body = read_body(req, resp, token_fields);
     if (body == NULL)
         return;
-    if (hk_auth_str_member(body, "refresh_token", &token, &len, resp) < 0)
+    if (presented_token(req, resp, body, cookie, sizeof(cookie), &token,
+                        &by_cookie) < 0)
         goto out;
     rc = hk_auth_db_acquire(req->app, &c);
     if (rc < 0) {
@@ -354,6 +404,8 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
     }
     switch (result) {
     case HK_REFRESH_OK:
+        if (by_cookie)
+            hk_web_cookie_issue(resp, o, s->refresh_ttl_s);
         hk_resp_json(resp, 200, o);
         o = NULL;
         break;
@@ -373,7 +425,10 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
                       "refresh token is not valid, log in again");
         break;
     }
+    if (by_cookie && result != HK_REFRESH_OK)
+        hk_web_cookie_clear(resp);
 out:
+    explicit_bzero(cookie, sizeof(cookie));
     json_object_put(o);
     if (c != NULL)
         hk_db_release(req->app->db, c);
@@ -386,24 +441,30 @@ void hk_auth_h_logout(struct hk_req *req, struct hk_resp *resp)
 {
     struct hk_dbconn *c = NULL;
     json_object *body = NULL;
+    char cookie[HK_WEB_COOKIE_MAX];
     const char *token;
-    size_t len;
+    bool by_cookie = false;
     int rc;
 
+    cookie[0] = '\0';
     body = read_body(req, resp, token_fields);
     if (body == NULL)
         return;
-    if (hk_auth_str_member(body, "refresh_token", &token, &len, resp) < 0)
+    if (presented_token(req, resp, body, cookie, sizeof(cookie), &token,
+                        &by_cookie) < 0)
         goto out;
     rc = hk_auth_db_acquire(req->app, &c);
-    if (rc == 0)
+    if (rc == 0 && token[0] != '\0')
         rc = hk_auth_revoke_family_of(c, token);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
     }
     hk_resp_bytes(resp, 204, "application/json", "", 0);
+    if (by_cookie)
+        hk_web_cookie_clear(resp);
 out:
+    explicit_bzero(cookie, sizeof(cookie));
     if (c != NULL)
         hk_db_release(req->app->db, c);
     json_object_put(body);

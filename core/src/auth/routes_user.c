@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "log/log.h"
 #include "util/alloc.h"
+#include "web/cookie.h"
 
 #define NAME_MAX_CHARS 100
 
@@ -58,6 +59,8 @@ static const struct hk_field patch_fields[] = {
 static const struct hk_field change_fields[] = {
     {"current_password", HK_F_STRING, true, false, 0, 0},
     {"new_password", HK_F_STRING, true, false, 0, 0},
+    /* browsers: the new refresh token as a cookie (web/cookie.h) */
+    {"refresh_cookie", HK_F_BOOL, false, false, 0, 0},
     {NULL, 0, false, false, 0, 0}};
 
 static void resp_gone(struct hk_resp *resp)
@@ -318,6 +321,10 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
         goto out;
     (void)hk_auth_throttle_clear(c, email, req->remote_addr);
     hk_info("password changed; other sessions signed out");
+    json_object *want = NULL;
+    if (json_object_object_get_ex(body, "refresh_cookie", &want) &&
+        json_object_get_boolean(want))
+        hk_web_cookie_issue(resp, o, s->refresh_ttl_s);
     hk_resp_json(resp, 200, o);
     o = NULL;
 out:

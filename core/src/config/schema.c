@@ -229,6 +229,14 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"mail.spool_dir", HK_CFG_STR, "", 0, 0,
      "where mails go without mail.smtp_url; empty: <data_dir>/mail", NULL},
 
+    /* ---------------------------------------------------------------
+     * web: the pages served under /app/
+     * ------------------------------------------------------------- */
+    {"web.dir", HK_CFG_STR, "", 0, 0,
+     "folder of the built web pages; empty: <dir of hawk>/web, then "
+     "<dir of hawk>/../share/hawk/web",
+     NULL},
+
     /* terminator */
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };

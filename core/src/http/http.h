@@ -192,6 +192,11 @@ struct hk_http_opts {
     unsigned conn_limit;  /* open connections (0: 1024) */
     unsigned timeout_s;   /* idle connection timeout (0: 30 s) */
     hk_http_auth_fn auth; /* NULL: hk_auth_check_bearer (tests inject) */
+    /* Answers the GET and HEAD requests that no route matches (the web
+     * pages and their files), with fallback_ctx as req->ctx and req->path
+     * the path as sent, %xx escapes not decoded; NULL: 404. */
+    hk_handler_fn fallback;
+    void *fallback_ctx; /* borrowed, must outlive the server */
 };
 
 /* Starts listening.  app and router must outlive the server. */

@@ -35,6 +35,7 @@ struct hk_http_ctx {
     bool responded; /* a response was queued */
     bool too_large; /* body went past max_body */
     bool quiet;     /* route asked for debug-level logs */
+    bool fallback;  /* no route: hk_http_opts.fallback answers */
     int status;     /* queued status, for the log line */
     size_t bytes;   /* queued body size, for the log line */
     int64_t user_id;

@@ -43,6 +43,8 @@ struct hk_http_server {
     struct hk_app *app;
     struct hk_router *router;
     hk_http_auth_fn auth;
+    hk_handler_fn fallback;
+    void *fallback_ctx;
     size_t max_body;
     int64_t grace_ms;
     int port;
@@ -341,6 +343,15 @@ static enum MHD_Result first_call(struct hk_http_ctx *c,
     fill_remote(c, conn);
     hk_log_ctx_set(c->request_id, 0);
     c->match_rc = hk_router_match(s->router, method, c->raw_path, &c->match);
+    if (c->match_rc == HK_MATCH_NOT_FOUND && s->fallback != NULL &&
+        (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
+        /* not an API route: the fallback decides (and may answer 404) */
+        c->match_rc = HK_MATCH_OK;
+        c->match.fn = s->fallback;
+        c->match.opts.ctx = s->fallback_ctx;
+        c->match.pattern = "(fallback)";
+        c->fallback = true;
+    }
     if (c->match_rc == HK_MATCH_OK) {
         c->quiet = (c->match.opts.flags & HK_ROUTE_QUIET) != 0;
         if (c->match.opts.max_body > 0) {
@@ -367,7 +378,9 @@ static enum MHD_Result run_handler(struct hk_http_ctx *c, const char *url)
         .app = s->app,
         .ctx = c->match.opts.ctx,
         .method = c->method,
-        .path = url,
+        /* the fallback sees the path as sent (no %xx decoded), so it can
+         * refuse escapes instead of meeting a decoded NUL or slash */
+        .path = c->fallback ? c->raw_path : url,
         .request_id = c->request_id,
         .remote_addr = c->remote,
         .body = c->body.data ? c->body.data : empty_body,
@@ -606,6 +619,8 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->app = app;
     s->router = router;
     s->auth = o->auth ? o->auth : hk_auth_check_bearer;
+    s->fallback = o->fallback;
+    s->fallback_ctx = o->fallback_ctx;
     s->max_body = o->max_body ? o->max_body : HK_HTTP_DEFAULT_MAX_BODY;
     s->grace_ms = o->grace_ms > 0 ? o->grace_ms : 0;
     atomic_init(&s->active, 0);
