@@ -14,11 +14,14 @@ test_pkgs="$test_pkgs python3-aiosmtpd"
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
 
-# Node.js and npm (for the OpenAPI linter) only when no npm is on PATH: a
-# machine may carry its own Node.js build, which Debian's npm conflicts with.
-if [ "$mode" = test ] && ! command -v npm >/dev/null 2>&1; then
+# Node.js and npm (the web pages' build, the OpenAPI linter) only when no
+# npm is on PATH: a machine may carry its own Node.js build, which
+# Debian's npm conflicts with.
+if ! command -v npm >/dev/null 2>&1; then
     pkgs="$pkgs nodejs npm"
 fi
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+[ "$mode" = test ] && pkgs="$pkgs chromium"
 
 missing=""
 for p in $pkgs; do
@@ -49,3 +52,18 @@ if [ "$mode" = test ] && { [ ! -x "$tests_dir/node_modules/.bin/redocly" ] ||
     echo "install-deps: npm ci --prefix tests"
     npm ci --prefix "$(dirname "$0")/../tests" --no-audit --no-fund
 fi
+
+# The web pages' build tools (web/package-lock.json) and, for the tests,
+# the browser-test tools (tests/e2e/package-lock.json); again only when the
+# lock file changed since the last install.
+npm_ci() {
+    dir="$(dirname "$0")/../$1"
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "install-deps: npm ci --prefix $1"
+        npm ci --prefix "$dir" --no-audit --no-fund
+    fi
+}
+npm_ci web
+[ "$mode" = test ] && npm_ci tests/e2e
+exit 0
