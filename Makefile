@@ -29,7 +29,7 @@ run: deps
 check: deps-test
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j 2
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan -DHAWK_WEB=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -L 'unit|db|integration|plugins'
 
