@@ -43,10 +43,13 @@ function run(cmd, args, opts = {}) {
 }
 
 export class Env {
-  async start() {
+  /** opts.webDir: serve these pages instead of <build>/web; opts.startBrowser
+   * false: no Chromium yet (startBrowser() later). */
+  async start(opts = {}) {
+    const webDir = opts.webDir || join(BUILD, 'web');
     for (const [what, path] of [
       ['the hawk binary', BIN],
-      ['the built web pages (Node.js and `npm ci --prefix web`, then make)', join(BUILD, 'web', 'index.html')],
+      ['the built web pages (Node.js and `npm ci --prefix web`, then make)', join(webDir, 'index.html')],
       ['Chromium (apt-get install chromium)', CHROMIUM],
     ])
       if (!existsSync(path)) throw new Error(`browser tests need ${what}: ${path} is missing`);
@@ -67,7 +70,7 @@ export class Env {
         'log = { level = "info"; };',
         `database = { url = "${this.pgUrl}"; };`,
         `auth = { jwt_secret = "${JWT_SECRET}"; argon2 = { t_cost = 1; m_cost = "16MiB"; parallelism = 1; }; login_max_failures = 100; };`,
-        `web = { dir = "${join(BUILD, 'web')}"; };`,
+        `web = { dir = "${webDir}"; };`,
         'uploads = { max_resume_size = "64KiB"; };',
         'queue = { workers = 2; };',
         `plugins = ( { name = "openai"; path = "openai.so"; options = { api_key = "${OPENAI_KEY}"; base_url = "${this.peerUrl}"; retry_base = "100ms"; }; } );`,
@@ -75,11 +78,15 @@ export class Env {
     );
     await this.startHawk();
     mkdirSync(ARTIFACTS, { recursive: true });
+    if (opts.startBrowser !== false) await this.startBrowser();
+    return this;
+  }
+
+  async startBrowser() {
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    return this;
   }
 
   async startPeer() {
