@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -109,12 +109,14 @@ export class Env {
   }
 
   async startHawk() {
+    // output to a file, not a pipe: a pipe nobody drains (the event loop
+    // busy in a spawnSync) would block hawk on its log writes
     this.hawkLog = join(this.dir, `hawk-${Date.now()}.log`);
+    const out = openSync(this.hawkLog, 'a');
     const env = { ...process.env, HAWK_PLUGIN_PATH: process.env.HAWK_PLUGIN_PATH || join(BUILD, 'plugins') };
-    this.hawk = spawn(BIN, ['serve', '-c', this.config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.hawkOut = '';
-    this.hawk.stdout.on('data', (d) => (this.hawkOut += d));
-    this.hawk.stderr.on('data', (d) => (this.hawkOut += d));
+    this.hawk = spawn(BIN, ['serve', '-c', this.config], { env, stdio: ['ignore', out, out] });
+    closeSync(out);
+    Object.defineProperty(this, 'hawkOut', { configurable: true, get: () => readFileSync(this.hawkLog, 'utf8') });
     const deadline = Date.now() + 60000;
     while (Date.now() < deadline) {
       if (this.hawk.exitCode !== null) throw new Error('hawk serve exited: ' + this.hawkOut.slice(-3000));
@@ -135,7 +137,6 @@ export class Env {
     this.hawk.kill('SIGTERM');
     await Promise.race([exited, sleep(15000)]);
     if (this.hawk.exitCode === null) this.hawk.kill('SIGKILL');
-    writeFileSync(this.hawkLog, this.hawkOut);
   }
 
   async stop() {
@@ -219,6 +220,6 @@ export class Env {
   }
 
   readLog() {
-    return this.hawkOut + (existsSync(this.hawkLog || '') ? readFileSync(this.hawkLog, 'utf8') : '');
+    return existsSync(this.hawkLog || '') ? readFileSync(this.hawkLog, 'utf8') : '';
   }
 }

@@ -201,7 +201,26 @@ test('a new user signs up, uploads a resume, sets a search, scores a job, record
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(detail.status, 'offered');
-  assert.equal(await page.evaluate(() => document.activeElement?.closest('.board-card')?.getAttribute('data-id')), String(appId), 'focus stays on the moved card');
+  await page.waitForFunction((want) => document.activeElement?.closest('.board-card')?.getAttribute('data-id') === want, String(appId), { timeout: 5000 }).catch(() => {
+    throw new Error('focus did not stay on the moved card');
+  });
+  // and the keyboard goes on from there
+  await page.keyboard.press('ArrowLeft');
+  await interviewing.locator('.board-card', { hasText: 'Backend Engineer' }).waitFor();
+  for (let i = 0; i < 50; i++) {
+    detail = (await env.api('GET', `/job-applications/${appId}`, { token })).body;
+    if (detail.status === 'interviewing') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(detail.status, 'interviewing');
+  await page.keyboard.press('ArrowRight');
+  await page.locator('.board-col[data-status="offered"] .board-card', { hasText: 'Backend Engineer' }).waitFor();
+  for (let i = 0; i < 50; i++) {
+    detail = (await env.api('GET', `/job-applications/${appId}`, { token })).body;
+    if (detail.status === 'offered') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(detail.status, 'offered');
 
   // the detail page: history, a note with a payload, table and CSV
   await page.goto(`/app/applications/${appId}`);

@@ -27,6 +27,9 @@ export function Board() {
   const [live, setLive] = useState('');
   const drag = useRef<Drag | null>(null);
   const [over, setOver] = useState<string | null>(null);
+  // the "Move to" list is built only for the card in use (focused or under
+  // the pointer): a thousand cards with a dozen options each is a lot of DOM
+  const [active, setActive] = useState<number | null>(null);
   const cards = apps.data || [];
   const columns = useMemo(() => {
     const present = new Set(cards.map((c) => c.status));
@@ -41,7 +44,10 @@ export function Board() {
       return;
     }
     const before = cards;
+    const hadFocus = document.activeElement?.closest('.board-card')?.getAttribute('data-id') === String(card.id);
     apps.set(moveCard(cards, card.id, to));
+    // the card is drawn anew in its new column: keep the keyboard on it
+    if (hadFocus) requestAnimationFrame(() => document.getElementById(`card-${card.id}`)?.focus());
     setError(null);
     try {
       await setStatus(card.id, to);
@@ -98,12 +104,7 @@ export function Board() {
     if ((e.target as HTMLElement).closest('select')) return;
     e.preventDefault();
     const to = neighbourColumn(columns.filter((c) => USER_STATUSES.includes(c)), card.status, e.key === 'ArrowLeft' ? -1 : 1);
-    if (to) {
-      void move(card, to).then(() => {
-        // keep the focus on the card in its new column
-        requestAnimationFrame(() => document.getElementById(`card-${card.id}`)?.focus());
-      });
-    }
+    if (to) void move(card, to);
   }
 
   return (
@@ -142,22 +143,28 @@ export function Board() {
                       onPointerUp={() => onPointerUp(card)}
                       onPointerCancel={() => onPointerUp(card)}
                       onKeyDown={(e) => onKey(e, card)}
+                      onFocusIn={() => setActive(card.id)}
+                      onPointerEnter={() => setActive(card.id)}
                     >
                       <Link href={`/applications/${card.id}`} class="card-title">
                         {card.title}
                       </Link>
                       <span class="card-company">{card.company}</span>
                       <span class="card-date">{fmtDate(card.applied_at || card.created_at)}</span>
-                      <label class="sr-only" for={`move-${card.id}`}>
-                        Move {card.title} to
-                      </label>
-                      <select id={`move-${card.id}`} class="card-move" value={card.status} onChange={(e) => void move(card, e.currentTarget.value)}>
-                        {STATUSES.filter((s) => USER_STATUSES.includes(s) || s === card.status).map((s) => (
-                          <option key={s} value={s}>
-                            {statusLabel(s)}
-                          </option>
-                        ))}
-                      </select>
+                      {active === card.id && (
+                        <>
+                          <label class="sr-only" for={`move-${card.id}`}>
+                            Move {card.title} to
+                          </label>
+                          <select id={`move-${card.id}`} class="card-move" value={card.status} onChange={(e) => void move(card, e.currentTarget.value)}>
+                            {STATUSES.filter((s) => USER_STATUSES.includes(s) || s === card.status).map((s) => (
+                              <option key={s} value={s}>
+                                {statusLabel(s)}
+                              </option>
+                            ))}
+                          </select>
+                        </>
+                      )}
                     </li>
                   ))}
                 </ul>
