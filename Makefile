@@ -31,7 +31,7 @@ check: deps-test
 	cd $(BUILD) && ctest --output-on-failure -j 2
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan -DHAWK_WEB=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -L 'unit|db|integration|plugins'
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -L 'unit|db|integration|plugins|browser'
 
 # Normal build only (quicker loop while developing).
 check-fast: build

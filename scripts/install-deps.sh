@@ -10,6 +10,11 @@ runtime_pkgs="postgresql ca-certificates tzdata"
 test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
 # SMTP sink for the mail tests
 test_pkgs="$test_pkgs python3-aiosmtpd"
+# The browser service (Easy Apply, PDFs) and the linkedin plugin's parser;
+# xmllint is the reference of bench/browser.
+build_pkgs="$build_pkgs libxml2-dev"
+runtime_pkgs="$runtime_pkgs chromium chromium-driver"
+test_pkgs="$test_pkgs libxml2-utils"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
