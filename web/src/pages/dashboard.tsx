@@ -67,7 +67,18 @@ async function loadSteps(): Promise<Step[]> {
 export function Dashboard() {
   const stats = useLoad(() => api.get<Stats>('/job-applications/stats'), []);
   const llm = useLoad(() => api.get<LlmUsage>('/usage/llm'), []);
-  const wf = useLoad(() => api.get<Page<Workflow>>('/workflows?per_page=100'), []);
+  // the list has next_run_at once the scheduler planned a run; a workflow
+  // saved since then tells its next times in its own answer (next_runs)
+  const wf = useLoad(async () => {
+    const p = await api.get<Page<Workflow>>('/workflows?per_page=100');
+    const missing = p.items.filter((w) => w.enabled && !w.next_run_at).slice(0, 10);
+    const details = await Promise.all(missing.map((w) => api.get<Workflow & { next_runs?: string[] }>(`/workflows/${w.id}`).catch(() => null)));
+    for (const d of details) {
+      const w = d && p.items.find((x) => x.id === d.id);
+      if (w && d.next_runs && d.next_runs.length) w.next_run_at = d.next_runs[0];
+    }
+    return p;
+  }, []);
   const steps = useLoad(loadSteps, []);
   const chart = useMemo(() => {
     const d = stats.data?.per_day || [];
