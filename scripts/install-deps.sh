@@ -5,7 +5,8 @@ set -eu
 mode=${1:-runtime}
 
 build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
-libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev"
+libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev
+libzstd-dev libsodium-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
 test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
 # SMTP sink for the mail tests
@@ -15,6 +16,8 @@ test_pkgs="$test_pkgs python3-aiosmtpd"
 build_pkgs="$build_pkgs libxml2-dev"
 runtime_pkgs="$runtime_pkgs chromium chromium-driver"
 test_pkgs="$test_pkgs libxml2-utils"
+# S3 client and zstd for the backup tests
+test_pkgs="$test_pkgs awscli zstd"
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

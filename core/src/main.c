@@ -23,6 +23,8 @@ static void usage(FILE *to)
             "  workflow run FILE --user EMAIL [--dry-run]\n"
             "  llm chat --prompt TEXT     one call to the configured LLM\n"
             "  mail test --to ADDRESS     send one mail now (checks SMTP)\n"
+            "  backup create|list|download|verify|prune|restore\n"
+            "                             database backups (hawk backup)\n"
             "  routes                     list the HTTP routes\n"
             "  version                    print the version\n"
             "\n"
@@ -90,6 +92,8 @@ int main(int argc, char **argv)
         return hk_cmd_llm(config, nrest - 1, rest + 1);
     if (strcmp(cmd, "mail") == 0)
         return hk_cmd_mail(config, nrest - 1, rest + 1);
+    if (strcmp(cmd, "backup") == 0)
+        return hk_cmd_backup(config, nrest - 1, rest + 1);
     fprintf(stderr, "hawk: unknown command '%s' (see hawk --help)\n", cmd);
     return 2;
 }

@@ -15,5 +15,6 @@ int hk_cmd_worker(const char *config_path, int argc, char **argv);
 int hk_cmd_workflow(const char *config_path, int argc, char **argv);
 int hk_cmd_llm(const char *config_path, int argc, char **argv);
 int hk_cmd_mail(const char *config_path, int argc, char **argv);
+int hk_cmd_backup(const char *config_path, int argc, char **argv);
 
 #endif

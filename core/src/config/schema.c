@@ -237,6 +237,55 @@ const struct hk_cfg_field hk_config_schema[] = {
      "<dir of hawk>/../share/hawk/web",
      NULL},
 
+    /* ---------------------------------------------------------------
+     * backup: `hawk backup` and the daily backup (backup/)
+     * ------------------------------------------------------------- */
+    {"backup.dir", HK_CFG_STR, "", 0, 0,
+     "local backup directory; relative paths are under data_dir; empty: "
+     "<data_dir>/backups",
+     NULL},
+    {"backup.local", HK_CFG_BOOL, "true", 0, 0,
+     "keep each backup in backup.dir (with backup.storage: as well)", NULL},
+    {"backup.storage", HK_CFG_STR, "", 0, 0,
+     "storage plugin instance (e.g. an s3backup entry's name) that gets "
+     "every backup; empty: local only",
+     NULL},
+    {"backup.compression_level", HK_CFG_INT, "3", 1, 19, "zstd level", NULL},
+    {"backup.compression_threads", HK_CFG_INT, "0", 0, 64,
+     "zstd worker threads; 0: compress on the backup thread", NULL},
+    {"backup.encryption_key_env", HK_CFG_STR, "", 0, 0,
+     "environment variable holding a 32-byte key (64 hex digits) that "
+     "encrypts backups client-side; empty: no encryption",
+     NULL},
+    {"backup.pg_bindir", HK_CFG_STR, "", 0, 0,
+     "directory of pg_dump, pg_restore and psql; empty: the newest "
+     "/usr/lib/postgresql/N/bin, else PATH",
+     NULL},
+    {"backup.keep_last", HK_CFG_INT, "7", 1, 100000,
+     "prune keeps the newest N backups", NULL},
+    {"backup.keep_daily", HK_CFG_INT, "7", 0, 100000,
+     "prune also keeps the newest backup of each of the last N days", NULL},
+    {"backup.keep_weekly", HK_CFG_INT, "4", 0, 100000,
+     "... of each of the last N weeks (Monday to Sunday)", NULL},
+    {"backup.keep_monthly", HK_CFG_INT, "6", 0, 100000,
+     "... of each of the last N months", NULL},
+    {"backup.schedule.enabled", HK_CFG_BOOL, "false", 0, 0,
+     "hawk serve takes a backup every day, then prunes", NULL},
+    {"backup.schedule.time", HK_CFG_STR, "03:30", 0, 0,
+     "time of day (HH:MM) of the daily backup", NULL},
+    {"backup.schedule.tz", HK_CFG_STR, "UTC", 0, 0,
+     "IANA time zone of backup.schedule.time", NULL},
+    {"backup.max_age", HK_CFG_DURATION, "26h", 1 * MINUTE, 365 * DAY,
+     "with the schedule on, /health/detailed reports backups as stale "
+     "when the last good one is older",
+     NULL},
+    {"backup.alert_email", HK_CFG_STR, "", 0, 0,
+     "address told when a scheduled backup fails; empty: log only", NULL},
+    {"backup.restore_wait", HK_CFG_DURATION, "60s", 0, 1 * HOUR,
+     "how long restore waits for running queue jobs after pausing the "
+     "queues",
+     NULL},
+
     /* terminator */
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
