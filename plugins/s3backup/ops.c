@@ -76,8 +76,8 @@ int s3_get(struct hawk_instance *in, struct hawk_call *call, const char *key,
         if (rc == 0)
             rc = s3_http_error(in, "GET", full, &resp, err);
         /* A sink error is the caller's: never retried. */
-        bool again = err->retryable && g.sink_rc == 0 &&
-                     rc != HAWK_ECANCELED && attempt <= in->max_retries;
+        bool again = err->retryable && g.sink_rc == 0 && rc != HAWK_ECANCELED &&
+                     attempt <= in->max_retries;
         if (!again) {
             in->api->http_response_free(&resp);
             break;

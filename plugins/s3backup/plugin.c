@@ -32,8 +32,8 @@ static const struct hawk_cfg_key s3_keys[] = {
      "${AWS_SESSION_TOKEN}",
      0, 0},
     {"server_side_encryption", HAWK_CFG_STR, 0, "",
-     "\"AES256\" or \"aws:kms\" (x-amz-server-side-encryption); empty: none",
-     0, 0},
+     "\"AES256\" or \"aws:kms\" (x-amz-server-side-encryption); empty: none", 0,
+     0},
     {"sse_kms_key_id", HAWK_CFG_STR, 0, "",
      "KMS key for server_side_encryption = \"aws:kms\"", 0, 0},
     {"storage_class", HAWK_CFG_STR, 0, "",
@@ -59,16 +59,14 @@ static const struct hawk_cfg_key s3_keys[] = {
     {"timeout", HAWK_CFG_DURATION, 0, "30s",
      "time limit of one small request (HEAD, DELETE, list)", 100, 3600000},
     {"transfer_timeout", HAWK_CFG_DURATION, 0, "10m",
-     "time limit of one part upload or one download attempt", 1000,
-     86400000},
+     "time limit of one part upload or one download attempt", 1000, 86400000},
     {"list_page_size", HAWK_CFG_INT, 0, "1000",
      "keys asked for per ListObjectsV2 page", 1, 1000},
     {NULL, 0, 0, NULL, NULL, 0, 0}};
 
 /* ---- config ----------------------------------------------------------- */
 
-static int s3_cfg_fail(struct hawk_error *err, const char *key,
-                       const char *why)
+static int s3_cfg_fail(struct hawk_error *err, const char *key, const char *why)
 {
     HAWK_ERR_SET(err, HAWK_ECONFIG, false, 0, "option %s: %s", key, why);
     return HAWK_ECONFIG;
@@ -114,8 +112,8 @@ static int s3_read_endpoint(struct hawk_instance *in,
     size_t skip = strncmp(ep, "http://", 7) == 0    ? 7
                   : strncmp(ep, "https://", 8) == 0 ? 8
                                                     : 0;
-    if (skip == 0 || !s3_printable(ep) || ep[skip] == '\0' ||
-        ep[skip] == '/' || strchr(ep, '?') != NULL || strchr(ep, '@') != NULL)
+    if (skip == 0 || !s3_printable(ep) || ep[skip] == '\0' || ep[skip] == '/' ||
+        strchr(ep, '?') != NULL || strchr(ep, '@') != NULL)
         return s3_cfg_fail(err, "endpoint",
                            "must look like http://host:port or "
                            "https://host (no credentials, no query)");
@@ -156,8 +154,7 @@ static int s3_read_addressing(struct hawk_instance *in,
 }
 
 static int s3_read_prefix(struct hawk_instance *in,
-                          const struct hawk_config *cfg,
-                          struct hawk_error *err)
+                          const struct hawk_config *cfg, struct hawk_error *err)
 {
     const char *p = NULL;
     if (s3_opt(in, cfg, "prefix", &p) < 0)
@@ -328,9 +325,8 @@ fail:
 static int s3_health(struct hawk_instance *in, struct hawk_call *call,
                      struct hawk_text_sink *detail, struct hawk_error *err)
 {
-    const struct s3_param p[] = {{"list-type", "2"},
-                                 {"max-keys", "1"},
-                                 {"prefix", in->prefix}};
+    const struct s3_param p[] = {
+        {"list-type", "2"}, {"max-keys", "1"}, {"prefix", in->prefix}};
     struct s3_req r = {.method = "GET",
                        .key = NULL,
                        .params = p,
@@ -345,12 +341,13 @@ static int s3_health(struct hawk_instance *in, struct hawk_call *call,
     if (rc < 0)
         return rc;
     char line[512];
-    int n = snprintf(line, sizeof(line),
-                     "{\"bucket\":\"%s\",\"prefix\":\"%s\",\"path_style\":%s,"
-                     "\"latency_ms\":%.1f}",
-                     in->bucket, in->prefix, in->path_style ? "true" : "false",
-                     ms);
-    if (n > 0 && (size_t)n < sizeof(line) && strpbrk(in->prefix, "\"\\") == NULL)
+    int n =
+        snprintf(line, sizeof(line),
+                 "{\"bucket\":\"%s\",\"prefix\":\"%s\",\"path_style\":%s,"
+                 "\"latency_ms\":%.1f}",
+                 in->bucket, in->prefix, in->path_style ? "true" : "false", ms);
+    if (n > 0 && (size_t)n < sizeof(line) &&
+        strpbrk(in->prefix, "\"\\") == NULL)
         return detail->write(detail, line, (size_t)n);
     return 0;
 }

@@ -71,9 +71,8 @@ static int s3_obj_headers(const struct hawk_instance *in,
                      S3_MAX_PUT_HEADERS - 6);
         return HAWK_ETOOBIG;
     }
-    oh->h[oh->n++] = (struct hawk_http_header){"Content-Type",
-                                               "application/octet-stream",
-                                               false};
+    oh->h[oh->n++] = (struct hawk_http_header){
+        "Content-Type", "application/octet-stream", false};
     for (size_t i = 0; i < n_md; i++) {
         if (md[i].key == NULL || md[i].value == NULL ||
             !s3_meta_name_ok(md[i].key) || !s3_meta_value_ok(md[i].value)) {

@@ -44,18 +44,16 @@ int s3_send(struct hawk_instance *in, struct hawk_call *call,
     }
     if (r->body != NULL && in->sign_payload)
         s3_sha256_hex(r->body, r->body_len, sha);
-    h[nh++] = (struct hawk_http_header){
-        "x-amz-content-sha256",
-        r->body == NULL        ? S3_EMPTY_SHA256
-        : in->sign_payload     ? sha
-                               : "UNSIGNED-PAYLOAD",
-        false};
+    h[nh++] = (struct hawk_http_header){"x-amz-content-sha256",
+                                        r->body == NULL    ? S3_EMPTY_SHA256
+                                        : in->sign_payload ? sha
+                                                           : "UNSIGNED-PAYLOAD",
+                                        false};
     if (in->session_token != NULL)
         h[nh++] = (struct hawk_http_header){"x-amz-security-token",
                                             in->session_token, true};
     if (r->range_from > 0) {
-        snprintf(range, sizeof(range), "bytes=%lld-",
-                 (long long)r->range_from);
+        snprintf(range, sizeof(range), "bytes=%lld-", (long long)r->range_from);
         h[nh++] = (struct hawk_http_header){"Range", range, false};
     }
     for (size_t i = 0; i < r->n_headers; i++)
@@ -136,8 +134,8 @@ int s3_http_error(const struct hawk_instance *in, const char *what,
     }
     if (st == 404 || strcmp(code, "NoSuchKey") == 0 ||
         strcmp(code, "NoSuchUpload") == 0) {
-        HAWK_ERR_SET(err, HAWK_ENOTFOUND, false, st,
-                     "s3 %s %s/%s: not found", what, in->bucket, k);
+        HAWK_ERR_SET(err, HAWK_ENOTFOUND, false, st, "s3 %s %s/%s: not found",
+                     what, in->bucket, k);
         return HAWK_ENOTFOUND;
     }
     if (st == 403) {
@@ -189,8 +187,7 @@ int s3_backoff(struct hawk_instance *in, struct hawk_call *call, int n,
     if (ra != NULL) {
         char *e = NULL;
         long s = strtol(ra, &e, 10);
-        if (e != ra && *e == '\0' && s > 0 && s < 3600 &&
-            s * 1000 > wait)
+        if (e != ra && *e == '\0' && s > 0 && s < 3600 && s * 1000 > wait)
             wait = s * 1000;
     }
     return in->api->sleep_ms(call, wait);

@@ -29,14 +29,14 @@
 struct hawk_instance {
     const struct hawk_host_api *api;
     struct hawk_host *host;
-    char *scheme_host;  /* "http://127.0.0.1:4568" (no path, no slash) */
-    char *base_path;    /* path prefix of the endpoint, "" or "/s3" */
-    char *bucket;       /* validated bucket name */
-    char *prefix;       /* "" or "dir/sub/" */
-    char *sigv4;        /* "aws:amz:<region>:s3" */
-    char *userpwd;      /* "KEY:SECRET": secret, never logged */
+    char *scheme_host;   /* "http://127.0.0.1:4568" (no path, no slash) */
+    char *base_path;     /* path prefix of the endpoint, "" or "/s3" */
+    char *bucket;        /* validated bucket name */
+    char *prefix;        /* "" or "dir/sub/" */
+    char *sigv4;         /* "aws:amz:<region>:s3" */
+    char *userpwd;       /* "KEY:SECRET": secret, never logged */
     char *session_token; /* NULL or the STS token (secret) */
-    char *sse;          /* NULL, "AES256" or "aws:kms" */
+    char *sse;           /* NULL, "AES256" or "aws:kms" */
     char *sse_kms_key_id;
     char *storage_class; /* NULL or e.g. "STANDARD_IA" */
     bool path_style;
@@ -112,8 +112,7 @@ const char *s3_xml_find(const char *p, const char *end, const char *tag,
                         const char **inner, size_t *inner_len);
 /* Copies the inner text of the first <tag> with XML entities decoded
  * into a new string (caller frees), or NULL when absent or over max. */
-char *s3_xml_text(const char *p, const char *end, const char *tag,
-                  size_t max);
+char *s3_xml_text(const char *p, const char *end, const char *tag, size_t max);
 
 /* ---- request.c ---- */
 /* One S3 request.  Small bodies only (parts are at most part_size). */

@@ -190,11 +190,10 @@ int64_t s3_parse_time(const char *s)
     if (s == NULL)
         return -1;
     memset(&tm, 0, sizeof(tm));
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) ==
-        6) {
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) == 6) {
         tm.tm_mon = mo - 1;
-    } else if (sscanf(s, "%*3s, %2d %3s %4d %2d:%2d:%2d", &d, mon, &y, &h,
-                      &mi, &sec) == 6) {
+    } else if (sscanf(s, "%*3s, %2d %3s %4d %2d:%2d:%2d", &d, mon, &y, &h, &mi,
+                      &sec) == 6) {
         mon[3] = '\0';
         tm.tm_mon = s3_month(mon);
     } else {

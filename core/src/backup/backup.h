@@ -71,8 +71,8 @@ void hk_backup_free(struct hk_backup *b);
 /* Progress reports (create, download, restore).  total is -1 when
  * unknown.  Called at most every 200 ms and once at the end. */
 struct hk_backup_progress {
-    void (*report)(void *opaque, const char *phase, int64_t done,
-                   int64_t total, bool final);
+    void (*report)(void *opaque, const char *phase, int64_t done, int64_t total,
+                   bool final);
     void *opaque;
 };
 
@@ -81,16 +81,16 @@ struct hk_backup_info {
     char name[HK_BACKUP_NAME_MAX + 1];
     char file[HK_BACKUP_NAME_MAX + 32]; /* data object name */
     char hawk_version[32];
-    int schema_version;        /* highest applied migration */
-    int64_t database_bytes;    /* pg_database_size at start */
-    int64_t dump_bytes;        /* pg_dump output */
-    int64_t stored_bytes;      /* the data object */
-    char sha256[65];           /* of the data object */
-    char compression[16];      /* "zstd" */
+    int schema_version;     /* highest applied migration */
+    int64_t database_bytes; /* pg_database_size at start */
+    int64_t dump_bytes;     /* pg_dump output */
+    int64_t stored_bytes;   /* the data object */
+    char sha256[65];        /* of the data object */
+    char compression[16];   /* "zstd" */
     int level;
-    char encryption[48];       /* "none" or "secretstream-xchacha20poly1305" */
+    char encryption[48]; /* "none" or "secretstream-xchacha20poly1305" */
     int64_t started_ms, finished_ms; /* epoch ms */
-    bool local, remote;        /* where it is */
+    bool local, remote;              /* where it is */
 };
 
 /* Runs one backup.  cancel may be NULL.  On success *info (may be NULL)
@@ -109,8 +109,7 @@ int hk_backup_list(struct hk_backup *b, struct hk_backup_info **out, size_t *n,
 /* Copies a remote backup into the local directory, checking its SHA-256
  * while it streams; a mismatch leaves nothing behind (HAWK_EPROTO). */
 int hk_backup_download(struct hk_backup *b, const char *name,
-                       const struct hk_backup_progress *pr,
-                       struct hk_err *err);
+                       const struct hk_backup_progress *pr, struct hk_err *err);
 
 /* Re-reads a backup (local copy, else remote), checks its SHA-256 and
  * that pg_restore --list accepts it.  0 or HAWK_EPROTO with err. */

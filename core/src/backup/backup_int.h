@@ -18,7 +18,7 @@ struct hk_plugin_entry;
 struct hk_buf;
 struct json_object;
 
-#define BK_CHUNK ((size_t)1 << 20)    /* pipeline block */
+#define BK_CHUNK ((size_t)1 << 20)     /* pipeline block */
 #define BK_CRYPT_CHUNK ((size_t)65536) /* plaintext per encrypted chunk */
 #define BK_ENC_MAGIC "HKBKSS01"
 #define BK_ENC_NAME "secretstream-xchacha20poly1305"
@@ -48,8 +48,8 @@ void bk_data_file(const char *name, bool encrypted, char *out, size_t n);
 /* JSON text of info (caller frees with hk_free). */
 char *bk_manifest_json(const struct hk_backup_info *info);
 /* Parses a manifest; HAWK_EPROTO with err on anything malformed. */
-int bk_manifest_parse(const char *text, size_t len,
-                      struct hk_backup_info *info, struct hk_err *err);
+int bk_manifest_parse(const char *text, size_t len, struct hk_backup_info *info,
+                      struct hk_err *err);
 /* Object metadata for the data object (known at start) and for the
  * manifest (everything).  Strings live in the storage `store`. */
 struct bk_meta {
@@ -74,9 +74,8 @@ struct bk_proc {
 /* Starts argv[0] (absolute path) with envp additions ("K=V", NULL-ended;
  * may be NULL).  stdin_fd / stdout_fd >= 0 connect the child to that
  * descriptor instead of a pipe (-2: /dev/null).  0 or HAWK_EIO. */
-int bk_proc_start(struct bk_proc *p, char *const argv[],
-                  const char *const *env, int stdin_fd, int stdout_fd,
-                  struct hk_err *err);
+int bk_proc_start(struct bk_proc *p, char *const argv[], const char *const *env,
+                  int stdin_fd, int stdout_fd, struct hk_err *err);
 /* Reads stderr that is ready (non-blocking). */
 void bk_proc_drain_err(struct bk_proc *p);
 /* Closes our pipe ends, waits, returns the exit status (0-255) or -1
@@ -86,8 +85,8 @@ int bk_proc_wait(struct bk_proc *p, bool kill_first);
 const char *bk_proc_err_line(struct bk_proc *p, char *buf, size_t n);
 /* Full path of a PostgreSQL program in cfg->pg_bindir, the newest
  * /usr/lib/postgresql/N/bin, or PATH.  HAWK_ENOTFOUND with err. */
-int bk_pg_program(const struct hk_backup_cfg *cfg, const char *prog,
-                  char *out, size_t n, struct hk_err *err);
+int bk_pg_program(const struct hk_backup_cfg *cfg, const char *prog, char *out,
+                  size_t n, struct hk_err *err);
 /* Connection arguments for the PostgreSQL tools: conninfo without the
  * password (caller frees with hk_free) and "PGPASSWORD=..." (secret,
  * hk_free_secret; NULL when the conninfo has none). */
@@ -97,8 +96,7 @@ int bk_pg_conn(const char *db_url, char **conninfo, char **pgpassword,
 /* ---- crypt.c / codec ---- */
 /* Key from the environment variable: 64 hex digits or base64 of 32
  * bytes.  HAWK_ECONFIG with err naming the variable. */
-int bk_key_from_env(const char *var, unsigned char key[32],
-                    struct hk_err *err);
+int bk_key_from_env(const char *var, unsigned char key[32], struct hk_err *err);
 
 /* A byte sink chain: compress -> encrypt -> hash+count -> out. */
 struct bk_out {

@@ -106,8 +106,9 @@ static int bk_parse(int argc, char **argv, bool want_name, struct bk_opts *o)
         }
     }
     if (want_name && o->name == NULL) {
-        fprintf(stderr, "hawk backup %s: which backup? (see hawk backup "
-                        "list)\n",
+        fprintf(stderr,
+                "hawk backup %s: which backup? (see hawk backup "
+                "list)\n",
                 argv[0]);
         return 2;
     }
@@ -157,9 +158,9 @@ static json_object *bk_info_json(const struct hk_backup_info *in)
 
 static void bk_print_json(json_object *j)
 {
-    printf("%s\n", json_object_to_json_string_ext(
-                       j, JSON_C_TO_STRING_PRETTY |
-                              JSON_C_TO_STRING_NOSLASHESCAPE));
+    printf("%s\n",
+           json_object_to_json_string_ext(
+               j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(j);
 }
 

@@ -91,8 +91,8 @@ struct bk_enc {
     struct bk_out next;
     unsigned char in[BK_CRYPT_CHUNK];
     size_t in_len;
-    unsigned char out[BK_CRYPT_CHUNK +
-                      crypto_secretstream_xchacha20poly1305_ABYTES];
+    unsigned char
+        out[BK_CRYPT_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES];
     bool started;
 };
 
@@ -114,8 +114,9 @@ static int bk_enc_flush(struct bk_enc *e, unsigned char tag)
 {
     int rc;
     if (!e->started) {
-        rc = e->next.write(e->next.opaque, e->out,
-                           8 + crypto_secretstream_xchacha20poly1305_HEADERBYTES);
+        rc = e->next.write(
+            e->next.opaque, e->out,
+            8 + crypto_secretstream_xchacha20poly1305_HEADERBYTES);
         if (rc < 0)
             return rc;
         e->started = true;
@@ -166,8 +167,8 @@ struct bk_dec {
     crypto_secretstream_xchacha20poly1305_state st;
     unsigned char key[32];
     struct bk_out next;
-    unsigned char in[BK_CRYPT_CHUNK +
-                     crypto_secretstream_xchacha20poly1305_ABYTES];
+    unsigned char
+        in[BK_CRYPT_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES];
     size_t in_len;
     unsigned char out[BK_CRYPT_CHUNK];
     bool have_header;
@@ -188,9 +189,8 @@ static int bk_dec_chunk(struct bk_dec *d)
     unsigned char tag = 0;
     if (d->final)
         return HAWK_EPROTO; /* bytes after the final chunk */
-    if (crypto_secretstream_xchacha20poly1305_pull(&d->st, d->out, &mlen,
-                                                   &tag, d->in, d->in_len,
-                                                   NULL, 0) != 0)
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &d->st, d->out, &mlen, &tag, d->in, d->in_len, NULL, 0) != 0)
         return HAWK_EPROTO;
     d->in_len = 0;
     if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
@@ -342,33 +342,25 @@ struct bk_zd *bk_zd_new(struct bk_out next)
 int bk_zd_write(struct bk_zd *z, const void *data, size_t n)
 {
     ZSTD_inBuffer in = {data, n, 0};
+    bool full = false;
     if (n > 0)
         z->any = true;
-    while (in.pos < in.size) {
+    /* Go on while input is left or the last call filled the output
+     * buffer (the context may hold more decoded bytes). */
+    while (in.pos < in.size || full) {
         ZSTD_outBuffer out = {z->out, z->out_cap, 0};
         size_t r = ZSTD_decompressStream(z->d, &out, &in);
         if (ZSTD_isError(r))
             return HAWK_EPROTO;
         z->last = r;
+        full = out.pos == out.size;
         if (out.pos > 0) {
             int rc = z->next.write(z->next.opaque, z->out, out.pos);
             if (rc < 0)
                 return rc;
         }
     }
-    /* Flush what the context still holds for a full output buffer. */
-    for (;;) {
-        ZSTD_outBuffer out = {z->out, z->out_cap, 0};
-        size_t r = ZSTD_decompressStream(z->d, &out, &in);
-        if (ZSTD_isError(r))
-            return HAWK_EPROTO;
-        z->last = r;
-        if (out.pos == 0)
-            return 0;
-        int rc = z->next.write(z->next.opaque, z->out, out.pos);
-        if (rc < 0)
-            return rc;
-    }
+    return 0;
 }
 
 int bk_zd_finish(struct bk_zd *z)

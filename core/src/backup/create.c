@@ -291,8 +291,8 @@ static int bk_start_dump(struct bk_job *j, struct hk_err *err)
     if (rc < 0)
         return rc;
     char *dbarg = hk_asprintf("--dbname=%s", conninfo);
-    char *argv[] = {prog,        "--format=custom", "--compress=0",
-                    "--no-password", dbarg, NULL};
+    char *argv[] = {
+        prog, "--format=custom", "--compress=0", "--no-password", dbarg, NULL};
     const char *env[] = {pw, NULL};
     rc = bk_proc_start(&j->dump, argv, pw != NULL ? env : NULL, -2, -1, err);
     hk_free(dbarg);

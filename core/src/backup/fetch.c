@@ -29,10 +29,11 @@ static int bk_find(struct hk_backup *b, const char *name,
     char mfile[128];
     struct hk_buf buf;
     if (!bk_name_ok(name))
-        return hk_err_set(err, HAWK_EINVAL, NULL, "name",
-                          "'%.80s' is not a backup name (hawk-YYYYMMDDTHHMMSSZ; "
-                          "see hawk backup list)",
-                          name);
+        return hk_err_set(
+            err, HAWK_EINVAL, NULL, "name",
+            "'%.80s' is not a backup name (hawk-YYYYMMDDTHHMMSSZ; "
+            "see hawk backup list)",
+            name);
     snprintf(mfile, sizeof(mfile), "%s.json", name);
     hk_buf_init(&buf, BK_MANIFEST_MAX);
     struct hk_err lerr = HK_ERR_INIT;
@@ -225,12 +226,12 @@ struct bk_reader {
     struct hk_backup *b;
     struct bk_sha sha;
     int64_t bytes;
-    int file_fd;           /* download target, -1 for none */
-    struct bk_dec *dec;    /* NULL: not encrypted */
-    struct bk_zd *zd;      /* NULL: no decompression */
-    int pipe_fd;           /* pg_restore's stdin, -1 once it stopped */
+    int file_fd;        /* download target, -1 for none */
+    struct bk_dec *dec; /* NULL: not encrypted */
+    struct bk_zd *zd;   /* NULL: no decompression */
+    int pipe_fd;        /* pg_restore's stdin, -1 once it stopped */
     struct bk_prog prog;
-    int stage_rc;          /* decryption/decompression failure */
+    int stage_rc; /* decryption/decompression failure */
     struct hk_err ferr;
 };
 
@@ -325,8 +326,8 @@ static int bk_read_file(const char *path, struct hawk_text_sink *s,
 }
 
 /* Checks the byte count and checksum read against the manifest. */
-static int bk_check_sum(const struct hk_backup_info *info,
-                        struct bk_reader *r, struct hk_err *err)
+static int bk_check_sum(const struct hk_backup_info *info, struct bk_reader *r,
+                        struct hk_err *err)
 {
     char hex[65];
     bk_sha_final(&r->sha, hex);

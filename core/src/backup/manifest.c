@@ -49,9 +49,8 @@ char *bk_manifest_json(const struct hk_backup_info *in)
                            json_object_new_int64(in->started_ms));
     json_object_object_add(o, "finished_ms",
                            json_object_new_int64(in->finished_ms));
-    char *text = hk_strdup(
-        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *text = hk_strdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return text;
 }
@@ -81,8 +80,8 @@ static int bk_get_int(json_object *o, const char *k, int64_t *out,
     return 0;
 }
 
-int bk_manifest_parse(const char *text, size_t len,
-                      struct hk_backup_info *in, struct hk_err *err)
+int bk_manifest_parse(const char *text, size_t len, struct hk_backup_info *in,
+                      struct hk_err *err)
 {
     memset(in, 0, sizeof(*in));
     if (len > BK_MANIFEST_MAX)
@@ -125,8 +124,8 @@ int bk_manifest_parse(const char *text, size_t len,
     if (rc == 0)
         rc = bk_get_int(o, "level", &lv, err);
     if (rc == 0)
-        rc = bk_get_str(o, "encryption", in->encryption,
-                        sizeof(in->encryption), err);
+        rc = bk_get_str(o, "encryption", in->encryption, sizeof(in->encryption),
+                        err);
     if (rc == 0)
         rc = bk_get_int(o, "started_ms", &in->started_ms, err);
     if (rc == 0)
@@ -170,8 +169,7 @@ void bk_meta_start(const struct hk_backup_info *in, struct bk_meta *m)
     bk_meta_add(m, "hawk-backup", 0, in->name);
     bk_meta_add(m, "hawk-version", 0, in->hawk_version);
     bk_meta_add(m, "schema-version", in->schema_version, NULL);
-    bk_meta_add(m, "database-bytes", (long long)in->database_bytes,
-                NULL);
+    bk_meta_add(m, "database-bytes", (long long)in->database_bytes, NULL);
     bk_meta_add(m, "compression", 0, in->compression);
     bk_meta_add(m, "level", in->level, NULL);
     bk_meta_add(m, "encryption", 0, in->encryption);

@@ -32,8 +32,7 @@ int64_t bk_name_time(const char *name)
     /* hawk-YYYYMMDDTHHMMSSZ[-N] */
     size_t len = strlen(name);
     if (len < 21 || strncmp(name, "hawk-", 5) != 0 || name[13] != 'T' ||
-        name[20] != 'Z' || !bk_digits(name + 5, 8) ||
-        !bk_digits(name + 14, 6))
+        name[20] != 'Z' || !bk_digits(name + 5, 8) || !bk_digits(name + 14, 6))
         return -1;
     if (len > 21 && (name[21] != '-' || len > 25 || len == 22 ||
                      !bk_digits(name + 22, len - 22)))

@@ -32,9 +32,8 @@ static void bk_close(int *fd)
     *fd = -1;
 }
 
-int bk_proc_start(struct bk_proc *p, char *const argv[],
-                  const char *const *env, int stdin_fd, int stdout_fd,
-                  struct hk_err *err)
+int bk_proc_start(struct bk_proc *p, char *const argv[], const char *const *env,
+                  int stdin_fd, int stdout_fd, struct hk_err *err)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1};
     memset(p, 0, sizeof(*p));
@@ -165,8 +164,8 @@ int bk_proc_wait(struct bk_proc *p, bool kill_first)
 const char *bk_proc_err_line(struct bk_proc *p, char *buf, size_t n)
 {
     size_t len = p->err_len;
-    while (len > 0 && (p->err_tail[len - 1] == '\n' ||
-                       p->err_tail[len - 1] == '\r'))
+    while (len > 0 &&
+           (p->err_tail[len - 1] == '\n' || p->err_tail[len - 1] == '\r'))
         len--;
     size_t start = len;
     while (start > 0 && p->err_tail[start - 1] != '\n')
@@ -186,8 +185,8 @@ static bool bk_exec_ok(const char *path)
            access(path, X_OK) == 0;
 }
 
-int bk_pg_program(const struct hk_backup_cfg *cfg, const char *prog,
-                  char *out, size_t n, struct hk_err *err)
+int bk_pg_program(const struct hk_backup_cfg *cfg, const char *prog, char *out,
+                  size_t n, struct hk_err *err)
 {
     if (cfg->pg_bindir[0] != '\0') {
         snprintf(out, n, "%s/%s", cfg->pg_bindir, prog);

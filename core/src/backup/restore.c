@@ -36,7 +36,8 @@ static const char BK_PREAMBLE[] =
     "SET lock_timeout = '60s';\n"
     "DO $hawk$ DECLARE s text; BEGIN\n"
     "  FOR s IN SELECT nspname FROM pg_namespace\n"
-    "    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')\n"
+    "    WHERE nspname NOT IN ('pg_catalog', 'information_schema', "
+    "'pg_toast')\n"
     "      AND nspname NOT LIKE 'pg\\_temp\\_%'\n"
     "      AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'\n"
     "  LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;\n"
@@ -172,13 +173,12 @@ static int bk_feed_zd(void *opaque, const void *data, size_t n)
     return bk_zd_write(f->zd, data, n);
 }
 
-static int bk_feed_file(struct bk_feed *f, const char *path,
-                        struct hk_err *err)
+static int bk_feed_file(struct bk_feed *f, const char *path, struct hk_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return hk_err_set(err, HAWK_EIO, NULL, NULL, "cannot read %s: %s",
-                          path, strerror(errno));
+        return hk_err_set(err, HAWK_EIO, NULL, NULL, "cannot read %s: %s", path,
+                          strerror(errno));
     char *buf = hk_malloc(BK_CHUNK);
     int rc = 0;
     for (;;) {
@@ -243,8 +243,7 @@ static int bk_replay(struct hk_backup *b, const struct hk_backup_info *info,
                        dbarg,
                        NULL};
     const char *env[] = {pw, NULL};
-    rc = bk_proc_start(&sq, sq_argv, pw != NULL ? env : NULL, link[0], -2,
-                       err);
+    rc = bk_proc_start(&sq, sq_argv, pw != NULL ? env : NULL, link[0], -2, err);
     close(link[0]);
     if (rc == 0) {
         rc = bk_proc_start(&rs, rs_argv, NULL, -1, link[1], err);
@@ -316,14 +315,12 @@ int hk_backup_restore(struct hk_backup *b, const char *name,
                           "backup %s has schema migration %d but this hawk "
                           "knows only up to %d: restore it with hawk %s or "
                           "newer",
-                          name, info.schema_version, latest,
-                          info.hawk_version);
+                          name, info.schema_version, latest, info.hawk_version);
     hk_buf_init(&paused, 1 << 20);
     rc = bk_stop_workers(b, &paused, err);
     if (rc == 0) {
         bk_end_sessions(b);
-        hk_log(HAWK_LOG_WARN, "restore: replacing the database with %s",
-               name);
+        hk_log(HAWK_LOG_WARN, "restore: replacing the database with %s", name);
         rc = bk_replay(b, &info, pr, err);
     }
     if (rc < 0) {

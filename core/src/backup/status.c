@@ -85,10 +85,11 @@ int hk_backup_status_json(struct hk_db *db, const struct hk_backup_cfg *cfg,
     }
     int64_t now = hk_wall_ms() / 1000;
     int64_t age = s.ok_at >= 0 ? now - s.ok_at : -1;
-    *stale = cfg->schedule &&
-             (age < 0 || age * 1000 > cfg->max_age_ms);
+    *stale = cfg->schedule && (age < 0 || age * 1000 > cfg->max_age_ms);
     hk_buf_printf(out, "{\"status\":\"%s\",\"scheduled\":%s",
-                  *stale ? "stale" : s.ok_at >= 0 ? "ok" : "none",
+                  *stale         ? "stale"
+                  : s.ok_at >= 0 ? "ok"
+                                 : "none",
                   cfg->schedule ? "true" : "false");
     if (s.ok_at >= 0) {
         char t[40];

@@ -64,8 +64,8 @@ int bk_local_write_small(struct hk_backup *b, const char *file,
     snprintf(tmp, sizeof(tmp), "%s.partial", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return hk_err_set(err, HAWK_EIO, NULL, NULL, "cannot write %s: %s",
-                          tmp, strerror(errno));
+        return hk_err_set(err, HAWK_EIO, NULL, NULL, "cannot write %s: %s", tmp,
+                          strerror(errno));
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, data + off, len - off);
@@ -132,8 +132,8 @@ static int bk_plugin_err(struct hk_backup *b, int rc,
                          const struct hawk_error *pe, struct hk_err *err)
 {
     if (pe->msg[0] == '\0')
-        return hk_err_set(err, rc, NULL, NULL, "storage %s: %s",
-                          b->store->name, hawk_strerror(rc));
+        return hk_err_set(err, rc, NULL, NULL, "storage %s: %s", b->store->name,
+                          hawk_strerror(rc));
     hk_err_from_plugin(err, pe, b->store->name);
     err->code = rc;
     return rc;
@@ -148,8 +148,8 @@ int bk_remote_put_stream(struct hk_backup *b, const char *key,
     memset(&pe, 0, sizeof(pe));
     hk_call_init(&call, 0, NULL, 0, NULL);
     hk_plugin_call_begin(b->store);
-    int rc = bk_ops(b)->put(b->store->instance, &call, key, r, -1, m->kv, m->n,
-                            &pe);
+    int rc =
+        bk_ops(b)->put(b->store->instance, &call, key, r, -1, m->kv, m->n, &pe);
     hk_plugin_call_end(b->store);
     return rc < 0 ? bk_plugin_err(b, rc, &pe, err) : 0;
 }
@@ -174,8 +174,7 @@ static int bk_mem_read(struct hawk_reader *r, char *buf, size_t cap,
 }
 
 int bk_remote_put_small(struct hk_backup *b, const char *key, const char *data,
-                        size_t len, const struct bk_meta *m,
-                        struct hk_err *err)
+                        size_t len, const struct bk_meta *m, struct hk_err *err)
 {
     struct bk_mem_reader mr = {{NULL, bk_mem_read}, data, len, 0};
     mr.r.opaque = &mr;
