@@ -74,4 +74,14 @@ npm_ci() {
 }
 npm_ci web
 [ "$mode" = test ] && npm_ci tests/e2e
+
+# The S3 peer of the backup tests (@20minutes/s3rver, which checks SigV4),
+# pinned by tests/peers/s3/package-lock.json, in its own directory.  It
+# declares node >= 20 but runs on Debian's Node 18.20 (checked: signed
+# PUT/GET/HEAD, multipart, paged listing); npm's engine notice for it is
+# silenced with --loglevel=error.
+if [ "$mode" = test ] && [ ! -d "$(dirname "$0")/../tests/peers/s3/node_modules/@20minutes/s3rver" ]; then
+    echo "install-deps: npm ci --prefix tests/peers/s3"
+    npm ci --prefix "$(dirname "$0")/../tests/peers/s3" --no-audit --no-fund --loglevel=error
+fi
 exit 0

@@ -74,10 +74,13 @@ void bk_catalog_finish(struct hk_backup *b, int64_t run_id,
     hk_db_release(b->db, c);
 }
 
+/* Two statements: the second names schema_migrations, which must exist
+ * before it can even be planned. */
 static const char SQL_FACTS[] =
     "SELECT pg_database_size(current_database()),"
-    " CASE WHEN to_regclass('schema_migrations') IS NULL THEN -1"
-    " ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END";
+    " CASE WHEN to_regclass('schema_migrations') IS NULL THEN -1 ELSE 0 END";
+static const char SQL_LEVEL[] =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
 int bk_db_facts(struct hk_backup *b, int *schema_version, int64_t *db_bytes,
                 struct hk_err *err)
@@ -100,7 +103,16 @@ int bk_db_facts(struct hk_backup *b, int *schema_version, int64_t *db_bytes,
             *db_bytes = v;
         if (hk_parse_i64(PQgetvalue(res, 0, 1), -1, INT32_MAX, &v) == 0)
             *schema_version = (int)v;
-    } else {
+        if (*schema_version == 0) {
+            PQclear(res);
+            res = NULL;
+            rc = hk_db_query(c, SQL_LEVEL, 0, NULL, &res);
+            if (rc == 0 && PQntuples(res) == 1 &&
+                hk_parse_i64(PQgetvalue(res, 0, 0), 0, INT32_MAX, &v) == 0)
+                *schema_version = (int)v;
+        }
+    }
+    if (rc < 0 || res == NULL) {
         rc = hk_err_set(err, rc < 0 ? rc : HAWK_EIO, NULL, NULL,
                         "cannot read the database size: %s", hk_db_errmsg(c));
     }
