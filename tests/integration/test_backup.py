@@ -358,6 +358,7 @@ class BigBackupTest(unittest.TestCase):
             t.join()
             self.assertEqual(p.returncode, 0, err.decode())
             info = json.loads(out)
+            print("200 MiB database: %d bytes stored, peak RSS %d bytes" % (info["size"], peak[0]))
             self.assertGreater(info["size"], 150 << 20)
             limit = 96 << 20 if os.environ.get("HAWK_BUILD_TYPE") == "Asan" else 64 << 20
             self.assertLess(peak[0], limit, "peak RSS %d bytes" % peak[0])

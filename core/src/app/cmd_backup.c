@@ -39,6 +39,12 @@ int hk_cmd_backup(const char *config_path, int argc, char **argv)
     /* Command output is for the terminal; logs only when something fails. */
     if (hk_log_get_level() < HAWK_LOG_WARN)
         hk_log_set_level(HAWK_LOG_WARN);
+    /* --json: stdout carries exactly one JSON document; failures are in
+     * it (and on stderr), so log lines would only get in the way. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            hk_log_set_level(HAWK_LOG_CRIT + 1);
+    }
     hk_http_client_global_init();
     if (hk_backup_cfg_load(app.cfg, &bc, &err) < 0) {
         fprintf(stderr, "hawk backup: %s\n", err.msg);
