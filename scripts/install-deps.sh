@@ -76,12 +76,32 @@ npm_ci web
 [ "$mode" = test ] && npm_ci tests/e2e
 
 # The S3 peer of the backup tests (@20minutes/s3rver, which checks SigV4),
-# pinned by tests/peers/s3/package-lock.json, in its own directory.  It
-# declares node >= 20 but runs on Debian's Node 18.20 (checked: signed
-# PUT/GET/HEAD, multipart, paged listing); npm's engine notice for it is
-# silenced with --loglevel=error.
-if [ "$mode" = test ] && [ ! -d "$(dirname "$0")/../tests/peers/s3/node_modules/@20minutes/s3rver" ]; then
+# pinned by tests/peers/s3/package-lock.json, in its own directory.  That
+# one package declares node >= 20, yet runs on Debian's Node 18.20 (checked:
+# signed PUT/GET/HEAD, multipart, paged listing, wrong-secret 403), and it
+# is the maintained S3 server that checks SigV4.  Its one dependency that
+# wants node >= 20 (commander, used only by its CLI, which the peer never
+# loads) is overridden in tests/peers/s3/package.json.  So npm's engine
+# notice for exactly @20minutes/s3rver is dropped; every other line, an
+# engine notice for any other package included, is shown.
+# Again only when the lock file changed since the last install.
+s3_dir="$(dirname "$0")/../tests/peers/s3"
+if [ "$mode" = test ] && { [ ! -f "$s3_dir/node_modules/.package-lock.json" ] ||
+    [ "$s3_dir/package-lock.json" -nt "$s3_dir/node_modules/.package-lock.json" ]; }; then
     echo "install-deps: npm ci --prefix tests/peers/s3"
-    npm ci --prefix "$(dirname "$0")/../tests/peers/s3" --no-audit --no-fund --loglevel=error
+    s3log=$(mktemp)
+    if ! npm ci --prefix "$s3_dir" --no-audit --no-fund >"$s3log" 2>&1; then
+        cat "$s3log" >&2
+        rm -f "$s3log"
+        exit 1
+    fi
+    awk '/EBADENGINE Unsupported engine/ { blk = $0 "\n"; inblk = 1; next }
+         inblk { blk = blk $0 "\n"
+                 if ($0 ~ /EBADENGINE }/) { inblk = 0
+                     if (blk !~ /package: .@20minutes\/s3rver@/) printf "%s", blk }
+                 next }
+         { print }
+         END { if (inblk) printf "%s", blk }' "$s3log" >&2
+    rm -f "$s3log"
 fi
 exit 0
