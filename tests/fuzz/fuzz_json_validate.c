@@ -1,7 +1,8 @@
 /*
  * fuzz_json_validate.c - libFuzzer target for the input validators: the
- * structured resume validator, the JSON Resume mapping, the YAML reader
- * and the filter engine.
+ * JSON validator (util/json_check.c) through the structured resume tables
+ * and the job search configuration tables, the JSON Resume mapping, the
+ * YAML reader and the filter engine.
  *
  * The first byte picks the path; the rest is the document.
  */
@@ -9,20 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hawk/plugin.h"
 #include "platform/filters.h"
+#include "platform/pf.h"
 #include "platform/resume.h"
 #include "util/alloc.h"
+#include "util/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A failure names a field path and a message; neither is ever empty. */
+static void check_err(int rc, const struct hk_err *err)
+{
+    if (rc == 0)
+        return;
+    if (rc != HAWK_EINVAL || err->code != HAWK_EINVAL || err->msg[0] == '\0')
+        abort();
+}
+
 static void check_resume(json_object *o)
 {
-    char path[256], msg[256];
-    if (hk_resume_validate(o, path, sizeof(path), msg, sizeof(msg)) == 0) {
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_resume_validate(o, "structured", &err);
+    check_err(rc, &err);
+    if (rc == 0) {
         /* A validated resume validates again unchanged. */
         const char *a = json_object_to_json_string(o);
         char *copy = hk_strdup(a);
-        if (hk_resume_validate(o, path, sizeof(path), msg, sizeof(msg)) != 0)
+        if (hk_resume_validate(o, NULL, &err) != 0)
             abort();
         if (strcmp(copy, json_object_to_json_string(o)) != 0)
             abort();
@@ -30,17 +45,34 @@ static void check_resume(json_object *o)
     }
 }
 
+static void check_jobconfig(json_object *o)
+{
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_pf_jobconfig_check(o, true, &err);
+    check_err(rc, &err);
+    if (rc == 0) {
+        json_object *s = NULL;
+        rc = hk_pf_jobconfig_settings(o, NULL, &s, &err);
+        check_err(rc, &err);
+        /* Merged settings hold no column and pass the check again. */
+        if (rc == 0 && (json_object_object_get_ex(s, "name", NULL) ||
+                        hk_pf_jobconfig_check(s, false, &err) != 0))
+            abort();
+        json_object_put(s);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 65536)
         return 0;
-    int mode = data[0] % 4;
+    int mode = data[0] % 5;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     json_object *o = NULL, *s = NULL;
     char path[256], msg[256];
     int line;
-    if (mode == 0 || mode == 1 || mode == 3) {
+    if (mode != 2) {
         struct json_tokener *tok = json_tokener_new_ex(32);
         o = json_tokener_parse_ex(tok, text, (int)len);
         json_tokener_free(tok);
@@ -72,6 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hk_filter_ctx_free(ctx);
         break;
     }
+    case 4:
+        check_jobconfig(o);
+        break;
     }
     json_object_put(s);
     json_object_put(o);

@@ -17,9 +17,10 @@ fi
 mkdir -p "$out"
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 -fno-sanitize-recover=undefined -I$src/core/include -I$src/core/src
-$(pkg-config --cflags json-c yaml-0.1)"
+$(pkg-config --cflags json-c yaml-0.1 libpq)"
 libs="$(pkg-config --libs json-c yaml-0.1)"
-util="$src/core/src/util/alloc.c $src/core/src/util/str.c $src/core/src/util/buf.c"
+util="$src/core/src/util/alloc.c $src/core/src/util/str.c $src/core/src/util/buf.c
+$src/core/src/util/err.c $src/core/src/util/json_check.c"
 pf="$src/core/src/platform"
 
 build() {
@@ -30,7 +31,7 @@ build() {
 }
 build fuzz_multipart "$pf/multipart.c" "$pf/filetype.c"
 build fuzz_json_validate "$pf/resume_validate.c" "$pf/resume_import.c" \
-    "$pf/filters.c"
+    "$pf/filters.c" "$pf/jobconfig_validate.c"
 
 status=0
 for t in fuzz_multipart fuzz_json_validate; do

@@ -13,6 +13,7 @@
 
 #include "hawk/plugin.h"
 #include "platform/resume.h"
+#include "util/err.h"
 
 static json_object *J(const char *s)
 {
@@ -41,7 +42,11 @@ static const char *str_at(json_object *o, const char *path)
 
 static int validate(json_object *o, char *path, char *msg)
 {
-    return hk_resume_validate(o, path, 200, msg, 200);
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_resume_validate(o, NULL, &err);
+    snprintf(path, 200, "%.199s", err.field);
+    snprintf(msg, 200, "%.199s", err.msg);
+    return rc;
 }
 
 static void test_valid_full_resume(void **state)

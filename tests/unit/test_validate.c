@@ -19,20 +19,20 @@
 #include "util/err.h"
 
 static const struct hk_field FIELDS[] = {
-    {"name", HK_F_STRING, true, false, 1, 10},
-    {"age", HK_F_INT, false, false, 0, 150},
-    {"score", HK_F_NUMBER, false, true, 0, 0},
-    {"active", HK_F_BOOL, false, false, 0, 0},
-    {"meta", HK_F_OBJECT, false, true, 0, 0},
-    {"tags", HK_F_ARRAY, false, false, 0, 3},
-    {"email", HK_F_EMAIL, false, false, 0, 0},
-    {"extra", HK_F_ANY, false, false, 0, 0},
-    {"code", HK_F_STRING, false, false, 6, 6},
-    {"bio", HK_F_STRING, false, false, 0, 5},
-    {"nick", HK_F_STRING, false, false, 2, 0},
-    {"count", HK_F_INT, false, false, 1, 0},
-    {"temp", HK_F_INT, false, false, -10, 0},
-    {NULL, 0, false, false, 0, 0},
+    HK_FIELD("name", HK_F_STRING, true, false, 1, 10),
+    HK_FIELD("age", HK_F_INT, false, false, 0, 150),
+    HK_FIELD("score", HK_F_NUMBER, false, true, 0, 0),
+    HK_FIELD("active", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("meta", HK_F_OBJECT, false, true, 0, 0),
+    HK_FIELD("tags", HK_F_ARRAY, false, false, 0, 3),
+    HK_FIELD("email", HK_F_EMAIL, false, false, 0, 0),
+    HK_FIELD("extra", HK_F_ANY, false, false, 0, 0),
+    HK_FIELD("code", HK_F_STRING, false, false, 6, 6),
+    HK_FIELD("bio", HK_F_STRING, false, false, 0, 5),
+    HK_FIELD("nick", HK_F_STRING, false, false, 2, 0),
+    HK_FIELD("count", HK_F_INT, false, false, 1, 0),
+    HK_FIELD("temp", HK_F_INT, false, false, -10, 0),
+    HK_FIELD_END,
 };
 
 struct outcome {
@@ -112,9 +112,13 @@ static void test_valid_objects(void **state)
 static void test_unknown_fields(void **state)
 {
     (void)state;
-    expect_fail("{\"name\":\"x\",\"nmae\":1}", "nmae", "unknown field 'nmae'");
+    /* a name close to a known one is suggested */
+    expect_fail("{\"name\":\"x\",\"nmae\":1}", "nmae",
+                "unknown field 'nmae' (did you mean 'name'?)");
     /* reported before a missing required field */
-    expect_fail("{\"Name\":\"x\"}", "Name", "unknown field 'Name'");
+    expect_fail("{\"Name\":\"x\"}", "Name",
+                "unknown field 'Name' (did you mean 'name'?)");
+    expect_fail("{\"name\":\"x\",\"zzzz\":1}", "zzzz", "unknown field 'zzzz'");
     /* long names are cut in the message; quotes survive escaping */
     char text[512], longname[201];
     memset(longname, 'k', 200);

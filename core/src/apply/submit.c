@@ -95,8 +95,8 @@ out:
 static int validate_payload(json_object *payload, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"application_id", HK_F_INT, true, false, 1, INT64_MAX},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("application_id", HK_F_INT, true, false, 1, INT64_MAX),
+        HK_FIELD_END};
     return hk_json_check(payload, fields, resp);
 }
 

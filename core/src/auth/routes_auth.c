@@ -41,23 +41,21 @@ static const char msg_bad_credentials[] =
     "email or password is incorrect, check both and try again";
 
 static const struct hk_field register_fields[] = {
-    {"email", HK_F_STRING, true, false, 0, 0},
-    {"password", HK_F_STRING, true, false, 0, 0},
-    {"username", HK_F_STRING, false, true, 0, 0},
-    {"first_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS},
-    {"last_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("email", HK_F_STRING, true, false, 0, 0),
+    HK_FIELD("password", HK_F_STRING, true, false, 0, 0),
+    HK_FIELD("username", HK_F_STRING, false, true, 0, 0),
+    HK_FIELD("first_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS),
+    HK_FIELD("last_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS),
+    HK_FIELD_END};
 
 static const struct hk_field login_fields[] = {
-    {"email", HK_F_STRING, true, false, 0, 0},
-    {"password", HK_F_STRING, true, false, 0, 0},
-    {"refresh_cookie", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("email", HK_F_STRING, true, false, 0, 0),
+    HK_FIELD("password", HK_F_STRING, true, false, 0, 0),
+    HK_FIELD("refresh_cookie", HK_F_BOOL, false, false, 0, 0), HK_FIELD_END};
 
 /* refresh_token may be left out when the refresh cookie is sent */
 static const struct hk_field token_fields[] = {
-    {"refresh_token", HK_F_STRING, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("refresh_token", HK_F_STRING, false, false, 0, 0), HK_FIELD_END};
 
 /* Whether the body asks for the refresh token as a cookie. */
 static bool wants_cookie(json_object *body)

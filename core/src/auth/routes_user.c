@@ -50,18 +50,17 @@ static const char *const fixed_members[] = {
     "created_at", "updated_at", "password_hash", NULL};
 
 static const struct hk_field patch_fields[] = {
-    {"username", HK_F_STRING, false, true, 0, 0},
-    {"first_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS},
-    {"last_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS},
-    {"review_before_submit", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("username", HK_F_STRING, false, true, 0, 0),
+    HK_FIELD("first_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS),
+    HK_FIELD("last_name", HK_F_STRING, false, true, 0, NAME_MAX_CHARS),
+    HK_FIELD("review_before_submit", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD_END};
 
 static const struct hk_field change_fields[] = {
-    {"current_password", HK_F_STRING, true, false, 0, 0},
-    {"new_password", HK_F_STRING, true, false, 0, 0},
+    HK_FIELD("current_password", HK_F_STRING, true, false, 0, 0),
+    HK_FIELD("new_password", HK_F_STRING, true, false, 0, 0),
     /* browsers: the new refresh token as a cookie (web/cookie.h) */
-    {"refresh_cookie", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("refresh_cookie", HK_F_BOOL, false, false, 0, 0), HK_FIELD_END};
 
 static void resp_gone(struct hk_resp *resp)
 {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/json_check.h"
 
 struct hk_app;
 struct hk_err;
@@ -210,37 +211,15 @@ int hk_http_in_flight(const struct hk_http_server *s);
 /* Stops accepting, waits up to grace_ms for in-flight requests, frees. */
 void hk_http_stop(struct hk_http_server *s);
 
-/* ---- JSON body validation (http/validate.c) ---- */
-enum hk_ftype {
-    HK_F_STRING = 1,
-    HK_F_INT,
-    HK_F_NUMBER,
-    HK_F_BOOL,
-    HK_F_OBJECT,
-    HK_F_ARRAY,
-    HK_F_EMAIL, /* string, valid address */
-    HK_F_ANY
-};
+/* ---- JSON body validation ---- */
 
-struct hk_field {
-    const char *name;
-    enum hk_ftype type;
-    bool required;
-    bool nullable;
-    int64_t min, max; /* INT: value range; STRING: length range; 0,0 none */
-                      /* STRING/ARRAY (items): max 0 = no maximum;
-                       * INT: max < min = no maximum */
-};
-
-/* Checks obj against fields ({NULL}-terminated): unknown members, missing
- * required ones, wrong types and ranges.  On failure fills resp with 400
- * {"error":{"code":"invalid_field","field":name,"message":...}} and
- * returns HAWK_EINVAL. */
+/* Checks a request body against fields with the one JSON validator
+ * (util/json_check.h, included above: struct hk_field, HK_F_*, and
+ * hk_email_normalize()) and answers the first problem: 400
+ * {"error":{"code":"invalid_field","field":path,"message":...}}, or
+ * "invalid_json" when obj is not an object.  resp may be NULL (only the
+ * code comes back).  Returns 0 or HAWK_EINVAL. */
 int hk_json_check(json_object *obj, const struct hk_field *fields,
                   struct hk_resp *resp);
-
-/* Normalizes and validates an email (trim, lower-case domain and local
- * part); returns a new string (hk_free) or NULL if invalid. */
-char *hk_email_normalize(const char *s);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * http/request.c - reading a request: headers, query and path parameters,
- * ids, the JSON body, pagination.  Each failure fills the response with
+ * ids, the JSON body and its validation, pagination.  Each failure fills the response with
  * the error the client should see, so handlers can just return.
  */
 #include <limits.h>
@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "http/http_int.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 #define JSON_MAX_DEPTH 32
@@ -247,6 +248,17 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
     }
     *out = obj;
     return 0;
+}
+
+/* See http.h. */
+int hk_json_check(json_object *obj, const struct hk_field *fields,
+                  struct hk_resp *resp)
+{
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_json_validate(obj, fields, "", &err);
+    if (rc < 0 && resp != NULL)
+        hk_resp_from_err(resp, &err);
+    return rc;
 }
 
 static int page_param(struct hk_req *req, struct hk_resp *resp,

@@ -285,7 +285,7 @@ static void job_feature(struct hk_req *req, struct hk_resp *resp,
 
 static void score_route(struct hk_req *req, struct hk_resp *resp)
 {
-    static const struct hk_field fields[] = {{NULL, 0, false, false, 0, 0}};
+    static const struct hk_field fields[] = {HK_FIELD_END};
     json_object *body = optional_body(req, resp, fields);
     if (body == NULL)
         return;
@@ -296,12 +296,12 @@ static void score_route(struct hk_req *req, struct hk_resp *resp)
 static void letter_route(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"tone", HK_F_STRING, false, false, 1, 40},
-        {"language", HK_F_STRING, false, false, 1, 40},
-        {"max_words", HK_F_INT, false, false, 50, 1000},
-        {"extra", HK_F_STRING, false, false, 1, 1000},
-        {"application_id", HK_F_INT, false, false, 1, INT64_MAX},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("tone", HK_F_STRING, false, false, 1, 40),
+        HK_FIELD("language", HK_F_STRING, false, false, 1, 40),
+        HK_FIELD("max_words", HK_F_INT, false, false, 50, 1000),
+        HK_FIELD("extra", HK_F_STRING, false, false, 1, 1000),
+        HK_FIELD("application_id", HK_F_INT, false, false, 1, INT64_MAX),
+        HK_FIELD_END};
     json_object *body = optional_body(req, resp, fields);
     if (body == NULL)
         return;
@@ -312,8 +312,8 @@ static void letter_route(struct hk_req *req, struct hk_resp *resp)
 static void tailor_route(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"application_id", HK_F_INT, false, false, 1, INT64_MAX},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("application_id", HK_F_INT, false, false, 1, INT64_MAX),
+        HK_FIELD_END};
     json_object *body = optional_body(req, resp, fields);
     if (body == NULL)
         return;

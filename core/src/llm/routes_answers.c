@@ -189,11 +189,10 @@ static void existing_shape(struct hk_dbconn *c, int64_t user_id,
 static void override_route(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"question", HK_F_STRING, true, false, 1, 2000},
-        {"answer", HK_F_ANY, true, false, 0, 0},
-        {"type", HK_F_STRING, false, false, 1, 32},
-        {"options", HK_F_ARRAY, false, false, 0, 0},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("question", HK_F_STRING, true, false, 1, 2000),
+        HK_FIELD("answer", HK_F_ANY, true, false, 0, 0),
+        HK_FIELD("type", HK_F_STRING, false, false, 1, 32),
+        HK_FIELD("options", HK_F_ARRAY, false, false, 0, 0), HK_FIELD_END};
     json_object *body = NULL, *v = NULL, *opts = NULL, *stored_opts = NULL;
     const char *optbuf[100];
     char type[32] = "text", why[200];
@@ -294,11 +293,10 @@ static void delete_route(struct hk_req *req, struct hk_resp *resp)
 static void resolve_route(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"question", HK_F_STRING, true, false, 1, 2000},
-        {"type", HK_F_STRING, true, false, 1, 32},
-        {"options", HK_F_ARRAY, false, false, 0, 0},
-        {"job_id", HK_F_INT, false, false, 1, INT64_MAX},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("question", HK_F_STRING, true, false, 1, 2000),
+        HK_FIELD("type", HK_F_STRING, true, false, 1, 32),
+        HK_FIELD("options", HK_F_ARRAY, false, false, 0, 0),
+        HK_FIELD("job_id", HK_F_INT, false, false, 1, INT64_MAX), HK_FIELD_END};
     json_object *body = NULL, *v = NULL, *opts = NULL;
     const char *optbuf[100];
     struct hk_llm_question q;

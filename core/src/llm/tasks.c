@@ -161,24 +161,23 @@ static int run_answer(struct hk_job_ctx *ctx, const char *payload,
 static int validate_job(json_object *payload, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"job_id", HK_F_INT, true, false, 1, INT64_MAX},
-        {"application_id", HK_F_INT, false, false, 1, INT64_MAX},
-        {"tone", HK_F_STRING, false, false, 1, 40},
-        {"language", HK_F_STRING, false, false, 1, 40},
-        {"max_words", HK_F_INT, false, false, 50, 1000},
-        {"extra", HK_F_STRING, false, false, 1, 1000},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("job_id", HK_F_INT, true, false, 1, INT64_MAX),
+        HK_FIELD("application_id", HK_F_INT, false, false, 1, INT64_MAX),
+        HK_FIELD("tone", HK_F_STRING, false, false, 1, 40),
+        HK_FIELD("language", HK_F_STRING, false, false, 1, 40),
+        HK_FIELD("max_words", HK_F_INT, false, false, 50, 1000),
+        HK_FIELD("extra", HK_F_STRING, false, false, 1, 1000),
+        HK_FIELD_END};
     return hk_json_check(payload, fields, resp);
 }
 
 static int validate_answer(json_object *payload, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"question", HK_F_STRING, true, false, 1, 2000},
-        {"type", HK_F_STRING, true, false, 1, 32},
-        {"options", HK_F_ARRAY, false, false, 0, 0},
-        {"job_id", HK_F_INT, false, false, 1, INT64_MAX},
-        {NULL, 0, false, false, 0, 0}};
+        HK_FIELD("question", HK_F_STRING, true, false, 1, 2000),
+        HK_FIELD("type", HK_F_STRING, true, false, 1, 32),
+        HK_FIELD("options", HK_F_ARRAY, false, false, 0, 0),
+        HK_FIELD("job_id", HK_F_INT, false, false, 1, INT64_MAX), HK_FIELD_END};
     return hk_json_check(payload, fields, resp);
 }
 

@@ -211,16 +211,14 @@ static json_object *with_next_runs(char *json, const struct checked *ck)
  * --------------------------------------------------------------------- */
 
 static const struct hk_field create_fields[] = {
-    {"name", HK_F_STRING, true, false, 1, 100},
-    {"source", HK_F_STRING, true, false, 1, 1048576},
-    {"enabled", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("name", HK_F_STRING, true, false, 1, 100),
+    HK_FIELD("source", HK_F_STRING, true, false, 1, 1048576),
+    HK_FIELD("enabled", HK_F_BOOL, false, false, 0, 0), HK_FIELD_END};
 
 static const struct hk_field update_fields[] = {
-    {"name", HK_F_STRING, false, false, 1, 100},
-    {"source", HK_F_STRING, false, false, 1, 1048576},
-    {"enabled", HK_F_BOOL, false, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("name", HK_F_STRING, false, false, 1, 100),
+    HK_FIELD("source", HK_F_STRING, false, false, 1, 1048576),
+    HK_FIELD("enabled", HK_F_BOOL, false, false, 0, 0), HK_FIELD_END};
 
 static const char *opt_string(json_object *body, const char *k)
 {
@@ -465,7 +463,7 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
  * --------------------------------------------------------------------- */
 
 static const struct hk_field run_fields[] = {
-    {"dry_run", HK_F_BOOL, false, false, 0, 0}, {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("dry_run", HK_F_BOOL, false, false, 0, 0), HK_FIELD_END};
 
 static void h_run(struct hk_req *req, struct hk_resp *resp)
 {
@@ -576,14 +574,12 @@ static void h_run_get(struct hk_req *req, struct hk_resp *resp)
  * --------------------------------------------------------------------- */
 
 static const struct hk_field approve_fields[] = {
-    {"answers", HK_F_OBJECT, false, false, 0, 0},
-    {"note", HK_F_STRING, false, false, 0, 2000},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("answers", HK_F_OBJECT, false, false, 0, 0),
+    HK_FIELD("note", HK_F_STRING, false, false, 0, 2000), HK_FIELD_END};
 
 static const struct hk_field reject_fields[] = {
-    {"status", HK_F_STRING, false, false, 1, 32},
-    {"note", HK_F_STRING, false, false, 0, 2000},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("status", HK_F_STRING, false, false, 1, 32),
+    HK_FIELD("note", HK_F_STRING, false, false, 0, 2000), HK_FIELD_END};
 
 /* Loads the application's status; 404 / 409 filled in resp. */
 static int awaiting_review(struct hk_req *req, struct hk_resp *resp,

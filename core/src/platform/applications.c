@@ -37,15 +37,9 @@ static bool user_status_ok(const char *s)
     return false;
 }
 
-static void bad_status(struct hk_resp *resp, const char *field, int status,
-                       const char *code)
-{
-    hk_resp_error(resp, status, code, field,
-                  "'%s' must be one of queued, applied, failed, "
-                  "skipped, needs_attention, viewed, interviewing, "
-                  "offered, rejected, accepted, withdrawn",
-                  field);
-}
+#define STATUS_MSG                                                             \
+    "must be one of queued, applied, failed, skipped, needs_attention, "       \
+    "viewed, interviewing, offered, rejected, accepted, withdrawn"
 
 /* Columns of the list view on alias p: all in the covering index
  * applications_user_created_idx, so the page needs no heap or join. */
@@ -557,10 +551,11 @@ static const char sql_one[] =
     " WHERE p.id = $1::bigint AND p.user_id = $2::bigint";
 
 static const struct hk_field record_fields[] = {
-    {"job_id", HK_F_INT, true, false, 1, INT64_MAX},
-    {"status", HK_F_STRING, false, false, 1, 40},
-    {"search_term", HK_F_STRING, false, true, 0, 200},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("job_id", HK_F_INT, true, false, 1, INT64_MAX),
+    {"status", HK_F_STRING, false, false, 1, 40, .oneof = user_statuses,
+     .msg = STATUS_MSG},
+    HK_FIELD("search_term", HK_F_STRING, false, true, 0, 200),
+    HK_FIELD_END};
 
 /* POST /api/v1/job-applications: records an application for a job found
  * for the user; a second call for the same job returns the first (200). */
@@ -578,13 +573,8 @@ static void h_record(struct hk_req *req, struct hk_resp *resp)
     if (hk_json_check(body, record_fields, resp) < 0)
         goto out;
     const char *status = NULL, *term = NULL;
-    if (json_object_object_get_ex(body, "status", &v)) {
+    if (json_object_object_get_ex(body, "status", &v))
         status = json_object_get_string(v);
-        if (!user_status_ok(status)) {
-            bad_status(resp, "status", 400, "invalid_field");
-            goto out;
-        }
-    }
     if (json_object_object_get_ex(body, "search_term", &v) && v != NULL)
         term = json_object_get_string(v);
     json_object_object_get_ex(body, "job_id", &v);
@@ -812,9 +802,10 @@ static void h_get(struct hk_req *req, struct hk_resp *resp)
 }
 
 static const struct hk_field status_fields[] = {
-    {"status", HK_F_STRING, true, false, 1, 40},
-    {"note", HK_F_STRING, false, true, 0, STATUS_NOTE_MAX},
-    {NULL, 0, false, false, 0, 0}};
+    {"status", HK_F_STRING, true, false, 1, 40, .oneof = user_statuses,
+     .msg = STATUS_MSG},
+    HK_FIELD("note", HK_F_STRING, false, true, 0, STATUS_NOTE_MAX),
+    HK_FIELD_END};
 
 /* PUT /api/v1/job-applications/{id}/status */
 static void h_status(struct hk_req *req, struct hk_resp *resp)
@@ -832,10 +823,6 @@ static void h_status(struct hk_req *req, struct hk_resp *resp)
         goto out;
     json_object_object_get_ex(body, "status", &v);
     const char *status = json_object_get_string(v);
-    if (!user_status_ok(status)) {
-        bad_status(resp, "status", 400, "invalid_field");
-        goto out;
-    }
     const char *note = NULL;
     if (json_object_object_get_ex(body, "note", &v) && v != NULL)
         note = json_object_get_string(v);
@@ -881,8 +868,7 @@ static json_object *note_json(const PGresult *r, int i, int off)
 }
 
 static const struct hk_field note_fields[] = {
-    {"content", HK_F_STRING, true, false, 1, NOTE_MAX},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("content", HK_F_STRING, true, false, 1, NOTE_MAX), HK_FIELD_END};
 
 /* POST /api/v1/job-applications/{id}/notes */
 static void h_note_add(struct hk_req *req, struct hk_resp *resp)

@@ -1,15 +1,15 @@
 /*
- * platform/jobconfig_validate.c - the settings of a job search
- * configuration: types, ranges, enumerations and filter entries, with
- * errors naming the field ("searches[1].positions[0]").
+ * platform/jobconfig_validate.c - the body of a job search configuration
+ * as a field table for the JSON validator (util/json_check.h), and the
+ * settings it gives merged over the defaults.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "hawk/plugin.h"
 #include "platform/filters.h"
 #include "platform/pf.h"
-#include "util/str.h"
+#include "util/err.h"
+#include "util/json_check.h"
 
 #define MAX_LIST_ENTRIES 500
 #define MAX_SEARCHES 50
@@ -27,182 +27,103 @@ static const char *const date_filters[] = {"24_hours", "week", "month",
 static const char *const filter_lists[] = {
     "company_blacklist",     "title_blacklist", "location_blacklist",
     "description_blacklist", "title_whitelist", NULL};
-static const char *const bools[] = {"remote", "hybrid", "onsite",
-                                    "apply_once_at_company", NULL};
 
-static bool in_list(const char *const *list, const char *s)
+/* A list entry: a phrase or a /regex/ the filter engine accepts. */
+static int filter_entry(const struct hk_jslot *slot, struct hk_err *err)
 {
-    for (; *list != NULL; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
-static void join(const char *const *list, char *out, size_t n)
-{
-    out[0] = '\0';
-    for (size_t i = 0; list[i] != NULL; i++) {
-        size_t l = strlen(out);
-        snprintf(out + l, n - l, "%s%s", i ? ", " : "", list[i]);
-    }
-}
-
-static int bad(struct hk_resp *resp, const char *field, const char *msg)
-{
-    hk_resp_error(resp, 400, "invalid_field", field, "'%s' %s", field, msg);
-    return HAWK_EINVAL;
-}
-
-static int check_text(json_object *v, const char *field, size_t min,
-                      struct hk_resp *resp)
-{
-    if (!json_object_is_type(v, json_type_string))
-        return bad(resp, field, "must be a string");
-    size_t n = (size_t)json_object_get_string_len(v);
-    const char *s = json_object_get_string(v);
-    if (n < min || n > MAX_TEXT || strlen(s) != n || !hk_utf8_valid(s, n)) {
-        char m[96];
-        snprintf(m, sizeof(m), "must be text of %zu to %d bytes", min,
-                 MAX_TEXT);
-        return bad(resp, field, m);
-    }
+    char msg[200];
+    if (hk_filter_entry_check(json_object_get_string(slot->value), msg,
+                              sizeof(msg)) < 0)
+        return hk_json_fail(err, slot->path, "%s", msg);
     return 0;
 }
 
-static int check_enum_list(json_object *v, const char *field,
-                           const char *const *allowed, struct hk_resp *resp)
+static int threshold_order(const struct hk_jslot *slot, struct hk_err *err)
 {
-    char m[300], all[200];
-    if (!json_object_is_type(v, json_type_array))
-        return bad(resp, field, "must be an array");
-    size_t n = json_object_array_length(v);
-    join(allowed, all, sizeof(all));
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(v, i);
-        char f[96];
-        snprintf(f, sizeof(f), "%s[%zu]", field, i);
-        if (!json_object_is_type(e, json_type_string) ||
-            !in_list(allowed, json_object_get_string(e))) {
-            snprintf(m, sizeof(m), "must be one of %s", all);
-            return bad(resp, f, m);
-        }
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(json_object_get_string(json_object_array_get_idx(v, k)),
-                       json_object_get_string(e)) == 0)
-                return bad(resp, f, "is listed twice");
-        }
-    }
+    json_object *mn = NULL, *mx = NULL;
+    if (json_object_object_get_ex(slot->value, "min", &mn) &&
+        json_object_object_get_ex(slot->value, "max", &mx) && mn != NULL &&
+        mx != NULL && json_object_get_int64(mn) > json_object_get_int64(mx))
+        return hk_json_fail(err, "job_applicants_threshold.min",
+                            "must not be greater than max");
     return 0;
 }
 
-static int check_filter_list(json_object *v, const char *field,
-                             struct hk_resp *resp)
-{
-    if (!json_object_is_type(v, json_type_array))
-        return bad(resp, field, "must be an array of phrases or /regex/");
-    size_t n = json_object_array_length(v);
-    if (n > MAX_LIST_ENTRIES) {
-        char m[64];
-        snprintf(m, sizeof(m), "has more than %d entries", MAX_LIST_ENTRIES);
-        return bad(resp, field, m);
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(v, i);
-        char f[96], msg[200];
-        snprintf(f, sizeof(f), "%s[%zu]", field, i);
-        if (!json_object_is_type(e, json_type_string))
-            return bad(resp, f, "must be a string");
-        const char *s = json_object_get_string(e);
-        if (strlen(s) != (size_t)json_object_get_string_len(e))
-            return bad(resp, f, "must not contain NUL");
-        if (hk_filter_entry_check(s, msg, sizeof(msg)) < 0) {
-            hk_resp_error(resp, 400, "invalid_field", f, "'%s' %s", f, msg);
-            return HAWK_EINVAL;
-        }
-    }
-    return 0;
-}
+static const struct hk_field text_item = {NULL,
+                                          HK_F_STRING,
+                                          false,
+                                          false,
+                                          1,
+                                          MAX_TEXT,
+                                          .msg =
+                                              "must be text of 1 to 200 bytes",
+                                          .flags = HK_FF_BYTES};
+static const struct hk_field search_fields[] = {
+    {"location", HK_F_STRING, true, false, 1, MAX_TEXT,
+     .msg = "must be text of 1 to 200 bytes", .flags = HK_FF_BYTES},
+    {"positions", HK_F_ARRAY, true, false, 1, MAX_POSITIONS,
+     .items = &text_item,
+     .msg = "must be a non-empty array of at most 50 job titles"},
+    HK_FIELD_END};
+static const struct hk_field search = {
+    NULL,
+    HK_F_OBJECT,
+    false,
+    false,
+    0,
+    0,
+    .fields = search_fields,
+    .msg = "must be an object {location, positions}"};
+static const struct hk_field threshold_fields[] = {
+    {"min", HK_F_INT, false, false, 0, 1000000,
+     .msg = "must be an integer from 0 to 1000000"},
+    {"max", HK_F_INT, false, false, 0, 1000000,
+     .msg = "must be an integer from 0 to 1000000"},
+    HK_FIELD_END};
+static const struct hk_field level = {
+    NULL, HK_F_STRING, false, false, 0, 0, .oneof = experience_levels};
+static const struct hk_field job_type = {
+    NULL, HK_F_STRING, false, false, 0, 0, .oneof = job_types};
+static const struct hk_field filter_item = {
+    NULL, HK_F_STRING, false, false, 0, 0, .check = filter_entry};
 
-static int check_searches(json_object *v, struct hk_resp *resp)
-{
-    if (!json_object_is_type(v, json_type_array))
-        return bad(resp, "searches",
-                   "must be an array of {location, positions}");
-    size_t n = json_object_array_length(v);
-    if (n > MAX_SEARCHES)
-        return bad(resp, "searches", "has more than 50 entries");
-    for (size_t i = 0; i < n; i++) {
-        json_object *s = json_object_array_get_idx(v, i);
-        char f[96];
-        snprintf(f, sizeof(f), "searches[%zu]", i);
-        if (!json_object_is_type(s, json_type_object))
-            return bad(resp, f, "must be an object {location, positions}");
-        json_object_object_foreach(s, k, val)
-        {
-            char fk[128];
-            snprintf(fk, sizeof(fk), "%s.%s", f, k);
-            if (strcmp(k, "location") == 0) {
-                if (check_text(val, fk, 1, resp) < 0)
-                    return HAWK_EINVAL;
-            } else if (strcmp(k, "positions") == 0) {
-                if (!json_object_is_type(val, json_type_array) ||
-                    json_object_array_length(val) == 0)
-                    return bad(resp, fk,
-                               "must be a non-empty array of "
-                               "job titles");
-                size_t np = json_object_array_length(val);
-                if (np > MAX_POSITIONS)
-                    return bad(resp, fk, "has more than 50 entries");
-                for (size_t p = 0; p < np; p++) {
-                    char fp[160];
-                    snprintf(fp, sizeof(fp), "%s[%zu]", fk, p);
-                    if (check_text(json_object_array_get_idx(val, p), fp, 1,
-                                   resp) < 0)
-                        return HAWK_EINVAL;
-                }
-            } else {
-                return bad(resp, fk,
-                           "is not a known field (location, "
-                           "positions)");
-            }
-        }
-        char fl[128];
-        snprintf(fl, sizeof(fl), "%s.location", f);
-        if (!json_object_object_get_ex(s, "location", NULL))
-            return bad(resp, fl, "is required");
-        snprintf(fl, sizeof(fl), "%s.positions", f);
-        if (!json_object_object_get_ex(s, "positions", NULL))
-            return bad(resp, fl, "is required");
+#define FILTER_LIST(name)                                                      \
+    {                                                                          \
+        name, HK_F_ARRAY, false, false, 0, MAX_LIST_ENTRIES,                   \
+            .items = &filter_item,                                             \
+            .msg = "must be an array of at most 500 phrases or /regex/"        \
     }
-    return 0;
-}
 
-static int check_threshold(json_object *v, struct hk_resp *resp)
-{
-    const char *f = "job_applicants_threshold";
-    if (!json_object_is_type(v, json_type_object))
-        return bad(resp, f, "must be an object {min, max}");
-    int64_t mn = -1, mx = -1;
-    json_object_object_foreach(v, k, val)
-    {
-        char fk[96];
-        snprintf(fk, sizeof(fk), "%s.%s", f, k);
-        if (strcmp(k, "min") != 0 && strcmp(k, "max") != 0)
-            return bad(resp, fk, "is not a known field (min, max)");
-        if (!json_object_is_type(val, json_type_int) ||
-            json_object_get_int64(val) < 0 ||
-            json_object_get_int64(val) > 1000000)
-            return bad(resp, fk, "must be an integer from 0 to 1000000");
-        if (strcmp(k, "min") == 0)
-            mn = json_object_get_int64(val);
-        else
-            mx = json_object_get_int64(val);
-    }
-    if (mn >= 0 && mx >= 0 && mn > mx)
-        return bad(resp, "job_applicants_threshold.min",
-                   "must not be greater than max");
-    return 0;
-}
+/* Every member a body may have: the three columns, then the settings. */
+static const struct hk_field body_fields[] = {
+    {"name", HK_F_STRING, false, false, 1, 100,
+     .msg = "must be text of 1 to 100 bytes", .flags = HK_FF_BYTES},
+    HK_FIELD("is_active", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("is_default", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("remote", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("hybrid", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("onsite", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("apply_once_at_company", HK_F_BOOL, false, false, 0, 0),
+    {"distance", HK_F_INT, false, false, 0, 500,
+     .msg = "must be an integer from 0 to 500 (miles)"},
+    {"max_applications_per_run", HK_F_INT, false, false, 1, 1000,
+     .msg = "must be an integer from 1 to 1000"},
+    {"experience_levels", HK_F_ARRAY, false, false, 0, 0, .items = &level,
+     .flags = HK_FF_UNIQUE},
+    {"job_types", HK_F_ARRAY, false, false, 0, 0, .items = &job_type,
+     .flags = HK_FF_UNIQUE},
+    {"date_filter", HK_F_STRING, false, false, 0, 0, .oneof = date_filters},
+    {"searches", HK_F_ARRAY, false, false, 0, MAX_SEARCHES, .items = &search,
+     .msg = "must be an array of at most 50 {location, positions}"},
+    FILTER_LIST("company_blacklist"),
+    FILTER_LIST("title_blacklist"),
+    FILTER_LIST("location_blacklist"),
+    FILTER_LIST("description_blacklist"),
+    FILTER_LIST("title_whitelist"),
+    {"job_applicants_threshold", HK_F_OBJECT, false, true, 0, 0,
+     .fields = threshold_fields, .msg = "must be an object {min, max}",
+     .check = threshold_order},
+    HK_FIELD_END};
 
 static json_object *defaults(void)
 {
@@ -226,56 +147,18 @@ static json_object *defaults(void)
     return o;
 }
 
-/* Validates one settings member. */
-static int check_member(const char *k, json_object *v, struct hk_resp *resp)
+/* See pf.h. */
+int hk_pf_jobconfig_check(json_object *body, bool create, struct hk_err *err)
 {
-    char m[300], all[200];
-    if (in_list(bools, k)) {
-        if (!json_object_is_type(v, json_type_boolean))
-            return bad(resp, k, "must be a boolean");
-        return 0;
-    }
-    if (strcmp(k, "distance") == 0) {
-        if (!json_object_is_type(v, json_type_int) ||
-            json_object_get_int64(v) < 0 || json_object_get_int64(v) > 500)
-            return bad(resp, k, "must be an integer from 0 to 500 (miles)");
-        return 0;
-    }
-    if (strcmp(k, "max_applications_per_run") == 0) {
-        if (!json_object_is_type(v, json_type_int) ||
-            json_object_get_int64(v) < 1 || json_object_get_int64(v) > 1000)
-            return bad(resp, k, "must be an integer from 1 to 1000");
-        return 0;
-    }
-    if (strcmp(k, "experience_levels") == 0)
-        return check_enum_list(v, k, experience_levels, resp);
-    if (strcmp(k, "job_types") == 0)
-        return check_enum_list(v, k, job_types, resp);
-    if (strcmp(k, "date_filter") == 0) {
-        if (!json_object_is_type(v, json_type_string) ||
-            !in_list(date_filters, json_object_get_string(v))) {
-            join(date_filters, all, sizeof(all));
-            snprintf(m, sizeof(m), "must be one of %s", all);
-            return bad(resp, k, m);
-        }
-        return 0;
-    }
-    if (strcmp(k, "searches") == 0)
-        return check_searches(v, resp);
-    if (in_list(filter_lists, k))
-        return check_filter_list(v, k, resp);
-    if (strcmp(k, "job_applicants_threshold") == 0) {
-        if (v == NULL)
-            return 0;
-        return check_threshold(v, resp);
-    }
-    hk_resp_error(resp, 400, "invalid_field", k, "unknown field '%s'", k);
-    return HAWK_EINVAL;
+    int rc = hk_json_validate(body, body_fields, "", err);
+    if (rc == 0 && create && !json_object_object_get_ex(body, "name", NULL))
+        rc = hk_json_fail(err, "name", "is required");
+    return rc;
 }
 
 /* See pf.h. */
 int hk_pf_jobconfig_settings(json_object *body, json_object *base,
-                             json_object **out, struct hk_resp *resp)
+                             json_object **out, struct hk_err *err)
 {
     json_object *s = defaults();
     *out = NULL;
@@ -290,10 +173,6 @@ int hk_pf_jobconfig_settings(json_object *body, json_object *base,
         if (strcmp(k, "name") == 0 || strcmp(k, "is_active") == 0 ||
             strcmp(k, "is_default") == 0)
             continue;
-        if (check_member(k, v, resp) < 0) {
-            json_object_put(s);
-            return HAWK_EINVAL;
-        }
         json_object_object_add(s, k, json_object_get(v));
     }
     json_object *r = NULL, *h = NULL, *o = NULL;
@@ -303,9 +182,9 @@ int hk_pf_jobconfig_settings(json_object *body, json_object *base,
     if (!json_object_get_boolean(r) && !json_object_get_boolean(h) &&
         !json_object_get_boolean(o)) {
         json_object_put(s);
-        return bad(resp, "remote",
-                   "and hybrid and onsite are all false; allow at least one "
-                   "workplace type");
+        return hk_json_fail(err, "remote",
+                            "and hybrid and onsite are all false; allow at "
+                            "least one workplace type");
     }
     *out = s;
     return 0;

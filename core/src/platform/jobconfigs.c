@@ -16,6 +16,7 @@
 #include "platform/pf.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 #define JC_COLS                                                                \
@@ -48,35 +49,25 @@ static void not_found(struct hk_resp *resp, int64_t id)
                   "no job search configuration with id %" PRId64, id);
 }
 
-/* name/is_active/is_default: the column members of a body. */
-static int check_columns(json_object *body, bool create, struct hk_resp *resp)
+/* Checks a body; fills resp with the 400 naming the field. */
+static int check_body(json_object *body, bool create, struct hk_resp *resp)
 {
-    json_object *v = NULL;
-    if (json_object_object_get_ex(body, "name", &v)) {
-        size_t n = json_object_is_type(v, json_type_string)
-                       ? (size_t)json_object_get_string_len(v)
-                       : 0;
-        if (!json_object_is_type(v, json_type_string) || n < 1 || n > 100 ||
-            strlen(json_object_get_string(v)) != n ||
-            !hk_utf8_valid(json_object_get_string(v), n)) {
-            hk_resp_error(resp, 400, "invalid_field", "name",
-                          "'name' must be text of 1 to 100 bytes");
-            return HAWK_EINVAL;
-        }
-    } else if (create) {
-        hk_resp_error(resp, 400, "invalid_field", "name", "'name' is required");
-        return HAWK_EINVAL;
-    }
-    static const char *const flags[] = {"is_active", "is_default"};
-    for (size_t i = 0; i < 2; i++) {
-        if (json_object_object_get_ex(body, flags[i], &v) &&
-            !json_object_is_type(v, json_type_boolean)) {
-            hk_resp_error(resp, 400, "invalid_field", flags[i],
-                          "'%s' must be a boolean", flags[i]);
-            return HAWK_EINVAL;
-        }
-    }
-    return 0;
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_pf_jobconfig_check(body, create, &err);
+    if (rc < 0)
+        hk_resp_from_err(resp, &err);
+    return rc;
+}
+
+/* Merges a checked body over base; fills resp on a problem. */
+static int settings_of(json_object *body, json_object *base, json_object **out,
+                       struct hk_resp *resp)
+{
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_pf_jobconfig_settings(body, base, out, &err);
+    if (rc < 0)
+        hk_resp_from_err(resp, &err);
+    return rc;
 }
 
 static const char *tf(int b)
@@ -95,8 +86,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     int rc;
     if (hk_req_json(req, resp, &body) < 0)
         return;
-    if (check_columns(body, true, resp) < 0 ||
-        hk_pf_jobconfig_settings(body, NULL, &settings, resp) < 0)
+    if (check_body(body, true, resp) < 0 ||
+        settings_of(body, NULL, &settings, resp) < 0)
         goto out;
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
@@ -219,7 +210,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
         return;
     if (hk_req_json(req, resp, &body) < 0)
         return;
-    if (check_columns(body, false, resp) < 0)
+    if (check_body(body, false, resp) < 0)
         goto out;
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
@@ -233,7 +224,7 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     base = hk_pf_jsonb(r, 0, 4);
     PQclear(r);
     r = NULL;
-    if (hk_pf_jobconfig_settings(body, base, &settings, resp) < 0) {
+    if (settings_of(body, base, &settings, resp) < 0) {
         hk_pf_tx_abort(req, c);
         goto out;
     }
@@ -284,14 +275,17 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
                        not_found);
 }
 
+static const char *const workplaces[] = {"remote", "hybrid", "onsite", "any",
+                                         NULL};
 static const struct hk_field preview_fields[] = {
-    {"title", HK_F_STRING, true, false, 1, 500},
-    {"company", HK_F_STRING, false, false, 0, 500},
-    {"location", HK_F_STRING, false, false, 0, 500},
-    {"description", HK_F_STRING, false, false, 0, 200000},
-    {"workplace", HK_F_STRING, false, false, 0, 10},
-    {"applicants", HK_F_INT, false, true, 0, 10000000},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("title", HK_F_STRING, true, false, 1, 500),
+    HK_FIELD("company", HK_F_STRING, false, false, 0, 500),
+    HK_FIELD("location", HK_F_STRING, false, false, 0, 500),
+    HK_FIELD("description", HK_F_STRING, false, false, 0, 200000),
+    {"workplace", HK_F_STRING, false, false, 0, 10, .oneof = workplaces,
+     .msg = "must be remote, hybrid, onsite or any"},
+    HK_FIELD("applicants", HK_F_INT, false, true, 0, 10000000),
+    HK_FIELD_END};
 
 /* POST /api/v1/job-configs/{id}/preview: which rule, if any, would skip
  * the sample job in the body, and why.  Changes nothing. */
@@ -308,14 +302,6 @@ static void h_preview(struct hk_req *req, struct hk_resp *resp)
         return;
     if (hk_json_check(body, preview_fields, resp) < 0)
         goto out;
-    const char *wp = hk_pf_member_str(body, "workplace");
-    if (wp != NULL && strcmp(wp, "remote") != 0 && strcmp(wp, "hybrid") != 0 &&
-        strcmp(wp, "onsite") != 0 && strcmp(wp, "any") != 0) {
-        hk_resp_error(resp, 400, "invalid_field", "workplace",
-                      "'workplace' must be remote, hybrid, onsite or "
-                      "any");
-        goto out;
-    }
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
     if (load(req, resp, c, id, false, &r) < 0) {

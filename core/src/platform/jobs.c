@@ -18,6 +18,7 @@
 #include "platform/pf.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 #define JOB_COLS                                                               \
@@ -225,20 +226,43 @@ static void h_delete(struct hk_req *req, struct hk_resp *resp)
                        not_found);
 }
 
+static int posted_check(const struct hk_jslot *slot, struct hk_err *err)
+{
+    int64_t t;
+    if (hk_pf_parse_time(json_object_get_string(slot->value), &t) < 0)
+        return hk_json_fail(err, slot->path,
+                            "must be a date (2025-01-31) or an RFC 3339 "
+                            "date-time");
+    return 0;
+}
+
+static int url_check(const struct hk_jslot *slot, struct hk_err *err)
+{
+    const char *u = json_object_get_string(slot->value);
+    if (*u != '\0' && !hk_str_has_prefix(u, "https://") &&
+        !hk_str_has_prefix(u, "http://"))
+        return hk_json_fail(err, slot->path,
+                            "must start with https:// or http://");
+    return 0;
+}
+
+static const char *const workplaces[] = {"any", "onsite", "remote", "hybrid",
+                                         NULL};
 static const struct hk_field manual_fields[] = {
-    {"title", HK_F_STRING, true, false, 1, 500},
-    {"company", HK_F_STRING, false, false, 0, 500},
-    {"location", HK_F_STRING, false, false, 0, 500},
-    {"workplace", HK_F_STRING, false, false, 0, 10},
-    {"salary", HK_F_STRING, false, true, 0, 200},
-    {"applicants", HK_F_INT, false, true, 0, 10000000},
-    {"posted_at", HK_F_STRING, false, true, 0, 40},
-    {"description", HK_F_STRING, false, true, 0, 200000},
-    {"url", HK_F_STRING, false, true, 0, 2000},
-    {"easy_apply", HK_F_BOOL, false, false, 0, 0},
-    {"external_id", HK_F_STRING, false, false, 1, 200},
-    {"search_term", HK_F_STRING, false, true, 0, 200},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("title", HK_F_STRING, true, false, 1, 500),
+    HK_FIELD("company", HK_F_STRING, false, false, 0, 500),
+    HK_FIELD("location", HK_F_STRING, false, false, 0, 500),
+    {"workplace", HK_F_STRING, false, false, 0, 10, .oneof = workplaces,
+     .msg = "must be any, onsite, remote or hybrid"},
+    HK_FIELD("salary", HK_F_STRING, false, true, 0, 200),
+    HK_FIELD("applicants", HK_F_INT, false, true, 0, 10000000),
+    {"posted_at", HK_F_STRING, false, true, 0, 40, .check = posted_check},
+    HK_FIELD("description", HK_F_STRING, false, true, 0, 200000),
+    {"url", HK_F_STRING, false, true, 0, 2000, .check = url_check},
+    HK_FIELD("easy_apply", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("external_id", HK_F_STRING, false, false, 1, 200),
+    HK_FIELD("search_term", HK_F_STRING, false, true, 0, 200),
+    HK_FIELD_END};
 
 /* POST /api/v1/jobs: a job the user found elsewhere (board "manual"). */
 static void h_create(struct hk_req *req, struct hk_resp *resp)
@@ -275,28 +299,11 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         job.workplace = HAWK_WORKPLACE_ONSITE;
     else if (strcmp(wp, "remote") == 0)
         job.workplace = HAWK_WORKPLACE_REMOTE;
-    else if (strcmp(wp, "hybrid") == 0)
+    else
         job.workplace = HAWK_WORKPLACE_HYBRID;
-    else {
-        hk_resp_error(resp, 400, "invalid_field", "workplace",
-                      "'workplace' must be any, onsite, remote or "
-                      "hybrid");
-        goto out;
-    }
     const char *posted = hk_pf_member_str(body, "posted_at");
-    if (posted != NULL && hk_pf_parse_time(posted, &job.posted_at) < 0) {
-        hk_resp_error(resp, 400, "invalid_field", "posted_at",
-                      "'posted_at' must be a date (2025-01-31) or an "
-                      "RFC 3339 date-time");
-        goto out;
-    }
-    if (job.url != NULL && *job.url &&
-        !hk_str_has_prefix(job.url, "https://") &&
-        !hk_str_has_prefix(job.url, "http://")) {
-        hk_resp_error(resp, 400, "invalid_field", "url",
-                      "'url' must start with https:// or http://");
-        goto out;
-    }
+    if (posted != NULL)
+        (void)hk_pf_parse_time(posted, &job.posted_at); /* checked above */
     const char *given = hk_pf_member_str(body, "external_id");
     if (given == NULL) {
         unsigned char raw[8];

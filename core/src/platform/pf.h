@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "http/http.h"
 
+struct hk_err;
 struct hk_router;
 
 /* A timestamptz column as RFC 3339 UTC with milliseconds, in SQL. */
@@ -184,11 +185,17 @@ void hk_pf_application_routes(struct hk_router *r);
 void hk_pf_stats_routes(struct hk_router *r);
 void hk_pf_plan_routes(struct hk_router *r);
 
-/* Validates a job search configuration body and merges it over base
- * (NULL for a new one) into *out (new object: settings only, without
- * name/is_active/is_default).  Fills resp with 400 naming the field and
- * returns HAWK_EINVAL on a problem.  Used by jobconfigs.c. */
+/* Checks a job search configuration body (name, is_active, is_default
+ * and every setting) with the JSON validator; create: name is required.
+ * Returns 0 or HAWK_EINVAL with err naming the field.  Used by
+ * jobconfigs.c. */
+int hk_pf_jobconfig_check(json_object *body, bool create, struct hk_err *err);
+
+/* Merges a checked body's settings over base (NULL for a new
+ * configuration) and the defaults into *out (new object: settings only,
+ * without name/is_active/is_default).  HAWK_EINVAL with err when the
+ * result allows no workplace type. */
 int hk_pf_jobconfig_settings(json_object *body, json_object *base,
-                             json_object **out, struct hk_resp *resp);
+                             json_object **out, struct hk_err *err);
 
 #endif

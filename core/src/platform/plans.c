@@ -24,6 +24,7 @@
 #include "platform/pf.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 enum lkind {
@@ -404,109 +405,63 @@ static json_object *plan_json(const PGresult *r, int i)
     return o;
 }
 
-/* Checks a features object: known names with the right types. */
-static int check_features(json_object *f, struct hk_resp *resp)
-{
-    json_object_object_foreach(f, k, v)
-    {
-        char field[96];
-        snprintf(field, sizeof(field), "features.%s", k);
-        const struct limit_def *d = find_limit(k);
-        if (d == NULL) {
-            hk_resp_error(resp, 400, "invalid_field", field,
-                          "unknown feature '%s'; known features are "
-                          "applications_per_day, resumes, job_configs, "
-                          "custom_resume, workflows, "
-                          "min_schedule_interval_minutes, "
-                          "llm_monthly_budget_usd",
-                          k);
-            return HAWK_EINVAL;
-        }
-        switch (d->kind) {
-        case LK_BOOL:
-            if (!json_object_is_type(v, json_type_boolean)) {
-                hk_resp_error(resp, 400, "invalid_field", field,
-                              "'%s' must be a boolean", field);
-                return HAWK_EINVAL;
-            }
-            break;
-        case LK_COUNT:
-        case LK_MIN:
-            if (!json_object_is_type(v, json_type_int) ||
-                json_object_get_int64(v) < -1 ||
-                json_object_get_int64(v) > 1000000) {
-                hk_resp_error(resp, 400, "invalid_field", field,
-                              "'%s' must be an integer from -1 "
-                              "(unlimited) to 1000000",
-                              field);
-                return HAWK_EINVAL;
-            }
-            break;
-        case LK_AMOUNT:
-            if ((!json_object_is_type(v, json_type_int) &&
-                 !json_object_is_type(v, json_type_double)) ||
-                json_object_get_double(v) < -1 ||
-                json_object_get_double(v) > 1e6 ||
-                !isfinite(json_object_get_double(v))) {
-                hk_resp_error(resp, 400, "invalid_field", field,
-                              "'%s' must be a number from -1 "
-                              "(unlimited) to 1000000",
-                              field);
-                return HAWK_EINVAL;
-            }
-            break;
-        }
+#define COUNT_LIMIT(name)                                                      \
+    {                                                                          \
+        name, HK_F_INT, false, false, -1, 1000000,                             \
+            .msg = "must be an integer from -1 (unlimited) to 1000000"         \
     }
+
+/* A features object: the known limits with the right types. */
+static const struct hk_field feature_fields[] = {
+    COUNT_LIMIT(HK_LIMIT_APPLICATIONS_PER_DAY),
+    COUNT_LIMIT(HK_LIMIT_RESUMES),
+    COUNT_LIMIT(HK_LIMIT_JOB_CONFIGS),
+    HK_FIELD(HK_LIMIT_CUSTOM_RESUME, HK_F_BOOL, false, false, 0, 0),
+    COUNT_LIMIT(HK_LIMIT_WORKFLOWS),
+    COUNT_LIMIT(HK_LIMIT_MIN_SCHEDULE_INTERVAL),
+    {HK_LIMIT_LLM_BUDGET, HK_F_NUMBER, false, false, -1, 1000000,
+     .msg = "must be a number from -1 (unlimited) to 1000000"},
+    HK_FIELD_END};
+
+static int currency_check(const struct hk_jslot *slot, struct hk_err *err)
+{
+    const char *cur = json_object_get_string(slot->value);
+    for (int i = 0; i < 3; i++)
+        if (cur[i] < 'a' || cur[i] > 'z')
+            return hk_json_fail(err, slot->path,
+                                "must be a lower-case ISO 4217 code such as "
+                                "usd");
     return 0;
 }
 
-static const struct hk_field plan_fields_create[] = {
-    {"name", HK_F_STRING, true, false, 1, 100},
-    {"description", HK_F_STRING, false, false, 0, 1000},
-    {"price_cents", HK_F_INT, true, false, 0, 100000000},
-    {"currency", HK_F_STRING, false, false, 3, 3},
-    {"interval", HK_F_STRING, false, false, 1, 10},
-    {"features", HK_F_OBJECT, true, false, 0, 0},
-    {"is_active", HK_F_BOOL, false, false, 0, 0},
-    {"stripe_price_id", HK_F_STRING, false, true, 1, 200},
-    {NULL, 0, false, false, 0, 0}};
+static const char *const intervals[] = {"month", "year", "once", NULL};
 
-static const struct hk_field plan_fields_update[] = {
-    {"name", HK_F_STRING, false, false, 1, 100},
-    {"description", HK_F_STRING, false, false, 0, 1000},
-    {"price_cents", HK_F_INT, false, false, 0, 100000000},
-    {"currency", HK_F_STRING, false, false, 3, 3},
-    {"interval", HK_F_STRING, false, false, 1, 10},
-    {"features", HK_F_OBJECT, false, false, 0, 0},
-    {"is_active", HK_F_BOOL, false, false, 0, 0},
-    {"stripe_price_id", HK_F_STRING, false, true, 1, 200},
-    {NULL, 0, false, false, 0, 0}};
+/* A plan body; a new plan also needs name, price_cents and features. */
+static const struct hk_field plan_fields[] = {
+    HK_FIELD("name", HK_F_STRING, false, false, 1, 100),
+    HK_FIELD("description", HK_F_STRING, false, false, 0, 1000),
+    HK_FIELD("price_cents", HK_F_INT, false, false, 0, 100000000),
+    {"currency", HK_F_STRING, false, false, 3, 3, .check = currency_check},
+    {"interval", HK_F_STRING, false, false, 1, 10, .oneof = intervals,
+     .msg = "must be month, year or once"},
+    {"features", HK_F_OBJECT, false, false, 0, 0, .fields = feature_fields,
+     .noun = "feature"},
+    HK_FIELD("is_active", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("stripe_price_id", HK_F_STRING, false, true, 1, 200),
+    HK_FIELD_END};
 
-/* Checks the members hk_json_check cannot: currency, interval, features. */
-static int check_plan_body(json_object *body, struct hk_resp *resp)
+/* Checks a plan body; fills resp with the 400 naming the field. */
+static int check_plan(json_object *body, bool create, struct hk_resp *resp)
 {
-    const char *cur = hk_pf_member_str(body, "currency");
-    if (cur != NULL) {
-        for (int i = 0; i < 3; i++) {
-            if (cur[i] < 'a' || cur[i] > 'z') {
-                hk_resp_error(resp, 400, "invalid_field", "currency",
-                              "'currency' must be a lower-case ISO "
-                              "4217 code such as usd");
-                return HAWK_EINVAL;
-            }
-        }
-    }
-    const char *iv = hk_pf_member_str(body, "interval");
-    if (iv != NULL && strcmp(iv, "month") != 0 && strcmp(iv, "year") != 0 &&
-        strcmp(iv, "once") != 0) {
-        hk_resp_error(resp, 400, "invalid_field", "interval",
-                      "'interval' must be month, year or once");
-        return HAWK_EINVAL;
-    }
-    json_object *f = NULL;
-    if (json_object_object_get_ex(body, "features", &f))
-        return check_features(f, resp);
-    return 0;
+    static const char *const required[] = {"name", "price_cents", "features"};
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_json_validate(body, plan_fields, "", &err);
+    for (size_t i = 0; rc == 0 && create && i < 3; i++)
+        if (!json_object_object_get_ex(body, required[i], NULL))
+            rc = hk_json_fail(&err, required[i], "is required");
+    if (rc < 0)
+        hk_resp_from_err(resp, &err);
+    return rc;
 }
 
 /* Text of a member for an SQL parameter, or NULL when absent. */
@@ -620,8 +575,7 @@ static void h_admin_create(struct hk_req *req, struct hk_resp *resp)
     char b1[24], b2[24];
     if (hk_req_json(req, resp, &body) < 0)
         return;
-    if (hk_json_check(body, plan_fields_create, resp) < 0 ||
-        check_plan_body(body, resp) < 0)
+    if (check_plan(body, true, resp) < 0)
         goto out;
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
@@ -665,8 +619,7 @@ static void h_admin_update(struct hk_req *req, struct hk_resp *resp)
         return;
     if (hk_req_json(req, resp, &body) < 0)
         return;
-    if (hk_json_check(body, plan_fields_update, resp) < 0 ||
-        check_plan_body(body, resp) < 0)
+    if (check_plan(body, false, resp) < 0)
         goto out;
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
@@ -710,10 +663,13 @@ out:
     json_object_put(body);
 }
 
+static const char *const user_plan_statuses[] = {"active", "trialing",
+                                                 "canceled", NULL};
 static const struct hk_field user_plan_fields[] = {
-    {"plan_id", HK_F_INT, true, false, 1, INT64_MAX},
-    {"status", HK_F_STRING, false, false, 1, 20},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("plan_id", HK_F_INT, true, false, 1, INT64_MAX),
+    {"status", HK_F_STRING, false, false, 1, 20, .oneof = user_plan_statuses,
+     .msg = "must be active, trialing or canceled"},
+    HK_FIELD_END};
 
 /* PUT /api/v1/admin/users/{id}/plan: moves a user to a plan (support,
  * comped accounts); billing writes the same row from payment events. */
@@ -731,12 +687,6 @@ static void h_admin_user_plan(struct hk_req *req, struct hk_resp *resp)
     if (hk_json_check(body, user_plan_fields, resp) < 0)
         goto out;
     const char *status = hk_pf_member_str(body, "status");
-    if (status != NULL && strcmp(status, "active") != 0 &&
-        strcmp(status, "trialing") != 0 && strcmp(status, "canceled") != 0) {
-        hk_resp_error(resp, 400, "invalid_field", "status",
-                      "'status' must be active, trialing or canceled");
-        goto out;
-    }
     if (hk_pf_acquire(req, resp, &c) < 0)
         goto out;
     json_object *pid = NULL;

@@ -13,17 +13,22 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+struct hk_err;
+
 #define HK_RESUME_MAX_TEXT 10000 /* bytes in one text value */
 #define HK_RESUME_MAX_ITEMS 200  /* entries in one list */
 
-/* Validates a structured resume section by section and normalizes it in
- * place (numbers in text fields become strings, key_responsibilities
- * entries written as {"responsibility_1": "..."} become plain strings,
- * "period" becomes "employment_period").  resume is borrowed.  Returns 0,
- * or HAWK_EINVAL with the JSON path of the first problem in path
- * ("experience_details[2].company") and a lower-case reason in msg. */
-int hk_resume_validate(json_object *resume, char *path, size_t pathlen,
-                       char *msg, size_t msglen);
+/* Validates a structured resume section by section (util/json_check.h
+ * tables) and normalizes it in place (numbers in text fields become
+ * strings, key_responsibilities entries written as {"responsibility_1":
+ * "..."} become plain strings, "period" becomes "employment_period").
+ * resume is borrowed.  Paths in errors start with prefix ("structured"
+ * for a resume given as that member of a request; NULL for a resume that
+ * is the whole document); a resume that is not a non-empty object is
+ * named "structured" either way.  Returns 0, or HAWK_EINVAL with err
+ * naming the first problem ("experience_details[2].company"). */
+int hk_resume_validate(json_object *resume, const char *prefix,
+                       struct hk_err *err);
 
 /* Maps a JSON Resume document (basics, work, education, skills,
  * languages, interests, projects, awards, certificates) onto the

@@ -23,6 +23,7 @@
 #include "platform/platform.h"
 #include "platform/resume.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 #define RESUME_NAME_MAX 200
@@ -174,31 +175,24 @@ fail:
 static int validate_structured(json_object *s, const char *prefix,
                                struct hk_resp *resp)
 {
-    char path[256], msg[256];
-    if (hk_resume_validate(s, path, sizeof(path), msg, sizeof(msg)) == 0)
-        return 0;
-    char field[300];
-    if (prefix != NULL && strcmp(path, prefix) != 0)
-        snprintf(field, sizeof(field), "%s.%s", prefix, path);
-    else
-        hk_strlcpy(field, path, sizeof(field));
-    hk_resp_error(resp, 400, "invalid_field", field, "'%s' %s", field, msg);
-    return HAWK_EINVAL;
+    struct hk_err err = HK_ERR_INIT;
+    int rc = hk_resume_validate(s, prefix, &err);
+    if (rc < 0)
+        hk_resp_from_err(resp, &err);
+    return rc;
 }
 
 static const struct hk_field create_fields[] = {
-    {"name", HK_F_STRING, true, false, 1, RESUME_NAME_MAX},
-    {"description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX},
-    {"is_default", HK_F_BOOL, false, false, 0, 0},
-    {"structured", HK_F_OBJECT, true, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("name", HK_F_STRING, true, false, 1, RESUME_NAME_MAX),
+    HK_FIELD("description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX),
+    HK_FIELD("is_default", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("structured", HK_F_OBJECT, true, false, 0, 0), HK_FIELD_END};
 
 static const struct hk_field import_fields[] = {
-    {"name", HK_F_STRING, true, false, 1, RESUME_NAME_MAX},
-    {"description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX},
-    {"is_default", HK_F_BOOL, false, false, 0, 0},
-    {"resume", HK_F_OBJECT, true, false, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("name", HK_F_STRING, true, false, 1, RESUME_NAME_MAX),
+    HK_FIELD("description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX),
+    HK_FIELD("is_default", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("resume", HK_F_OBJECT, true, false, 0, 0), HK_FIELD_END};
 
 /* Inserts a validated structured resume (s is borrowed). */
 static void create_structured(struct hk_req *req, struct hk_resp *resp,
@@ -635,11 +629,10 @@ static void h_download(struct hk_req *req, struct hk_resp *resp)
 }
 
 static const struct hk_field update_fields[] = {
-    {"name", HK_F_STRING, false, false, 1, RESUME_NAME_MAX},
-    {"description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX},
-    {"is_default", HK_F_BOOL, false, false, 0, 0},
-    {"structured", HK_F_OBJECT, false, true, 0, 0},
-    {NULL, 0, false, false, 0, 0}};
+    HK_FIELD("name", HK_F_STRING, false, false, 1, RESUME_NAME_MAX),
+    HK_FIELD("description", HK_F_STRING, false, false, 0, RESUME_DESC_MAX),
+    HK_FIELD("is_default", HK_F_BOOL, false, false, 0, 0),
+    HK_FIELD("structured", HK_F_OBJECT, false, true, 0, 0), HK_FIELD_END};
 
 /* PUT /api/v1/resumes/{id}: members given replace the stored ones. */
 static void h_update(struct hk_req *req, struct hk_resp *resp)

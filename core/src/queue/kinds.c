@@ -142,9 +142,9 @@ static int noop_run(struct hk_job_ctx *ctx, const char *payload,
 static int noop_validate(json_object *payload, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"fail", HK_F_STRING, false, false, 1, 200},
-        {"permanent", HK_F_BOOL, false, false, 0, 0},
-        {NULL, 0, false, false, 0, 0},
+        HK_FIELD("fail", HK_F_STRING, false, false, 1, 200),
+        HK_FIELD("permanent", HK_F_BOOL, false, false, 0, 0),
+        HK_FIELD_END,
     };
     return hk_json_check(payload, fields, resp);
 }
@@ -183,8 +183,8 @@ static int sleep_run(struct hk_job_ctx *ctx, const char *payload,
 static int sleep_validate(json_object *payload, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"ms", HK_F_INT, true, false, 0, SLEEP_API_MAX_MS},
-        {NULL, 0, false, false, 0, 0},
+        HK_FIELD("ms", HK_F_INT, true, false, 0, SLEEP_API_MAX_MS),
+        HK_FIELD_END,
     };
     return hk_json_check(payload, fields, resp);
 }

@@ -273,9 +273,9 @@ static const char SQL_PENDING[] =
 static void tasks_create(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
-        {"kind", HK_F_STRING, true, false, 1, HK_JOB_KIND_MAX},
-        {"payload", HK_F_OBJECT, false, false, 0, 0},
-        {NULL, 0, false, false, 0, 0},
+        HK_FIELD("kind", HK_F_STRING, true, false, 1, HK_JOB_KIND_MAX),
+        HK_FIELD("payload", HK_F_OBJECT, false, false, 0, 0),
+        HK_FIELD_END,
     };
     json_object *body = NULL;
     if (hk_req_json(req, resp, &body) < 0)
