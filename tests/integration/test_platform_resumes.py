@@ -89,6 +89,31 @@ class ResumeTests(PlatformCase):
                                   400, "invalid_field", field)
         self.assertEqual(self.n_resumes(uid), 0)
 
+    def test_nested_mistakes_name_the_path_and_the_fix(self):
+        t, uid = self.pro_user()
+        job = {"position": "Analyst", "company": "Engine"}
+        cases = [
+            # a misspelt member deep in a list: the path and what was meant
+            ({"name": "x", "structured": {"experience_details": [
+                job, dict(job, compnay="Engine")]}},
+             "structured.experience_details[1].compnay",
+             "unknown field 'structured.experience_details[1].compnay' "
+             "(did you mean 'company'?)"),
+            # a section that does not exist lists the ones that do
+            ({"name": "x", "structured": {"hobbies": ["chess"]}},
+             "structured.hobbies", "known resume sections are personal_information"),
+            ({"name": "x", "structured": {"experiense_details": []}},
+             "structured.experiense_details", "did you mean 'experience_details'"),
+            # a misspelt top-level member of the request
+            ({"nmae": "x", "structured": STRUCTURED}, "nmae",
+             "unknown field 'nmae' (did you mean 'name'?)"),
+        ]
+        for body, field, message in cases:
+            with self.subTest(field=field):
+                self.assert_error(self.req("POST", "/api/v1/resumes", t, json=body),
+                                  400, "invalid_field", field, message)
+        self.assertEqual(self.n_resumes(uid), 0)
+
     def test_json_resume_import(self):
         t, uid = self.pro_user()
         jr = {"basics": {"name": "Grace Hopper", "email": "g@example.test",

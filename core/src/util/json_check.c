@@ -416,14 +416,25 @@ static int fail_unknown(const struct hk_field *fields, const char *base,
     else
         snprintf(shown, sizeof(shown), "%s.%.*s", base, KEY_SHOWN_MAX, key);
     const char *best = suggest(fields, key);
-    if (noun == NULL)
-        noun = "field";
     if (best != NULL)
         return hk_err_set(err, HAWK_EINVAL, NULL, path,
-                          "unknown %s '%s' (did you mean '%s'?)", noun, shown,
-                          best);
-    return hk_err_set(err, HAWK_EINVAL, NULL, path, "unknown %s '%s'", noun,
-                      shown);
+                          "unknown %s '%s' (did you mean '%s'?)",
+                          noun != NULL ? noun : "field", shown, best);
+    if (noun == NULL)
+        return hk_err_set(err, HAWK_EINVAL, NULL, path, "unknown field '%s'",
+                          shown);
+    /* members with a name of their own (resume sections, plan features)
+     * are few and fixed: list them */
+    char known[384];
+    size_t n = 0;
+    known[0] = '\0';
+    for (const struct hk_field *f = fields;
+         f->name != NULL && n < sizeof(known); f++)
+        n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+                              n > 0 ? ", " : "", f->name);
+    return hk_err_set(err, HAWK_EINVAL, NULL, path,
+                      "unknown %s '%s'; known %ss are %s", noun, shown, noun,
+                      known);
 }
 
 static bool is_listed(const struct hk_field *fields, const char *key)

@@ -97,7 +97,9 @@ struct hk_field {
                          the value itself fails (type, length, range, oneof):
                          "must be an integer from 0 to 500 (miles)" */
     const char *noun; /* OBJECT: what its members are called in "unknown
-                         <noun> '<path>'" (NULL: "field") */
+                         <noun> '<path>'" (NULL: "field"); with a noun, an
+                         unknown member without a close match lists the
+                         known ones */
     unsigned flags;   /* HK_FF_* */
     /* Extra rule run once the built-in checks of this value (for OBJECT
      * and ARRAY: of everything inside it) passed; it may normalise the
