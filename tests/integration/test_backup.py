@@ -2,17 +2,23 @@
 (@20minutes/s3rver) and Debian's awscli as an independent client."""
 
 import base64
+import email
+import email.policy
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import unittest
 
-from hawktest import PLUGIN_DIR, PgCluster, make_tmpdir, run_hawk
+from hawktest import PLUGIN_DIR, HawkServer, PgCluster, make_tmpdir, run_hawk
 from s3peer import CuttingProxy, S3Peer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peers"))
+from smtp_sink import SmtpSink  # noqa: E402
 
 SEED_SQL = """
 CREATE TABLE IF NOT EXISTS drill_a (id int PRIMARY KEY, name text, at timestamptz);
@@ -305,6 +311,138 @@ class BackupTest(unittest.TestCase):
             self.assertEqual(json.loads(out), [])
         finally:
             self.pg.psql("DROP TABLE bulk_cut")
+
+
+class DailyBackupTest(unittest.TestCase):
+    """The daily backup through the scheduler of `hawk serve`: retention
+    after success, /health/detailed and /metrics, the failure mail."""
+
+    def setUp(self):
+        self.pg = PgCluster()
+        self.s3 = S3Peer()
+        self.smtp = SmtpSink().start()
+        self.dir = make_tmpdir("hawk-bk-")
+        self.servers = []
+
+    def tearDown(self):
+        for srv in self.servers:
+            srv.cleanup()
+        self.smtp.stop()
+        self.s3.stop()
+        self.pg.destroy()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def serve(self, storage=""):
+        backup = ('backup = { dir = "%s/backups"; keep_last = 1; keep_daily = 0;'
+                  ' keep_weekly = 0; keep_monthly = 0; alert_email = "ops@example.test";'
+                  ' schedule = { enabled = true; time = "04:15"; tz = "Europe/Berlin"; };'
+                  ' %s };' % (self.dir, 'storage = "s3";' if storage else ""))
+        mail = 'mail = { smtp_url = "%s"; starttls = "off"; };' % self.smtp.url
+        plugins = ""
+        if storage:
+            plugins = ('{ name = "s3"; path = "s3backup.so"; enabled = true; options = {'
+                       ' endpoint = "%s"; bucket = "%s"; access_key_id = "%s";'
+                       ' secret_access_key = "%s"; }; }'
+                       % (self.s3.endpoint, self.s3.bucket, self.s3.key, storage))
+        srv = HawkServer(db_url=self.pg.url, extra_config=backup + "\n" + mail,
+                         plugins=plugins)
+        self.servers.append(srv)
+        return srv
+
+    def fire(self):
+        """Makes the daily schedule due now; returns when its job ended."""
+        before = int(self.pg.psql("SELECT coalesce(max(id), 0) FROM queue_jobs"))
+        self.pg.psql("UPDATE schedules SET next_run_at = now() - interval '1 second'"
+                     " WHERE user_id IS NULL AND name = 'backup.daily'")
+        deadline = time.time() + 120
+        row = ""
+        while time.time() < deadline:
+            row = self.pg.psql(
+                "SELECT state || '|' || coalesce(result::text, '') || '|' ||"
+                " coalesce(last_error, '') FROM queue_jobs WHERE kind = 'backup.daily'"
+                " AND id > %d ORDER BY id DESC LIMIT 1" % before)
+            if row.split("|")[0] in ("done", "dead"):
+                return row.split("|", 2)
+            time.sleep(0.2)
+        raise AssertionError("the daily backup did not finish: %r" % row)
+
+    def test_a_configured_schedule_may_not_take_the_daily_backups_name(self):
+        srv = HawkServer(db_url=self.pg.url, wait=False, extra_config=(
+            'backup = { schedule = { enabled = true; }; };\n'
+            'schedules = ( { name = "backup.daily"; cron = "@daily"; kind = "noop"; } );'))
+        self.servers.append(srv)
+        self.assertEqual(srv.proc.wait(60), 2)
+        self.assertIn("'backup.daily' is taken by a built-in schedule", srv.proc.stdout())
+
+    def local_names(self):
+        d = os.path.join(self.dir, "backups")
+        return sorted(n[:-5] for n in os.listdir(d) if n.endswith(".json"))
+
+    def test_daily_backup_prunes_reports_and_mails_its_failure(self):
+        srv = self.serve()
+        # The built-in schedule: 04:15 in Berlin, next due in the future.
+        self.assertEqual(self.pg.psql(
+            "SELECT cron || '|' || tz || '|' || kind || '|' || (next_run_at > now())"
+            " FROM schedules WHERE user_id IS NULL AND name = 'backup.daily'"),
+            "15 4 * * *|Europe/Berlin|backup.daily|true")
+        # Scheduled with no backup yet: stale, and hawk is degraded.
+        _, _, h = srv.request("GET", "/health/detailed")
+        self.assertEqual(h["backup"]["status"], "stale", h)
+        self.assertEqual(h["status"], "degraded")
+
+        rc, out, err = run_hawk(["-c", srv.config, "backup", "create", "--json"], env=srv.env)
+        self.assertEqual(rc, 0, out + err)
+        by_hand = json.loads(out)["name"]
+        time.sleep(1.1)  # the next backup gets a later name
+
+        state, result, error = self.fire()
+        self.assertEqual(state, "done", error)
+        result = json.loads(result)
+        self.assertEqual(result["pruned"], 1)
+        # keep_last = 1: the scheduled backup replaced the one by hand.
+        self.assertEqual(self.local_names(), [result["name"]])
+        self.assertNotEqual(result["name"], by_hand)
+        rc, out, err = run_hawk(["-c", srv.config, "backup", "verify", result["name"]],
+                                env=srv.env)
+        self.assertEqual(rc, 0, out + err)
+
+        _, _, h = srv.request("GET", "/health/detailed")
+        self.assertEqual(h["backup"]["status"], "ok", h)
+        self.assertEqual(h["backup"]["last_name"], result["name"])
+        self.assertLess(h["backup"]["age_seconds"], 60)
+        self.assertEqual(h["status"], "ok", h)
+        _, _, m = srv.request("GET", "/metrics")
+        m = m.decode()
+        self.assertIn('hawk_backup_runs_total{status="ok"} 2\n', m)
+        self.assertIn('hawk_backup_runs_total{status="failed"} 0\n', m)
+        age = [l for l in m.splitlines() if l.startswith("hawk_backup_age_seconds ")]
+        self.assertEqual(len(age), 1)
+        self.assertLess(int(age[0].split()[1]), 60)
+        self.assertEqual(self.smtp.messages, [])
+        srv.stop()
+
+        # The next day the S3 secret is wrong: the job fails at once (no
+        # retry can fix credentials), the failure is mailed and shown.
+        srv = self.serve(storage="not-the-secret")
+        state, _, error = self.fire()
+        self.assertEqual(state, "dead")
+        self.assertIn("SignatureDoesNotMatch", error)
+        msgs = self.smtp.wait_for(1)
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(msgs[0]["to"], ["ops@example.test"])
+        mail = email.message_from_bytes(msgs[0]["data"], policy=email.policy.default)
+        self.assertIn("the scheduled backup failed", mail["subject"])
+        body = mail.get_body(("plain",)).get_content()
+        self.assertIn("SignatureDoesNotMatch", body)
+        self.assertIn("attempt 1 of 3", body)
+        self.assertNotIn("not-the-secret", msgs[0]["data"].decode())
+        self.assertEqual(self.local_names(), [result["name"]])  # nothing pruned
+        _, _, h = srv.request("GET", "/health/detailed")
+        self.assertIn("SignatureDoesNotMatch", h["backup"]["last_error"])
+        self.assertIn("last_failure", h["backup"])
+        _, _, m = srv.request("GET", "/metrics")
+        self.assertIn('hawk_backup_runs_total{status="failed"} 1\n', m.decode())
+        srv.stop()
 
 
 class BigBackupTest(unittest.TestCase):

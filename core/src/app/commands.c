@@ -11,6 +11,7 @@
 
 #include "app/lifecycle.h"
 #include "auth/auth.h"
+#include "backup/backup.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -147,8 +148,14 @@ int hk_cmd_serve(const char *config_path)
 
     if (hk_app_register_kinds(&app) < 0)
         goto out;
+    struct hk_sched_spec daily;
+    char daily_cron[32];
+    size_t n_daily = hk_backup_schedule_spec(app.backup, &daily, daily_cron,
+                                             sizeof(daily_cron))
+                         ? 1
+                         : 0;
     if (hk_workers_start(&app, 0, NULL, &workers) < 0 ||
-        hk_sched_start(&app, &sched) < 0) {
+        hk_sched_start_with(&app, &daily, n_daily, &sched) < 0) {
         fprintf(stderr, "hawk: cannot start the workers or the scheduler "
                         "(see the log)\n");
         code = 2;

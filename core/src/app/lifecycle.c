@@ -10,6 +10,7 @@
 
 #include "apply/apply.h"
 #include "auth/auth.h"
+#include "backup/backup.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "health/health.h"
@@ -244,11 +245,40 @@ int hk_app_mail(struct hk_app *app)
     return 0;
 }
 
+/* The backup module for the daily backup job and /health/detailed.  A
+ * backup config that does not load stops start-up only when the daily
+ * backup is on (`hawk backup` reports it otherwise). */
+static int app_backup(struct hk_app *app)
+{
+    struct hk_backup_cfg bc;
+    struct hk_err err = HK_ERR_INIT;
+    if (app->backup != NULL)
+        return 0;
+    int rc = hk_backup_cfg_load(app->cfg, &bc, &err);
+    if (rc == 0) {
+        hk_strlcpy(bc.hawk_version, HAWK_VERSION, sizeof(bc.hawk_version));
+        rc = hk_backup_new(&bc, app->db, app->db_url, app->plugins,
+                           &app->backup, &err);
+    }
+    if (rc < 0 && hk_cfg_bool(app->cfg, "backup.schedule.enabled")) {
+        hk_log(HAWK_LOG_CRIT, "daily backup: %s", err.msg);
+        fprintf(stderr, "hawk: daily backup: %s\n", err.msg);
+        return HAWK_ECONFIG;
+    }
+    if (rc < 0)
+        hk_log(HAWK_LOG_WARN, "backups: %s", err.msg);
+    return app->backup != NULL
+               ? hk_backup_register_kinds(app->backup, app->mail)
+               : 0;
+}
+
 int hk_app_register_kinds(struct hk_app *app)
 {
     int rc = hk_app_mail(app);
     if (rc == 0)
         rc = hk_mail_register_kinds(app->mail);
+    if (rc == 0)
+        rc = app_backup(app);
     if (rc == 0)
         rc = hk_lua_queue_register(app);
     if (rc == 0)
@@ -275,6 +305,8 @@ int hk_app_load_templates(struct hk_app *app)
 void hk_app_teardown(struct hk_app *app)
 {
     hk_auth_shutdown();
+    hk_backup_free(app->backup);
+    app->backup = NULL;
     hk_mail_free(app->mail);
     app->mail = NULL;
     if (app->plugins != NULL) {

@@ -152,6 +152,28 @@ int hk_backup_restore(struct hk_backup *b, const char *name,
  * for scripts.  Returns the process exit code. */
 int hk_backup_cli(struct hk_backup *b, int argc, char **argv);
 
+/* ---- the daily backup (job.c) ---- */
+
+#define HK_BACKUP_KIND "backup.daily"
+struct hk_mail;
+struct hk_sched_spec;
+
+/* Registers the backup.daily job kind (create, then prune) bound to b,
+ * which must outlive the workers.  mail (may be NULL) queues the failure
+ * mail to backup.alert_email.  0 or a negative code. */
+int hk_backup_register_kinds(struct hk_backup *b, struct hk_mail *mail);
+
+/* With backup.schedule.enabled, fills *spec with the built-in schedule
+ * "backup.daily" at backup.schedule.time in backup.schedule.tz (cron
+ * text written to cron; spec borrows from b and cron) and returns true;
+ * false when the daily backup is off (or b is NULL). */
+bool hk_backup_schedule_spec(const struct hk_backup *b,
+                             struct hk_sched_spec *spec, char *cron,
+                             size_t cronlen);
+
+/* The module's configuration (borrowed). */
+const struct hk_backup_cfg *hk_backup_config(const struct hk_backup *b);
+
 /* Status for /health/detailed: appends a JSON object text
  * {"last_success":..., "age_seconds":..., "last_failure":..., ...} and
  * sets *stale when the last success is older than max_age (or there is

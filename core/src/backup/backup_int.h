@@ -15,6 +15,7 @@
 #include "hawk/plugin.h"
 
 struct hk_plugin_entry;
+struct hk_mail;
 struct hk_buf;
 struct json_object;
 
@@ -31,6 +32,7 @@ struct hk_backup {
     const struct hk_plugin_entry *store; /* NULL: local only */
     unsigned char key[32];
     bool have_key;
+    struct hk_mail *mail; /* failure mails of the daily backup; may be NULL */
 };
 
 /* ---- names.c ---- */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "backup/backup.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "health/sysinfo.h"
@@ -166,6 +167,19 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
     json_object_object_add(o, "plugins",
                            plugins ? plugins : json_object_new_object());
 
+    /* Backups: the age of the last good one (any process's). */
+    bool backup_stale = false;
+    if (app->backup != NULL && db_ok) {
+        struct hk_buf bb;
+        hk_buf_init(&bb, 64 << 10);
+        (void)hk_backup_status_json(app->db, hk_backup_config(app->backup), &bb,
+                                    &backup_stale);
+        json_object *bj = json_tokener_parse(hk_buf_str(&bb));
+        hk_buf_release(&bb);
+        if (bj != NULL)
+            json_object_object_add(o, "backup", bj);
+    }
+
     bool plugins_ok = true;
     json_object_object_foreach(plugins ? plugins : o, k, v)
     {
@@ -178,9 +192,9 @@ static void h_detailed(struct hk_req *req, struct hk_resp *resp)
              strcmp(json_object_get_string(st), "failed") == 0))
             plugins_ok = false;
     }
-    const char *status = !db_ok       ? "unavailable"
-                         : plugins_ok ? "ok"
-                                      : "degraded";
+    const char *status = !db_ok                        ? "unavailable"
+                         : plugins_ok && !backup_stale ? "ok"
+                                                       : "degraded";
     json_object_object_add(o, "status", json_object_new_string(status));
     hk_resp_json(resp, db_ok ? 200 : 503, o);
 }
@@ -215,6 +229,7 @@ static void h_metrics(struct hk_req *req, struct hk_resp *resp)
             "hawk_db_pool_connections %d\n"
             "hawk_db_pool_idle %d\n",
             total, idle);
+        hk_backup_metrics(app->db, &b);
     }
     hk_metrics_render(&b);
     size_t len = 0;

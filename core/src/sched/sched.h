@@ -91,6 +91,11 @@ struct hk_sched_opts {
  * NULL.  HAWK_ECONFIG (message logged, naming file:line and the entry)
  * for an invalid `schedules` entry.  Stop with hk_sched_stop(). */
 int hk_sched_start(struct hk_app *app, struct hk_sched **out);
+/* Same, with the built-in schedules of other modules (the daily backup)
+ * added to the configured ones (copied).  HAWK_ECONFIG when a configured
+ * entry uses one of their names. */
+int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
+                        size_t n_extra, struct hk_sched **out);
 /* Same with explicit options (tests). */
 int hk_sched_start_opts(struct hk_app *app, const struct hk_sched_opts *o,
                         struct hk_sched **out);

@@ -332,6 +332,12 @@ int hk_sched_start_opts(struct hk_app *app, const struct hk_sched_opts *o,
  * HAWK_ECONFIG (logged) or HAWK_EINTERNAL. */
 int hk_sched_start(struct hk_app *app, struct hk_sched **out)
 {
+    return hk_sched_start_with(app, NULL, 0, out);
+}
+
+int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
+                        size_t n_extra, struct hk_sched **out)
+{
     *out = NULL;
     if (app->cfg != NULL && !hk_cfg_bool(app->cfg, "scheduler.enabled")) {
         hk_info("scheduler: disabled in the config");
@@ -345,16 +351,34 @@ int hk_sched_start(struct hk_app *app, struct hk_sched **out)
         hk_error("%s", err);
         return rc;
     }
+    /* Modules' own built-ins follow the configured ones. */
+    struct hk_sched_spec *all = hk_calloc(n + n_extra + 1, sizeof(*all));
+    if (n > 0)
+        memcpy(all, specs, n * sizeof(*all));
+    for (size_t i = 0; i < n_extra; i++) {
+        for (size_t j = 0; j < n; j++) {
+            if (strcmp(specs[j].name, extra[i].name) == 0) {
+                hk_error("schedules: the name '%s' is taken by a built-in "
+                         "schedule; rename that entry",
+                         extra[i].name);
+                hk_free(all);
+                hk_sched_specs_free(specs, n);
+                return HAWK_ECONFIG;
+            }
+        }
+        all[n + i] = extra[i];
+    }
     struct hk_sched_opts o = {
         .lock_id =
             app->cfg ? hk_cfg_int(app->cfg, "scheduler.lock_id") : 7236837,
         .catch_up_ms =
             app->cfg ? hk_cfg_int(app->cfg, "scheduler.catch_up") : 3600 * 1000,
         .tick_ms = 1000,
-        .builtins = specs,
-        .n_builtins = n,
+        .builtins = all,
+        .n_builtins = n + n_extra,
     };
     rc = hk_sched_start_opts(app, &o, out);
+    hk_free(all);
     hk_sched_specs_free(specs, n);
     return rc;
 }
