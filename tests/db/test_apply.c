@@ -29,12 +29,14 @@
 #include "log/log.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 static char *db_url;
 static char db_name[64];
 static const char *base_url;
 static struct hk_db *pool;
+static struct hk_platform *pf; /* the platform's modules on pool */
 static char tmp_root[256];
 
 #include "dbtest.h"
@@ -83,7 +85,9 @@ static int64_t make_app(int64_t user)
     struct hk_dbconn *c = conn();
     int64_t app = 0;
     bool created = false;
-    assert_int_equal(hk_app_record(c, user, job, NULL, NULL, &app, &created),
+    assert_int_equal(hk_applications_record(pf->applications, c, user, job,
+                                            NULL, NULL, NULL, &app, &created,
+                                            NULL, NULL),
                      0);
     assert_true(created);
     done(c);
@@ -93,7 +97,9 @@ static int64_t make_app(int64_t user)
 static void question(int64_t user, int64_t app, const char *q, const char *a)
 {
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_app_add_question(c, user, app, q, "text", a, "user"),
+    assert_int_equal(hk_applications_add_question(pf->applications, c, user,
+                                                  app, q, "text", a, "user",
+                                                  NULL),
                      0);
     done(c);
 }
@@ -159,6 +165,13 @@ static int group_setup(void **state)
         fprintf(stderr, "migrations failed\n");
         return -1;
     }
+    struct hk_platform_cfg pc;
+    struct hk_err err = HK_ERR_INIT;
+    hk_platform_cfg_defaults(&pc);
+    if (hk_platform_new(&pc, pool, &pf, &err) != 0) {
+        fprintf(stderr, "platform: %s\n", err.msg);
+        return -1;
+    }
     snprintf(tmp_root, sizeof(tmp_root), "/tmp/hk-test-apply-XXXXXX");
     if (mkdtemp(tmp_root) == NULL)
         return -1;
@@ -169,6 +182,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
+    hk_platform_free(pf);
     hk_db_close(pool);
     char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
     admin_exec(sql);
@@ -280,7 +294,7 @@ static void test_profile(void **state)
     int64_t u = make_user();
     struct hk_dbconn *c = conn();
     char *p = NULL;
-    assert_int_equal(hk_apply_profile_json(c, u, &p), 0);
+    assert_int_equal(hk_apply_profile_json(pf->resumes, c, u, &p), 0);
     assert_string_equal(p, "{}");
     hk_free(p);
     done(c);
@@ -290,7 +304,7 @@ static void test_profile(void **state)
          " \"skills\": [\"C\"]}')",
          u);
     c = conn();
-    assert_int_equal(hk_apply_profile_json(c, u, &p), 0);
+    assert_int_equal(hk_apply_profile_json(pf->resumes, c, u, &p), 0);
     assert_string_equal(p, "{\"name\":\"Ada\",\"email\":\"ada@example.test\"}");
     hk_free(p);
     done(c);
@@ -312,7 +326,7 @@ static void prepare(int64_t u, int64_t app, int64_t resume_id,
     struct hawk_error err;
     memset(&err, 0, sizeof(err));
     struct hk_dbconn *c = conn();
-    int rc = hk_apply_docs_prepare(c, u, app, resume_id, d, &err);
+    int rc = hk_apply_docs_prepare(pf->resumes, c, u, app, resume_id, d, &err);
     done(c);
     if (rc != 0)
         fail_msg("prepare: %s", err.msg);
@@ -347,11 +361,13 @@ static void test_documents(void **state)
          " = %" PRId64,
          chosen);
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_app_add_document(c, u, app, "cover_letter",
-                                         "first letter", "text", NULL),
+    assert_int_equal(hk_applications_add_document(
+                         pf->applications, c, u, app, "cover_letter",
+                         "first letter", "text", NULL, NULL),
                      0);
-    assert_int_equal(hk_app_add_document(c, u, app, "cover_letter",
-                                         "# Dear team", "markdown", NULL),
+    assert_int_equal(hk_applications_add_document(pf->applications, c, u, app,
+                                                  "cover_letter", "# Dear team",
+                                                  "markdown", NULL, NULL),
                      0);
     done(c);
     prepare(u, app, 0, &d);
@@ -396,11 +412,13 @@ static void test_documents(void **state)
     /* ... and a tailored resume generated for the application wins over
      * every file. */
     c = conn();
-    assert_int_equal(hk_app_add_document(c, u, app, "tailored_resume",
-                                         "{\"a\":1}", "json", NULL),
+    assert_int_equal(hk_applications_add_document(
+                         pf->applications, c, u, app, "tailored_resume",
+                         "{\"a\":1}", "json", NULL, NULL),
                      0);
-    assert_int_equal(hk_app_add_document(c, u, app, "tailored_resume",
-                                         "<html>tailored</html>", "html", NULL),
+    assert_int_equal(hk_applications_add_document(
+                         pf->applications, c, u, app, "tailored_resume",
+                         "<html>tailored</html>", "html", NULL, NULL),
                      0);
     done(c);
     prepare(u, app, chosen, &d);
@@ -420,8 +438,9 @@ static void test_documents_of_another_user_are_not_read(void **state)
     int64_t u = make_user(), other = make_user();
     int64_t other_app = make_app(other);
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_app_add_document(c, other, other_app, "cover_letter",
-                                         "other letter", "text", NULL),
+    assert_int_equal(hk_applications_add_document(
+                         pf->applications, c, other, other_app, "cover_letter",
+                         "other letter", "text", NULL, NULL),
                      0);
     done(c);
     int64_t other_resume = file_resume(other, "o.txt", "other resume", true);
@@ -443,7 +462,7 @@ static void test_no_private_directory(void **state)
     struct hawk_error err;
     memset(&err, 0, sizeof(err));
     struct hk_dbconn *c = conn();
-    int rc = hk_apply_docs_prepare(c, u, app, 0, &d, &err);
+    int rc = hk_apply_docs_prepare(pf->resumes, c, u, app, 0, &d, &err);
     done(c);
     setenv("TMPDIR", tmp_root, 1);
     assert_int_equal(rc, HAWK_EIO);

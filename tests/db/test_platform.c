@@ -25,12 +25,14 @@
 #include "log/log.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 static char *db_url;
 static char db_name[64];
 static const char *base_url;
 static struct hk_db *pool;
+static struct hk_platform *pf; /* the platform's modules on pool */
 
 #include "dbtest.h"
 
@@ -79,9 +81,9 @@ static int64_t make_job(int64_t user, const char *ext, const char *company)
     j.applicants = -1;
     int64_t id = 0;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_jobs_upsert(c, &j, &id), 0);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id, NULL), 0);
     if (user > 0)
-        assert_int_equal(hk_user_jobs_link(c, user, id, "c dev"), 0);
+        assert_int_equal(hk_jobs_link(pf->jobs, c, user, id, "c dev", NULL), 0);
     done(c);
     return id;
 }
@@ -111,12 +113,20 @@ static int group_setup(void **state)
         fprintf(stderr, "migrations failed\n");
         return -1;
     }
+    struct hk_platform_cfg pc;
+    struct hk_err err = HK_ERR_INIT;
+    hk_platform_cfg_defaults(&pc);
+    if (hk_platform_new(&pc, pool, &pf, &err) != 0) {
+        fprintf(stderr, "platform: %s\n", err.msg);
+        return -1;
+    }
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
+    hk_platform_free(pf);
     hk_db_close(pool);
     char *sql = hk_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
     admin_exec(sql);
@@ -141,12 +151,12 @@ static void test_jobs_upsert(void **state)
     j.workplace = HAWK_WORKPLACE_REMOTE;
     int64_t id1 = 0, id2 = 0;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_jobs_upsert(c, &j, &id1), 0);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id1, NULL), 0);
     /* A refresh without description or applicants keeps the old ones. */
     j.title = "Renamed";
     j.description = NULL;
     j.applicants = -1;
-    assert_int_equal(hk_jobs_upsert(c, &j, &id2), 0);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id2, NULL), 0);
     assert_int_equal(id1, id2);
     done(c);
     char sql[200];
@@ -159,22 +169,27 @@ static void test_jobs_upsert(void **state)
     /* Invalid jobs are refused before any SQL. */
     c = conn();
     j.title = NULL;
-    assert_int_equal(hk_jobs_upsert(c, &j, &id2), HAWK_EINVAL);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id2, NULL), HAWK_EINVAL);
     j.title = "x";
     j.external_id = "";
-    assert_int_equal(hk_jobs_upsert(c, &j, &id2), HAWK_EINVAL);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id2, NULL), HAWK_EINVAL);
     j.external_id = "bad-utf8";
     j.company = "\xff\xfe";
-    assert_int_equal(hk_jobs_upsert(c, &j, &id2), HAWK_EINVAL);
+    assert_int_equal(hk_jobs_upsert(pf->jobs, c, &j, &id2, NULL), HAWK_EINVAL);
     /* Linking twice is fine. */
     int64_t u = make_user();
-    assert_int_equal(hk_user_jobs_link(c, u, id1, NULL), 0);
-    assert_int_equal(hk_user_jobs_link(c, u, id1, "again"), 0);
-    assert_int_equal(hk_jobs_score_set(c, u, id1, 101, NULL, NULL),
-                     HAWK_EINVAL);
-    assert_int_equal(hk_jobs_score_set(c, u, id1, 50, "{}", NULL), HAWK_EINVAL);
-    assert_int_equal(hk_jobs_score_set(c, u, id1, 77.5, "[\"C\"]", NULL), 0);
-    assert_int_equal(hk_jobs_score_set(c, u, id1, 80, NULL, "[\"Go\"]"), 0);
+    assert_int_equal(hk_jobs_link(pf->jobs, c, u, id1, NULL, NULL), 0);
+    assert_int_equal(hk_jobs_link(pf->jobs, c, u, id1, "again", NULL), 0);
+    assert_int_equal(
+        hk_jobs_score_set(pf->jobs, c, u, id1, 101, NULL, NULL, NULL),
+        HAWK_EINVAL);
+    assert_int_equal(
+        hk_jobs_score_set(pf->jobs, c, u, id1, 50, "{}", NULL, NULL),
+        HAWK_EINVAL);
+    assert_int_equal(
+        hk_jobs_score_set(pf->jobs, c, u, id1, 77.5, "[\"C\"]", NULL, NULL), 0);
+    assert_int_equal(
+        hk_jobs_score_set(pf->jobs, c, u, id1, 80, NULL, "[\"Go\"]", NULL), 0);
     done(c);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM job_scores WHERE user_id = %" PRId64
@@ -192,21 +207,32 @@ static void test_app_record(void **state)
     int64_t id = 0, id2 = 0;
     bool created = false;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_app_record(c, u, unlinked, NULL, NULL, &id, &created),
+    assert_int_equal(hk_applications_record(pf->applications, c, u, unlinked,
+                                            NULL, NULL, NULL, &id, &created,
+                                            NULL, NULL),
                      HAWK_ENOTFOUND);
-    assert_int_equal(hk_app_record(c, other, job, NULL, NULL, &id, &created),
+    assert_int_equal(hk_applications_record(pf->applications, c, other, job,
+                                            NULL, NULL, NULL, &id, &created,
+                                            NULL, NULL),
                      HAWK_ENOTFOUND);
-    assert_int_equal(hk_app_record(c, u, job, "applied", "term", &id, &created),
+    assert_int_equal(hk_applications_record(pf->applications, c, u, job,
+                                            "applied", "term", NULL, &id,
+                                            &created, NULL, NULL),
                      0);
     assert_true(created);
-    assert_int_equal(hk_app_record(c, u, job, "queued", NULL, &id2, &created),
+    assert_int_equal(hk_applications_record(pf->applications, c, u, job,
+                                            "queued", NULL, NULL, &id2,
+                                            &created, NULL, NULL),
                      0);
     assert_false(created);
     assert_int_equal(id, id2);
     /* Inside the caller's transaction: rolled back with it. */
     int64_t job2 = make_job(u, "rec-3", "Beta");
     assert_int_equal(hk_db_begin(c), 0);
-    assert_int_equal(hk_app_record(c, u, job2, NULL, NULL, &id2, &created), 0);
+    assert_int_equal(hk_applications_record(pf->applications, c, u, job2, NULL,
+                                            NULL, NULL, &id2, &created, NULL,
+                                            NULL),
+                     0);
     assert_true(created);
     assert_int_equal(hk_db_rollback(c), 0);
     done(c);
@@ -235,7 +261,8 @@ static void *race_one(void *arg)
     r->rc = hk_db_acquire(pool, &c);
     if (r->rc == 0) {
         r->rc =
-            hk_app_record(c, r->user, r->job, NULL, NULL, &r->id, &r->created);
+            hk_applications_record(pf->applications, c, r->user, r->job, NULL,
+                                   NULL, NULL, &r->id, &r->created, NULL, NULL);
         hk_db_release(pool, c);
     }
     return NULL;
@@ -267,15 +294,16 @@ static void test_daily_quota(void **state)
     (void)state;
     int64_t u = make_user();
     struct hk_dbconn *c = conn();
-    struct hk_plan_limit lim;
+    struct hk_plans_limit lim;
     int64_t id;
     bool created;
     for (int i = 0; i < 6; i++) {
         char ext[32];
         snprintf(ext, sizeof(ext), "quota-%" PRId64 "-%d", u, i);
         int64_t job = make_job(u, ext, "Q");
-        int rc = hk_app_record_ex(c, u, job, NULL, NULL, "workflow:1", &id,
-                                  &created, &lim);
+        int rc =
+            hk_applications_record(pf->applications, c, u, job, NULL, NULL,
+                                   "workflow:1", &id, &created, &lim, NULL);
         if (i < 5) {
             assert_int_equal(rc, 0);
         } else {
@@ -296,28 +324,47 @@ static void test_set_status_documents_questions(void **state)
     int64_t id = 0, doc = 0;
     bool created;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_app_record(c, u, job, NULL, NULL, &id, &created), 0);
-    assert_int_equal(
-        hk_app_set_status(c, u, id, "awaiting_review", NULL, "workflow:9"), 0);
-    assert_int_equal(hk_app_set_status(c, u, id, "approved", "ok", "user:1"),
+    assert_int_equal(hk_applications_record(pf->applications, c, u, job, NULL,
+                                            NULL, NULL, &id, &created, NULL,
+                                            NULL),
                      0);
-    assert_int_equal(hk_app_set_status(c, u, id, "approved", NULL, "x"), 0);
-    assert_int_equal(hk_app_set_status(c, u, id, "bogus", NULL, "x"),
+    assert_int_equal(hk_applications_set_status(pf->applications, c, u, id,
+                                                "awaiting_review", NULL,
+                                                "workflow:9", NULL),
+                     0);
+    assert_int_equal(hk_applications_set_status(pf->applications, c, u, id,
+                                                "approved", "ok", "user:1",
+                                                NULL),
+                     0);
+    assert_int_equal(hk_applications_set_status(pf->applications, c, u, id,
+                                                "approved", NULL, "x", NULL),
+                     0);
+    assert_int_equal(hk_applications_set_status(pf->applications, c, u, id,
+                                                "bogus", NULL, "x", NULL),
                      HAWK_EINVAL);
-    assert_int_equal(hk_app_set_status(c, other, id, "applied", NULL, "x"),
+    assert_int_equal(hk_applications_set_status(pf->applications, c, other, id,
+                                                "applied", NULL, "x", NULL),
                      HAWK_ENOTFOUND);
-    assert_int_equal(
-        hk_app_add_document(c, u, id, "cover_letter", "Dear", "markdown", &doc),
-        0);
+    assert_int_equal(hk_applications_add_document(pf->applications, c, u, id,
+                                                  "cover_letter", "Dear",
+                                                  "markdown", &doc, NULL),
+                     0);
     assert_true(doc > 0);
-    assert_int_equal(
-        hk_app_add_document(c, other, id, "cover_letter", "x", NULL, NULL),
-        HAWK_ENOTFOUND);
-    assert_int_equal(hk_app_add_document(c, u, id, "poem", "x", NULL, NULL),
+    assert_int_equal(hk_applications_add_document(pf->applications, c, other,
+                                                  id, "cover_letter", "x", NULL,
+                                                  NULL, NULL),
+                     HAWK_ENOTFOUND);
+    assert_int_equal(hk_applications_add_document(pf->applications, c, u, id,
+                                                  "poem", "x", NULL, NULL,
+                                                  NULL),
                      HAWK_EINVAL);
-    assert_int_equal(
-        hk_app_add_question(c, u, id, "Years of C?", "number", "10", "llm"), 0);
-    assert_int_equal(hk_app_add_question(c, other, id, "q", NULL, NULL, NULL),
+    assert_int_equal(hk_applications_add_question(pf->applications, c, u, id,
+                                                  "Years of C?", "number", "10",
+                                                  "llm", NULL),
+                     0);
+    assert_int_equal(hk_applications_add_question(pf->applications, c, other,
+                                                  id, "q", NULL, NULL, NULL,
+                                                  NULL),
                      HAWK_ENOTFOUND);
     done(c);
     char sql[200];
@@ -333,30 +380,43 @@ static void test_plan_checks(void **state)
     (void)state;
     int64_t u = make_user();
     struct hk_dbconn *c = conn();
-    struct hk_plan_limit lim;
-    assert_int_equal(hk_plan_check(c, u, "no_such_limit", 1, &lim),
-                     HAWK_EINVAL);
-    assert_int_equal(hk_plan_check(c, 999999999, HK_LIMIT_RESUMES, 1, &lim),
+    struct hk_plans_limit lim;
+    assert_int_equal(
+        hk_plans_check(pf->plans, c, u, "no_such_limit", 1, &lim, NULL),
+        HAWK_EINVAL);
+    assert_int_equal(hk_plans_check(pf->plans, c, 999999999, HK_PLANS_RESUMES,
+                                    1, &lim, NULL),
                      HAWK_ENOTFOUND);
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_CUSTOM_RESUME, 1, &lim),
-                     HAWK_EQUOTA);
-    assert_true(lim.is_bool);
     assert_int_equal(
-        hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL, 30, &lim),
+        hk_plans_check(pf->plans, c, u, HK_PLANS_CUSTOM_RESUME, 1, &lim, NULL),
         HAWK_EQUOTA);
-    assert_true(lim.value == 1440 && lim.used == 30);
-    assert_int_equal(
-        hk_plan_check(c, u, HK_LIMIT_MIN_SCHEDULE_INTERVAL, 1440, &lim), 0);
-    assert_int_equal(hk_plan_check_used(c, u, HK_LIMIT_WORKFLOWS, 1, 1, &lim),
+    assert_true(lim.is_bool);
+    assert_int_equal(hk_plans_check(pf->plans, c, u,
+                                    HK_PLANS_MIN_SCHEDULE_INTERVAL, 30, &lim,
+                                    NULL),
                      HAWK_EQUOTA);
-    assert_int_equal(hk_plan_check_used(c, u, HK_LIMIT_WORKFLOWS, 0, 1, &lim),
+    assert_true(lim.value == 1440 && lim.used == 30);
+    assert_int_equal(hk_plans_check(pf->plans, c, u,
+                                    HK_PLANS_MIN_SCHEDULE_INTERVAL, 1440, &lim,
+                                    NULL),
+                     0);
+    assert_int_equal(hk_plans_check_used(pf->plans, c, u, HK_PLANS_WORKFLOWS, 1,
+                                         1, &lim, NULL),
+                     HAWK_EQUOTA);
+    assert_int_equal(hk_plans_check_used(pf->plans, c, u, HK_PLANS_WORKFLOWS, 0,
+                                         1, &lim, NULL),
                      0);
     /* Metered LLM budget: $1 on the trial. */
-    assert_int_equal(hk_usage_add(c, u, "llm_usd", 0.6), 0);
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_LLM_BUDGET, 0.3, &lim), 0);
-    assert_int_equal(hk_usage_add(c, u, "llm_usd", 0.6), 0);
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_LLM_BUDGET, 0, &lim),
-                     HAWK_EQUOTA);
+    assert_int_equal(hk_plans_usage_add(pf->plans, c, u, "llm_usd", 0.6, NULL),
+                     0);
+    assert_int_equal(
+        hk_plans_check(pf->plans, c, u, HK_PLANS_LLM_BUDGET, 0.3, &lim, NULL),
+        0);
+    assert_int_equal(hk_plans_usage_add(pf->plans, c, u, "llm_usd", 0.6, NULL),
+                     0);
+    assert_int_equal(
+        hk_plans_check(pf->plans, c, u, HK_PLANS_LLM_BUDGET, 0, &lim, NULL),
+        HAWK_EQUOTA);
     assert_true(lim.used > 1.19 && lim.used < 1.21);
     /* On Job Seeker custom resumes are included. */
     char sql[300];
@@ -368,7 +428,9 @@ static void test_plan_checks(void **state)
     done(c);
     exec_sql(sql);
     c = conn();
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_CUSTOM_RESUME, 1, &lim), 0);
+    assert_int_equal(
+        hk_plans_check(pf->plans, c, u, HK_PLANS_CUSTOM_RESUME, 1, &lim, NULL),
+        0);
     assert_string_equal(lim.plan, "Job Seeker");
     /* A subscription past its trial end falls back to an expired trial. */
     snprintf(sql, sizeof(sql),
@@ -378,8 +440,9 @@ static void test_plan_checks(void **state)
     done(c);
     exec_sql(sql);
     c = conn();
-    assert_int_equal(hk_plan_check(c, u, HK_LIMIT_CUSTOM_RESUME, 1, &lim),
-                     HAWK_EQUOTA);
+    assert_int_equal(
+        hk_plans_check(pf->plans, c, u, HK_PLANS_CUSTOM_RESUME, 1, &lim, NULL),
+        HAWK_EQUOTA);
     assert_true(lim.trial_expired);
     done(c);
 }
@@ -390,9 +453,12 @@ static void test_default_resume_and_active_config(void **state)
     int64_t u = make_user();
     char *json = NULL;
     struct hk_dbconn *c = conn();
-    assert_int_equal(hk_resume_default_structured(c, u, &json), HAWK_ENOTFOUND);
+    assert_int_equal(
+        hk_resumes_default_structured(pf->resumes, c, u, &json, NULL),
+        HAWK_ENOTFOUND);
     assert_null(json);
-    assert_int_equal(hk_jobconfig_active(c, u, &json), HAWK_ENOTFOUND);
+    assert_int_equal(hk_jobconfigs_active(pf->jobconfigs, c, u, &json, NULL),
+                     HAWK_ENOTFOUND);
     done(c);
     char sql[400];
     snprintf(sql, sizeof(sql),
@@ -408,10 +474,12 @@ static void test_default_resume_and_active_config(void **state)
              u, u);
     exec_sql(sql);
     c = conn();
-    assert_int_equal(hk_resume_default_structured(c, u, &json), 0);
+    assert_int_equal(
+        hk_resumes_default_structured(pf->resumes, c, u, &json, NULL), 0);
     assert_string_equal(json, "{\"skills\": [\"C\"]}");
     hk_free(json);
-    assert_int_equal(hk_jobconfig_active(c, u, &json), 0);
+    assert_int_equal(hk_jobconfigs_active(pf->jobconfigs, c, u, &json, NULL),
+                     0);
     assert_non_null(strstr(json, "\"name\":\"on\""));
     assert_non_null(strstr(json, "\"remote\":false"));
     hk_free(json);

@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "hawk/plugin.h"
-#include "platform/filters.h"
-#include "platform/pf.h"
-#include "platform/resume.h"
+#include "platform/jobconfigs/filters.h"
+#include "platform/jobconfigs/jobconfigs_int.h"
+#include "platform/resumes/import.h"
+#include "platform/resumes/resumes.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -31,13 +32,13 @@ static void check_err(int rc, const struct hk_err *err)
 static void check_resume(json_object *o)
 {
     struct hk_err err = HK_ERR_INIT;
-    int rc = hk_resume_validate(o, "structured", &err);
+    int rc = hk_resumes_validate(o, "structured", &err);
     check_err(rc, &err);
     if (rc == 0) {
         /* A validated resume validates again unchanged. */
         const char *a = json_object_to_json_string(o);
         char *copy = hk_strdup(a);
-        if (hk_resume_validate(o, NULL, &err) != 0)
+        if (hk_resumes_validate(o, NULL, &err) != 0)
             abort();
         if (strcmp(copy, json_object_to_json_string(o)) != 0)
             abort();
@@ -48,15 +49,15 @@ static void check_resume(json_object *o)
 static void check_jobconfig(json_object *o)
 {
     struct hk_err err = HK_ERR_INIT;
-    int rc = hk_pf_jobconfig_check(o, true, &err);
+    int rc = hk_jobconfigs_check(o, true, &err);
     check_err(rc, &err);
     if (rc == 0) {
         json_object *s = NULL;
-        rc = hk_pf_jobconfig_settings(o, NULL, &s, &err);
+        rc = hk_jobconfigs_settings(o, NULL, &s, &err);
         check_err(rc, &err);
         /* Merged settings hold no column and pass the check again. */
         if (rc == 0 && (json_object_object_get_ex(s, "name", NULL) ||
-                        hk_pf_jobconfig_check(s, false, &err) != 0))
+                        hk_jobconfigs_check(s, false, &err) != 0))
             abort();
         json_object_put(s);
     }
@@ -84,24 +85,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_resume(o);
         break;
     case 1:
-        if (hk_resume_from_json_resume(o, &s, path, sizeof(path), msg,
-                                       sizeof(msg)) == 0)
+        if (hk_resumes_from_json_resume(o, &s, path, sizeof(path), msg,
+                                        sizeof(msg)) == 0)
             check_resume(s);
         break;
     case 2:
-        if (hk_yaml_to_json(text, len, &s, &line, msg, sizeof(msg)) == 0)
+        if (hk_resumes_yaml_parse(text, len, &s, &line, msg, sizeof(msg)) == 0)
             check_resume(s);
         else if (line < 0)
             abort();
         break;
     case 3: {
         /* The document is both the configuration and the job. */
-        struct hk_filter_ctx *ctx = hk_filter_ctx_new();
-        struct hk_filter_result res;
-        int rc = hk_filter_eval(ctx, o, o, &res);
+        struct hk_jobconfigs_filter *ctx = hk_jobconfigs_filter_new();
+        struct hk_jobconfigs_filter_result res;
+        int rc = hk_jobconfigs_filter_eval(ctx, o, o, &res);
         if (rc != 0 && rc != 1 && rc != -2)
             abort();
-        hk_filter_ctx_free(ctx);
+        hk_jobconfigs_filter_free(ctx);
         break;
     }
     case 4:

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform/filetype.h"
-#include "platform/multipart.h"
+#include "platform/resumes/filetype.h"
+#include "http/multipart.h"
 #include "util/alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (p->data < body || p->data + p->len > body + blen ||
                     p->name[0] == '\0')
                     abort();
-                enum hk_filetype t =
-                    hk_filetype_detect((const unsigned char *)p->data, p->len);
-                char *text = hk_filetype_text(t, p->data, p->len, 4096);
+                enum hk_resumes_filetype t = hk_resumes_filetype_detect(
+                    (const unsigned char *)p->data, p->len);
+                char *text = hk_resumes_filetype_text(t, p->data, p->len, 4096);
                 hk_free(text);
             }
         }

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "hawk/plugin.h"
-#include "platform/csv.h"
+#include "http/csv.h"
 #include "util/buf.h"
 
 static void test_plain_and_empty(void **state)

@@ -12,11 +12,11 @@
 #include <cmocka.h>
 
 #include "hawk/plugin.h"
-#include "platform/filters.h"
+#include "platform/jobconfigs/filters.h"
 
 static int m(const char *entry, const char *text)
 {
-    return hk_filter_match(NULL, entry, text);
+    return hk_jobconfigs_filter_match(NULL, entry, text);
 }
 
 static void test_phrase_whole_word(void **state)
@@ -42,36 +42,45 @@ static void test_phrase_whole_word(void **state)
 static void test_regex(void **state)
 {
     (void)state;
-    struct hk_filter_ctx *ctx = hk_filter_ctx_new();
-    assert_int_equal(hk_filter_match(ctx, "/sr\\.? ?engineer/", "SR. Engineer"),
+    struct hk_jobconfigs_filter *ctx = hk_jobconfigs_filter_new();
+    assert_int_equal(
+        hk_jobconfigs_filter_match(ctx, "/sr\\.? ?engineer/", "SR. Engineer"),
+        1);
+    assert_int_equal(hk_jobconfigs_filter_match(ctx, "/^intern/", "Internship"),
                      1);
-    assert_int_equal(hk_filter_match(ctx, "/^intern/", "Internship"), 1);
-    assert_int_equal(hk_filter_match(ctx, "/^intern/", "Summer Intern"), 0);
+    assert_int_equal(
+        hk_jobconfigs_filter_match(ctx, "/^intern/", "Summer Intern"), 0);
     /* Cached compile gives the same answers. */
-    assert_int_equal(hk_filter_match(ctx, "/^intern/", "Intern"), 1);
-    assert_int_equal(hk_filter_match(ctx, "/(unclosed/", "x"), HAWK_EINVAL);
-    assert_int_equal(hk_filter_match(ctx, "/(unclosed/", "x"), HAWK_EINVAL);
-    assert_int_equal(hk_filter_match(ctx, "//", "x"), HAWK_EINVAL);
-    hk_filter_ctx_free(ctx);
-    assert_true(hk_filter_is_regex("/a/"));
-    assert_false(hk_filter_is_regex("/"));
-    assert_false(hk_filter_is_regex("a/b/"));
+    assert_int_equal(hk_jobconfigs_filter_match(ctx, "/^intern/", "Intern"), 1);
+    assert_int_equal(hk_jobconfigs_filter_match(ctx, "/(unclosed/", "x"),
+                     HAWK_EINVAL);
+    assert_int_equal(hk_jobconfigs_filter_match(ctx, "/(unclosed/", "x"),
+                     HAWK_EINVAL);
+    assert_int_equal(hk_jobconfigs_filter_match(ctx, "//", "x"), HAWK_EINVAL);
+    hk_jobconfigs_filter_free(ctx);
+    assert_true(hk_jobconfigs_filter_is_regex("/a/"));
+    assert_false(hk_jobconfigs_filter_is_regex("/"));
+    assert_false(hk_jobconfigs_filter_is_regex("a/b/"));
 }
 
 static void test_entry_check(void **state)
 {
     (void)state;
     char msg[200];
-    assert_int_equal(hk_filter_entry_check("Java", msg, sizeof(msg)), 0);
-    assert_int_equal(hk_filter_entry_check("/ja(va|karta)/", msg, sizeof(msg)),
+    assert_int_equal(hk_jobconfigs_filter_entry_check("Java", msg, sizeof(msg)),
                      0);
-    assert_int_equal(hk_filter_entry_check("", msg, sizeof(msg)), HAWK_EINVAL);
-    assert_int_equal(hk_filter_entry_check("   ", msg, sizeof(msg)),
+    assert_int_equal(
+        hk_jobconfigs_filter_entry_check("/ja(va|karta)/", msg, sizeof(msg)),
+        0);
+    assert_int_equal(hk_jobconfigs_filter_entry_check("", msg, sizeof(msg)),
                      HAWK_EINVAL);
-    assert_int_equal(hk_filter_entry_check("/[a-/", msg, sizeof(msg)),
+    assert_int_equal(hk_jobconfigs_filter_entry_check("   ", msg, sizeof(msg)),
                      HAWK_EINVAL);
+    assert_int_equal(
+        hk_jobconfigs_filter_entry_check("/[a-/", msg, sizeof(msg)),
+        HAWK_EINVAL);
     assert_non_null(strstr(msg, "invalid regular expression"));
-    assert_int_equal(hk_filter_entry_check("//", msg, sizeof(msg)),
+    assert_int_equal(hk_jobconfigs_filter_entry_check("//", msg, sizeof(msg)),
                      HAWK_EINVAL);
     /* Patterns whose compiled form would explode are refused up front. */
     static const char *const complex[] = {
@@ -82,18 +91,22 @@ static void test_entry_check(void **state)
         "/((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)/",
         NULL};
     for (size_t i = 0; complex[i] != NULL; i++) {
-        assert_int_equal(hk_filter_entry_check(complex[i], msg, sizeof(msg)),
-                         HAWK_EINVAL);
+        assert_int_equal(
+            hk_jobconfigs_filter_entry_check(complex[i], msg, sizeof(msg)),
+            HAWK_EINVAL);
         assert_non_null(strstr(msg, "too complex"));
-        assert_int_equal(hk_filter_match(NULL, complex[i], "aaa"), HAWK_EINVAL);
+        assert_int_equal(hk_jobconfigs_filter_match(NULL, complex[i], "aaa"),
+                         HAWK_EINVAL);
     }
+    assert_int_equal(hk_jobconfigs_filter_entry_check("/a{1,5}b|[[:digit:]]+/",
+                                                      msg, sizeof(msg)),
+                     0);
     assert_int_equal(
-        hk_filter_entry_check("/a{1,5}b|[[:digit:]]+/", msg, sizeof(msg)), 0);
-    assert_int_equal(hk_filter_match(NULL, "/a{1,5}b|[[:digit:]]+/", "x42"), 1);
-    char longe[HK_FILTER_MAX_ENTRY + 2];
+        hk_jobconfigs_filter_match(NULL, "/a{1,5}b|[[:digit:]]+/", "x42"), 1);
+    char longe[HK_JOBCONFIGS_FILTER_MAX_ENTRY + 2];
     memset(longe, 'a', sizeof(longe) - 1);
     longe[sizeof(longe) - 1] = '\0';
-    assert_int_equal(hk_filter_entry_check(longe, msg, sizeof(msg)),
+    assert_int_equal(hk_jobconfigs_filter_entry_check(longe, msg, sizeof(msg)),
                      HAWK_EINVAL);
 }
 
@@ -115,8 +128,8 @@ static void test_eval_rules(void **state)
           "\"description_blacklist\":[\"unpaid\"],"
           "\"remote\":true,\"hybrid\":false,\"onsite\":true,"
           "\"job_applicants_threshold\":{\"min\":0,\"max\":100}}");
-    struct hk_filter_ctx *ctx = hk_filter_ctx_new();
-    struct hk_filter_result res;
+    struct hk_jobconfigs_filter *ctx = hk_jobconfigs_filter_new();
+    struct hk_jobconfigs_filter_result res;
     struct {
         const char *job;
         int rc;
@@ -141,7 +154,7 @@ static void test_eval_rules(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_object *job = J(cases[i].job);
-        int rc = hk_filter_eval(ctx, cfg, job, &res);
+        int rc = hk_jobconfigs_filter_eval(ctx, cfg, job, &res);
         assert_int_equal(rc, cases[i].rc);
         if (rc == 1) {
             assert_string_equal(res.rule, cases[i].rule);
@@ -151,14 +164,14 @@ static void test_eval_rules(void **state)
     }
     /* The explanation names the entry. */
     json_object *job = J("{\"title\":\"Senior Engineer\"}");
-    assert_int_equal(hk_filter_eval(ctx, cfg, job, &res), 1);
+    assert_int_equal(hk_jobconfigs_filter_eval(ctx, cfg, job, &res), 1);
     assert_string_equal(res.entry, "senior");
     assert_non_null(strstr(res.why, "senior"));
     char why[600];
-    assert_int_equal(hk_filter_check(cfg, job, why, sizeof(why)), 1);
+    assert_int_equal(hk_jobconfigs_filter_check(cfg, job, why, sizeof(why)), 1);
     assert_non_null(strstr(why, "title_blacklist: "));
     json_object_put(job);
-    hk_filter_ctx_free(ctx);
+    hk_jobconfigs_filter_free(ctx);
     json_object_put(cfg);
 }
 
@@ -167,8 +180,9 @@ static void test_eval_invalid_regex(void **state)
     (void)state;
     json_object *cfg = J("{\"title_blacklist\":[\"/[unclosed/\"]}");
     json_object *job = J("{\"title\":\"x\"}");
-    struct hk_filter_result res;
-    assert_int_equal(hk_filter_eval(NULL, cfg, job, &res), HAWK_EINVAL);
+    struct hk_jobconfigs_filter_result res;
+    assert_int_equal(hk_jobconfigs_filter_eval(NULL, cfg, job, &res),
+                     HAWK_EINVAL);
     assert_string_equal(res.rule, "title_blacklist");
     assert_string_equal(res.entry, "/[unclosed/");
     json_object_put(job);
@@ -181,7 +195,7 @@ static void test_empty_config_passes(void **state)
     json_object *cfg = J("{}");
     json_object *job = J("{\"title\":\"Anything\"}");
     char why[100] = "x";
-    assert_int_equal(hk_filter_check(cfg, job, why, sizeof(why)), 0);
+    assert_int_equal(hk_jobconfigs_filter_check(cfg, job, why, sizeof(why)), 0);
     assert_string_equal(why, "");
     json_object_put(job);
     json_object_put(cfg);

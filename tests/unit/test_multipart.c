@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "hawk/plugin.h"
-#include "platform/filetype.h"
-#include "platform/multipart.h"
+#include "platform/resumes/filetype.h"
+#include "http/multipart.h"
 #include "util/alloc.h"
 
 #define CRLF "\r\n"
@@ -225,9 +225,9 @@ static void test_parse_limits(void **state)
 
 /* ---- file types ---- */
 
-static enum hk_filetype detect(const char *s, size_t n)
+static enum hk_resumes_filetype detect(const char *s, size_t n)
 {
-    return hk_filetype_detect((const unsigned char *)s, n);
+    return hk_resumes_filetype_detect((const unsigned char *)s, n);
 }
 
 /* A minimal ZIP with one stored entry named `name`. */
@@ -260,36 +260,41 @@ static void test_filetype_detect(void **state)
 {
     (void)state;
     unsigned char zip[256];
-    assert_int_equal(detect("", 0), HK_FT_EMPTY);
-    assert_int_equal(detect("%PDF-1.7\n...", 12), HK_FT_PDF);
+    assert_int_equal(detect("", 0), HK_RESUMES_FT_EMPTY);
+    assert_int_equal(detect("%PDF-1.7\n...", 12), HK_RESUMES_FT_PDF);
     assert_int_equal(detect("\x7f"
                             "ELF\x02\x01\x01",
                             7),
-                     HK_FT_ELF);
-    assert_int_equal(detect("#!/bin/sh\necho hi\n", 18), HK_FT_SCRIPT);
-    assert_int_equal(detect("\x89PNG\r\n\x1a\n....", 12), HK_FT_PNG);
-    assert_int_equal(detect("  \n<!DOCTYPE html><p>x", 22), HK_FT_HTML);
-    assert_int_equal(detect("\xef\xbb\xbf<HTML lang=en>", 17), HK_FT_HTML);
-    assert_int_equal(detect("Jane Doe\nEngineer\n", 18), HK_FT_TEXT);
-    assert_int_equal(detect("<htmlish text", 13), HK_FT_TEXT);
-    assert_int_equal(detect("text\0with nul", 13), HK_FT_BINARY);
-    assert_int_equal(detect("\xff\xfe bad utf8", 11), HK_FT_BINARY);
+                     HK_RESUMES_FT_ELF);
+    assert_int_equal(detect("#!/bin/sh\necho hi\n", 18), HK_RESUMES_FT_SCRIPT);
+    assert_int_equal(detect("\x89PNG\r\n\x1a\n....", 12), HK_RESUMES_FT_PNG);
+    assert_int_equal(detect("  \n<!DOCTYPE html><p>x", 22), HK_RESUMES_FT_HTML);
+    assert_int_equal(detect("\xef\xbb\xbf<HTML lang=en>", 17),
+                     HK_RESUMES_FT_HTML);
+    assert_int_equal(detect("Jane Doe\nEngineer\n", 18), HK_RESUMES_FT_TEXT);
+    assert_int_equal(detect("<htmlish text", 13), HK_RESUMES_FT_TEXT);
+    assert_int_equal(detect("text\0with nul", 13), HK_RESUMES_FT_BINARY);
+    assert_int_equal(detect("\xff\xfe bad utf8", 11), HK_RESUMES_FT_BINARY);
     size_t n = make_zip(zip, "word/document.xml");
-    assert_int_equal(hk_filetype_detect(zip, n), HK_FT_DOCX);
+    assert_int_equal(hk_resumes_filetype_detect(zip, n), HK_RESUMES_FT_DOCX);
     n = make_zip(zip, "xl/workbook.xml");
-    assert_int_equal(hk_filetype_detect(zip, n), HK_FT_ZIP);
+    assert_int_equal(hk_resumes_filetype_detect(zip, n), HK_RESUMES_FT_ZIP);
     /* A truncated archive has no central directory. */
     n = make_zip(zip, "word/document.xml");
-    assert_int_equal(hk_filetype_detect(zip, n - 30), HK_FT_ZIP);
+    assert_int_equal(hk_resumes_filetype_detect(zip, n - 30),
+                     HK_RESUMES_FT_ZIP);
     /* PE: MZ with a PE header where e_lfanew points. */
     unsigned char pe[128] = {'M', 'Z'};
     pe[0x3c] = 0x40;
     memcpy(pe + 0x40, "PE\0\0", 4);
-    assert_int_equal(hk_filetype_detect(pe, sizeof(pe)), HK_FT_PE);
-    assert_false(hk_filetype_allowed(HK_FT_ELF));
-    assert_true(hk_filetype_allowed(HK_FT_DOCX));
-    assert_string_equal(hk_filetype_name(HK_FT_ELF), "elf executable");
-    assert_string_equal(hk_filetype_mime(HK_FT_PDF), "application/pdf");
+    assert_int_equal(hk_resumes_filetype_detect(pe, sizeof(pe)),
+                     HK_RESUMES_FT_PE);
+    assert_false(hk_resumes_filetype_allowed(HK_RESUMES_FT_ELF));
+    assert_true(hk_resumes_filetype_allowed(HK_RESUMES_FT_DOCX));
+    assert_string_equal(hk_resumes_filetype_name(HK_RESUMES_FT_ELF),
+                        "elf executable");
+    assert_string_equal(hk_resumes_filetype_mime(HK_RESUMES_FT_PDF),
+                        "application/pdf");
 }
 
 static void test_filetype_text(void **state)
@@ -299,15 +304,17 @@ static void test_filetype_text(void **state)
                        "<script>alert(1)</script></head><body><h1>Jane"
                        "</h1><p>C++ &amp; Rust&nbsp;dev</p><!-- hidden -->"
                        "</body></html>";
-    char *t = hk_filetype_text(HK_FT_HTML, html, strlen(html), 1000);
+    char *t =
+        hk_resumes_filetype_text(HK_RESUMES_FT_HTML, html, strlen(html), 1000);
     assert_string_equal(t, "Jane C++ & Rust dev");
     hk_free(t);
-    t = hk_filetype_text(HK_FT_TEXT, "  a \n\n b  ", 10, 1000);
+    t = hk_resumes_filetype_text(HK_RESUMES_FT_TEXT, "  a \n\n b  ", 10, 1000);
     assert_string_equal(t, "a b");
     hk_free(t);
-    assert_null(hk_filetype_text(HK_FT_PDF, "%PDF-", 5, 1000));
+    assert_null(hk_resumes_filetype_text(HK_RESUMES_FT_PDF, "%PDF-", 5, 1000));
     /* Cut at the limit without splitting a UTF-8 sequence. */
-    t = hk_filetype_text(HK_FT_TEXT, "ab\xc3\xa9\xc3\xa9", 6, 5);
+    t = hk_resumes_filetype_text(HK_RESUMES_FT_TEXT, "ab\xc3\xa9\xc3\xa9", 6,
+                                 5);
     assert_true(strlen(t) <= 4);
     hk_free(t);
 }

@@ -12,7 +12,8 @@
 #include <cmocka.h>
 
 #include "hawk/plugin.h"
-#include "platform/resume.h"
+#include "platform/resumes/import.h"
+#include "platform/resumes/resumes.h"
 #include "util/err.h"
 
 static json_object *J(const char *s)
@@ -43,7 +44,7 @@ static const char *str_at(json_object *o, const char *path)
 static int validate(json_object *o, char *path, char *msg)
 {
     struct hk_err err = HK_ERR_INIT;
-    int rc = hk_resume_validate(o, NULL, &err);
+    int rc = hk_resumes_validate(o, NULL, &err);
     snprintf(path, 200, "%.199s", err.field);
     snprintf(msg, 200, "%.199s", err.msg);
     return rc;
@@ -147,7 +148,7 @@ static void test_limits(void **state)
     char path[200], msg[200];
     json_object *o = json_object_new_object();
     json_object *a = json_object_new_array();
-    for (int i = 0; i < HK_RESUME_MAX_ITEMS + 1; i++)
+    for (int i = 0; i < HK_RESUMES_MAX_ITEMS + 1; i++)
         json_object_array_add(a, json_object_new_string("x"));
     json_object_object_add(o, "interests", a);
     assert_int_equal(validate(o, path, msg), HAWK_EINVAL);
@@ -155,7 +156,7 @@ static void test_limits(void **state)
     json_object_put(o);
     o = json_object_new_object();
     json_object *pi = json_object_new_object();
-    char big[HK_RESUME_MAX_TEXT + 2];
+    char big[HK_RESUMES_MAX_TEXT + 2];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     json_object_object_add(pi, "name", json_object_new_string(big));
@@ -197,7 +198,7 @@ static void test_json_resume_mapping(void **state)
         "\"Tech\"}],\"certificates\":[{\"name\":\"Cert\",\"issuer\":\"ACM\"}]"
         "}");
     json_object *s = NULL;
-    assert_int_equal(hk_resume_from_json_resume(jr, &s, path, 200, msg, 200),
+    assert_int_equal(hk_resumes_from_json_resume(jr, &s, path, 200, msg, 200),
                      0);
     assert_int_equal(validate(s, path, msg), 0);
     assert_string_equal(str_at(s, "personal_information.name"), "Grace");
@@ -239,7 +240,7 @@ static void test_json_resume_wrong_types(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_object *jr = J(cases[i].json), *s = NULL;
         assert_int_equal(
-            hk_resume_from_json_resume(jr, &s, path, 200, msg, 200),
+            hk_resumes_from_json_resume(jr, &s, path, 200, msg, 200),
             HAWK_EINVAL);
         assert_null(s);
         assert_string_equal(path, cases[i].path);
@@ -271,7 +272,7 @@ static void test_yaml(void **state)
                     "  remote_work: true\n"
                     "  in_person_work: ~\n";
     json_object *o = NULL;
-    if (hk_yaml_to_json(y, strlen(y), &o, &line, err, sizeof(err)) != 0)
+    if (hk_resumes_yaml_parse(y, strlen(y), &o, &line, err, sizeof(err)) != 0)
         fail_msg("yaml: %s", err);
     if (validate(o, path, msg) != 0)
         fail_msg("validate: %s %s", path, msg);
@@ -311,8 +312,8 @@ static void test_yaml_errors(void **state)
         {"x: \"\\xff\"\n", 0, NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = hk_yaml_to_json(cases[i].y, strlen(cases[i].y), &o, &line, err,
-                                 sizeof(err));
+        int rc = hk_resumes_yaml_parse(cases[i].y, strlen(cases[i].y), &o,
+                                       &line, err, sizeof(err));
         if (cases[i].msg == NULL) {
             /* "\xff" is an escape for U+00FF: valid. */
             assert_int_equal(rc, 0);
@@ -329,7 +330,7 @@ static void test_yaml_errors(void **state)
     }
     /* Invalid UTF-8 input. */
     assert_int_equal(
-        hk_yaml_to_json("a: \xff\n", 6, &o, &line, err, sizeof(err)),
+        hk_resumes_yaml_parse("a: \xff\n", 6, &o, &line, err, sizeof(err)),
         HAWK_EINVAL);
     /* Nesting deeper than the limit. */
     char deep[400];
@@ -339,8 +340,9 @@ static void test_yaml_errors(void **state)
     for (int i = 0; i < 70; i++)
         deep[n++] = ']';
     deep[n] = '\0';
-    assert_int_equal(hk_yaml_to_json(deep, n, &o, &line, err, sizeof(err)),
-                     HAWK_EINVAL);
+    assert_int_equal(
+        hk_resumes_yaml_parse(deep, n, &o, &line, err, sizeof(err)),
+        HAWK_EINVAL);
     assert_non_null(strstr(err, "too deep"));
 }
 

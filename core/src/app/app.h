@@ -16,6 +16,7 @@ struct hk_router;
 struct hk_pg_embedded;
 struct hk_mail;
 struct hk_backup;
+struct hk_platform;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -24,10 +25,11 @@ struct hk_app {
     struct hk_pg_embedded *pg; /* embedded cluster, or NULL */
     struct hk_plugins *plugins;
     struct hk_router *router;
-    void *queue;              /* struct hk_queue *, queue/ */
-    struct hk_mail *mail;     /* mail/, created by hk_app_mail() */
-    struct hk_backup *backup; /* backup/, by hk_app_register_kinds() */
-    unsigned char *jwt_key;   /* owned; secret */
+    void *queue;                  /* struct hk_queue *, queue/ */
+    struct hk_mail *mail;         /* mail/, created by hk_app_mail() */
+    struct hk_backup *backup;     /* backup/, by hk_app_register_kinds() */
+    struct hk_platform *platform; /* platform/, by hk_app_platform() */
+    unsigned char *jwt_key;       /* owned; secret */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */
     int64_t started_mono_ms;

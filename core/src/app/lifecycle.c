@@ -141,7 +141,7 @@ int hk_app_db_open(struct hk_app *app)
                 hawk_strerror(rc));
         return rc;
     }
-    return 0;
+    return hk_app_platform(app);
 }
 
 int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
@@ -219,11 +219,30 @@ void hk_app_routes(struct hk_app *app)
         app->router = hk_router_new();
     hk_health_routes(app->router);
     hk_auth_routes(app->router);
-    hk_platform_routes(app->router);
+    if (hk_app_platform(app) == 0)
+        hk_platform_routes(app->router, app->platform);
     hk_queue_routes(app->router);
     hk_lua_routes(app->router);
     hk_llm_routes(app->router);
     hk_web_routes(app->router);
+}
+
+int hk_app_platform(struct hk_app *app)
+{
+    struct hk_err err = HK_ERR_INIT;
+    if (app->platform != NULL)
+        return 0;
+    struct hk_platform_cfg pc = {
+        .plans = {.trial_days = hk_cfg_int(app->cfg, "plans.trial_days")},
+        .resumes = {.max_resume_size = (size_t)hk_cfg_int(
+                        app->cfg, "uploads.max_resume_size")},
+    };
+    if (hk_platform_new(&pc, app->db, &app->platform, &err) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err.msg);
+        fprintf(stderr, "hawk: %s\n", err.msg);
+        return HAWK_ECONFIG;
+    }
+    return 0;
 }
 
 int hk_app_mail(struct hk_app *app)
@@ -317,6 +336,8 @@ void hk_app_teardown(struct hk_app *app)
         hk_router_free(app->router);
         app->router = NULL;
     }
+    hk_platform_free(app->platform);
+    app->platform = NULL;
     if (app->db != NULL) {
         hk_db_close(app->db);
         app->db = NULL;

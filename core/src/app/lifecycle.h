@@ -32,6 +32,12 @@ int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
 /* Reads (or creates) the JWT secret into app->jwt_key. */
 int hk_app_load_jwt_key(struct hk_app *app);
 
+/* Creates the job platform's modules (app->platform) on app->db, with
+ * their typed configuration from app->cfg; a no-op when they exist.
+ * Called by hk_app_db_open() and hk_app_routes().  0 or HAWK_ECONFIG
+ * (printed). */
+int hk_app_platform(struct hk_app *app);
+
 /* Registers every route of every module on app->router (creating it). */
 void hk_app_routes(struct hk_app *app);
 

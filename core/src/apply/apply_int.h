@@ -11,6 +11,7 @@
 
 #include "hawk/plugin.h"
 
+struct hk_resumes;
 struct hk_dbconn;
 
 /* Largest answers_json handed to a plugin; answers past it are left out
@@ -33,9 +34,9 @@ struct hk_apply_docs {
  * the caller's transaction).  On failure err is filled (database errors
  * retryable, file errors retryable) and everything made so far is
  * removed.  Release with hk_apply_docs_release() in every case. */
-int hk_apply_docs_prepare(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
-                          int64_t resume_id, struct hk_apply_docs *d,
-                          struct hawk_error *err);
+int hk_apply_docs_prepare(struct hk_resumes *rs, struct hk_dbconn *c,
+                          int64_t user_id, int64_t app_id, int64_t resume_id,
+                          struct hk_apply_docs *d, struct hawk_error *err);
 
 /* Removes the directory with whatever is in it (also files a plugin left
  * there) and frees the strings.  Safe on a zeroed or released d. */
@@ -49,7 +50,8 @@ int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
 /* personal_information of the default structured resume as JSON text,
  * "{}" when there is none.  *out: caller frees with hk_free.  0 or a
  * database error. */
-int hk_apply_profile_json(struct hk_dbconn *c, int64_t user_id, char **out);
+int hk_apply_profile_json(struct hk_resumes *rs, struct hk_dbconn *c,
+                          int64_t user_id, char **out);
 
 /* A file name safe to create in the private directory: the stored name's
  * letters, digits, '-', '_' and '.' (others become '_', no leading dot,

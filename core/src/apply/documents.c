@@ -24,7 +24,7 @@
 #include "db/params.h"
 #include "llm/llm.h"
 #include "log/log.h"
-#include "platform/filetype.h"
+#include "platform/resumes/filetype.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
 #include "util/str.h"
@@ -226,16 +226,16 @@ static int newest_document(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
         &p, r);
 }
 
-static const char *ext_of_type(enum hk_filetype t)
+static const char *ext_of_type(enum hk_resumes_filetype t)
 {
     switch (t) {
-    case HK_FT_PDF:
+    case HK_RESUMES_FT_PDF:
         return ".pdf";
-    case HK_FT_DOCX:
+    case HK_RESUMES_FT_DOCX:
         return ".docx";
-    case HK_FT_HTML:
+    case HK_RESUMES_FT_HTML:
         return ".html";
-    case HK_FT_TEXT:
+    case HK_RESUMES_FT_TEXT:
         return ".txt";
     default:
         return ".bin";
@@ -270,7 +270,8 @@ static int resume_file(struct hk_dbconn *c, int64_t user_id, int64_t resume_id,
     }
     const char *data = PQgetvalue(r, 0, 0);
     size_t n = (size_t)PQgetlength(r, 0, 0);
-    enum hk_filetype t = hk_filetype_detect((const unsigned char *)data, n);
+    enum hk_resumes_filetype t =
+        hk_resumes_filetype_detect((const unsigned char *)data, n);
     char name[128];
     hk_apply_safe_name(PQgetvalue(r, 0, 1), ext_of_type(t), name, sizeof(name));
     if (avoid != NULL && strcmp(name, avoid) == 0)
@@ -425,11 +426,12 @@ out:
 }
 
 /* See apply_int.h. */
-int hk_apply_profile_json(struct hk_dbconn *c, int64_t user_id, char **out)
+int hk_apply_profile_json(struct hk_resumes *rs, struct hk_dbconn *c,
+                          int64_t user_id, char **out)
 {
     char *text = NULL;
     *out = NULL;
-    int rc = hk_resume_default_structured(c, user_id, &text);
+    int rc = hk_resumes_default_structured(rs, c, user_id, &text, NULL);
     if (rc == HAWK_ENOTFOUND) {
         *out = hk_strdup("{}");
         return 0;
@@ -455,9 +457,9 @@ int hk_apply_profile_json(struct hk_dbconn *c, int64_t user_id, char **out)
  * --------------------------------------------------------------------- */
 
 /* See apply_int.h. */
-int hk_apply_docs_prepare(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
-                          int64_t resume_id, struct hk_apply_docs *d,
-                          struct hawk_error *err)
+int hk_apply_docs_prepare(struct hk_resumes *rs, struct hk_dbconn *c,
+                          int64_t user_id, int64_t app_id, int64_t resume_id,
+                          struct hk_apply_docs *d, struct hawk_error *err)
 {
     memset(d, 0, sizeof(*d));
     int rc = hk_apply_answers_json(c, user_id, app_id, &d->answers_json);
@@ -465,7 +467,7 @@ int hk_apply_docs_prepare(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
         db_error(err, rc, "the saved answers");
         goto fail;
     }
-    rc = hk_apply_profile_json(c, user_id, &d->profile_json);
+    rc = hk_apply_profile_json(rs, c, user_id, &d->profile_json);
     if (rc < 0) {
         db_error(err, rc, "the profile");
         goto fail;

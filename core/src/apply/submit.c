@@ -39,6 +39,7 @@
 
 /* The application as the handler sees it, read under the row lock. */
 struct target {
+    struct hk_platform *pf; /* borrowed */
     int64_t app_id;
     int64_t user_id;
     int64_t resume_id; /* 0: none */
@@ -184,8 +185,9 @@ static int set_error(struct hk_dbconn *c, const struct target *t,
 static int conclude(struct hk_dbconn *c, const struct target *t,
                     const char *status, const char *note, const char *error)
 {
-    int rc = hk_app_set_status(c, t->user_id, t->app_id, status, note,
-                               HK_APPLY_ACTOR);
+    int rc = hk_applications_set_status(t->pf->applications, c, t->user_id,
+                                        t->app_id, status, note, HK_APPLY_ACTOR,
+                                        NULL);
     if (rc == 0)
         rc = set_error(c, t, error);
     return rc;
@@ -306,8 +308,9 @@ static int store_questions(struct hk_dbconn *c, const struct target *t,
         const char *q, *type, *answer;
         if (!question_of(json_object_array_get_idx(qs, i), &q, &type, &answer))
             continue;
-        int rc = hk_app_add_question(c, t->user_id, t->app_id, q, type, answer,
-                                     "board");
+        int rc = hk_applications_add_question(t->pf->applications, c,
+                                              t->user_id, t->app_id, q, type,
+                                              answer, "board", NULL);
         if (rc < 0)
             return rc;
         (*stored)++;
@@ -478,8 +481,8 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
                   const struct hawk_jobboard_ops *ops, int64_t timeout_ms)
 {
     struct hk_apply_docs docs;
-    int rc = hk_apply_docs_prepare(r->c, r->t.user_id, r->t.app_id,
-                                   r->t.resume_id, &docs, r->err);
+    int rc = hk_apply_docs_prepare(r->t.pf->resumes, r->c, r->t.user_id,
+                                   r->t.app_id, r->t.resume_id, &docs, r->err);
     if (rc < 0) {
         hk_db_rollback(r->c);
         hk_apply_docs_release(&docs);
@@ -569,6 +572,7 @@ static int run_submit(struct hk_job_ctx *ctx, const char *payload,
         return rc;
     }
     int64_t timeout_ms = job_timeout_ms(r.c, ctx->job_id);
+    r.t.pf = app->platform;
     rc = hk_db_begin(r.c);
     if (rc == 0)
         rc = load_target(r.c, ctx->user_id, app_id, &r.t);

@@ -77,7 +77,24 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out);
 int hk_req_page(struct hk_req *req, struct hk_resp *resp, int max_per_page,
                 int64_t *page, int64_t *per_page);
 
+/* An optional boolean query parameter ("true"/"false"/"1"/"0"): *out is
+ * 1, 0, or -1 when absent or empty.  Another value fills resp with 400
+ * invalid_parameter naming it and returns HAWK_EINVAL. */
+int hk_req_query_bool(struct hk_req *req, struct hk_resp *resp,
+                      const char *name, int *out);
+/* An optional query parameter of at most maxlen bytes of valid UTF-8:
+ * *out is borrowed for the request, NULL when absent or empty; else 400
+ * invalid_parameter naming it and HAWK_EINVAL. */
+int hk_req_query_str(struct hk_req *req, struct hk_resp *resp, const char *name,
+                     size_t maxlen, const char **out);
+
 /* Response helpers. */
+/* The page envelope {"items": items, "page", "per_page", "total",
+ * "pages"}; takes ownership of items. */
+json_object *hk_resp_page_json(json_object *items, int64_t page,
+                               int64_t per_page, int64_t total);
+/* 204 No Content. */
+void hk_resp_no_content(struct hk_resp *resp);
 /* Takes ownership of obj (json_object_put()s it). */
 void hk_resp_json(struct hk_resp *resp, int status, json_object *obj);
 /* The error envelope {"error":{"code":code,"field":field,"message":...}}
@@ -148,6 +165,21 @@ int hk_router_add(struct hk_router *r, const char *method, const char *pattern,
 int hk_router_add_opts(struct hk_router *r, const char *method,
                        const char *pattern, hk_handler_fn fn,
                        const struct hk_route_opts *o);
+
+/* One route of a module's table, for hk_router_add_all(). */
+struct hk_route_def {
+    const char *method;
+    const char *pattern;
+    hk_handler_fn fn;
+    unsigned flags;  /* HK_ROUTE_* */
+    size_t max_body; /* 0: server default */
+};
+
+/* Registers the n routes of defs with ctx (handed to each handler as
+ * req->ctx; borrowed, must outlive r).  A route that cannot be added (a
+ * duplicate pattern: a programming error) is logged. */
+void hk_router_add_all(struct hk_router *r, const struct hk_route_def *defs,
+                       size_t n, void *ctx);
 
 enum hk_match {
     HK_MATCH_OK = 0,

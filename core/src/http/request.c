@@ -251,6 +251,47 @@ int hk_req_json(struct hk_req *req, struct hk_resp *resp, json_object **out)
 }
 
 /* See http.h. */
+int hk_req_query_bool(struct hk_req *req, struct hk_resp *resp,
+                      const char *name, int *out)
+{
+    const char *v = hk_req_query(req, name);
+    *out = -1;
+    if (v == NULL || *v == '\0')
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    hk_resp_error(resp, 400, "invalid_parameter", name,
+                  "query parameter '%s' must be true or false", name);
+    return HAWK_EINVAL;
+}
+
+/* See http.h. */
+int hk_req_query_str(struct hk_req *req, struct hk_resp *resp, const char *name,
+                     size_t maxlen, const char **out)
+{
+    const char *v = hk_req_query(req, name);
+    *out = NULL;
+    if (v == NULL || *v == '\0')
+        return 0;
+    size_t n = strlen(v);
+    if (n > maxlen || !hk_utf8_valid(v, n)) {
+        hk_resp_error(resp, 400, "invalid_parameter", name,
+                      "query parameter '%s' must be UTF-8 text of at most "
+                      "%zu bytes",
+                      name, maxlen);
+        return HAWK_EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+/* See http.h. */
 int hk_json_check(json_object *obj, const struct hk_field *fields,
                   struct hk_resp *resp)
 {

@@ -192,6 +192,29 @@ void hk_resp_json(struct hk_resp *resp, int status, json_object *obj)
         body_failed(resp, rc);
 }
 
+/* See http.h. */
+json_object *hk_resp_page_json(json_object *items, int64_t page,
+                               int64_t per_page, int64_t total)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "items", items);
+    json_object_object_add(o, "page", json_object_new_int64(page));
+    json_object_object_add(o, "per_page", json_object_new_int64(per_page));
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    json_object_object_add(
+        o, "pages",
+        json_object_new_int64(per_page > 0 ? (total + per_page - 1) / per_page
+                                           : 0));
+    return o;
+}
+
+/* See http.h. */
+void hk_resp_no_content(struct hk_resp *resp)
+{
+    hk_buf_reset(&resp->body);
+    resp->status = 204;
+}
+
 /* Copies n bytes of data as the body; content_type must be a static
  * string (NULL: application/octet-stream). */
 void hk_resp_bytes(struct hk_resp *resp, int status, const char *content_type,

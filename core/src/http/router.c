@@ -227,6 +227,21 @@ fail:
     return rc;
 }
 
+/* See http.h. */
+void hk_router_add_all(struct hk_router *r, const struct hk_route_def *defs,
+                       size_t n, void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct hk_route_opts o = {
+            .flags = defs[i].flags, .max_body = defs[i].max_body, .ctx = ctx};
+        int rc = hk_router_add_opts(r, defs[i].method, defs[i].pattern,
+                                    defs[i].fn, &o);
+        if (rc < 0)
+            hk_log(HAWK_LOG_ERROR, "cannot register route %s %s: %s",
+                   defs[i].method, defs[i].pattern, hawk_strerror(rc));
+    }
+}
+
 /* Same as hk_router_add_opts() with only flags and the default body
  * limit.  Returns 0, HAWK_EINVAL or HAWK_EEXIST. */
 int hk_router_add(struct hk_router *r, const char *method, const char *pattern,

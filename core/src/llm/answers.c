@@ -552,9 +552,9 @@ static int db_step(int rc, struct hawk_error *err, const char *what)
 /* Answers from the override, the profile or the cache; 1 when answered
  * (*answer, *source set), 0 when the llm is needed.  Leaves *resume
  * loaded (or NULL) for the llm step. */
-static int answer_local(struct hk_dbconn *c, int64_t user_id,
-                        const struct hk_llm_question *q, const char *key,
-                        int64_t now_s, json_object **resume,
+static int answer_local(struct hk_platform *pf, struct hk_dbconn *c,
+                        int64_t user_id, const struct hk_llm_question *q,
+                        const char *key, int64_t now_s, json_object **resume,
                         json_object **answer, const char **source,
                         struct hawk_error *err)
 {
@@ -576,7 +576,7 @@ static int answer_local(struct hk_dbconn *c, int64_t user_id,
         *source = "override";
         return 1;
     }
-    rc = hk_llm_resume_load(c, user_id, resume, err);
+    rc = hk_llm_resume_load(pf, c, user_id, resume, err);
     if (rc < 0) {
         json_object_put(stored);
         return rc;
@@ -623,8 +623,8 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
     char *key = hk_llm_question_key(q->text);
     rc = db_step(hk_db_acquire(app->db, &c), err, "answer the question");
     if (rc == 0)
-        rc = answer_local(c, user_id, q, key, now_s, &resume, &answer, &source,
-                          err);
+        rc = answer_local(app->platform, c, user_id, q, key, now_s, &resume,
+                          &answer, &source, err);
     if (rc == 0 && q->job_id > 0) {
         rc = hk_llm_job_load(c, user_id, q->job_id, &job);
         if (rc == HAWK_ENOTFOUND)

@@ -74,22 +74,23 @@ static bool blank(const char *s)
 
 /* Before paying for a letter: the application it will belong to exists,
  * or a new one would be within the daily limit. */
-static int precheck_application(struct hk_dbconn *c, int64_t user_id,
-                                int64_t job_id, int64_t wanted,
+static int precheck_application(struct hk_platform *pf, struct hk_dbconn *c,
+                                int64_t user_id, int64_t job_id, int64_t wanted,
                                 struct hawk_error *err)
 {
     int64_t app_id = 0;
     struct hawk_error tmp;
-    int rc = hk_llm_application_for(c, user_id, job_id, wanted, false, &app_id,
-                                    &tmp);
+    int rc = hk_llm_application_for(pf, c, user_id, job_id, wanted, false,
+                                    &app_id, &tmp);
     if (rc == 0)
         return 0;
     if (rc != HAWK_ENOTFOUND || wanted > 0) {
         *err = tmp;
         return rc;
     }
-    struct hk_plan_limit lim;
-    rc = hk_plan_check(c, user_id, HK_LIMIT_APPLICATIONS_PER_DAY, 1, &lim);
+    struct hk_plans_limit lim;
+    rc = hk_plans_check(pf->plans, c, user_id, HK_PLANS_APPLICATIONS_PER_DAY, 1,
+                        &lim, NULL);
     if (rc == HAWK_EQUOTA)
         HAWK_ERR_SET(err, rc, false, 0,
                      "daily application limit reached (%.0f of %.0f on plan "
@@ -116,11 +117,12 @@ static int store(struct hk_app *app, int64_t user_id, int64_t job_id,
     if (rc < 0)
         hk_llm_db_error(err, rc, "store the cover letter");
     if (rc == 0)
-        rc = hk_llm_application_for(c, user_id, job_id, wanted, true, app_id,
-                                    err);
+        rc = hk_llm_application_for(app->platform, c, user_id, job_id, wanted,
+                                    true, app_id, err);
     if (rc == 0) {
-        rc = hk_app_add_document(c, user_id, *app_id, "cover_letter", letter,
-                                 "text", doc_id);
+        rc = hk_applications_add_document(app->platform->applications, c,
+                                          user_id, *app_id, "cover_letter",
+                                          letter, "text", doc_id, NULL);
         if (rc < 0)
             hk_llm_db_error(err, rc, "store the cover letter");
     }
@@ -209,9 +211,11 @@ int hk_llm_cover_letter(struct hk_app *app, int64_t user_id, int64_t job_id,
         hk_llm_db_error(err, rc, "write the cover letter");
         return rc;
     }
-    rc = hk_llm_inputs_load(c, user_id, job_id, &job, &resume, err);
+    rc = hk_llm_inputs_load(app->platform, c, user_id, job_id, &job, &resume,
+                            err);
     if (rc == 0) {
-        rc = precheck_application(c, user_id, job_id, o->application_id, err);
+        rc = precheck_application(app->platform, c, user_id, job_id,
+                                  o->application_id, err);
         if (rc < 0) {
             hk_llm_job_release(&job);
             json_object_put(resume);

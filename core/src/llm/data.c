@@ -114,13 +114,15 @@ static bool section_has_content(json_object *resume, const char *name)
 }
 
 /* See llm_int.h. */
-int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id, json_object **out,
+int hk_llm_resume_load(struct hk_platform *pf, struct hk_dbconn *c,
+                       int64_t user_id, json_object **out,
                        struct hawk_error *err)
 {
     char *text = NULL;
 
     *out = NULL;
-    int rc = hk_resume_default_structured(c, user_id, &text);
+    int rc =
+        hk_resumes_default_structured(pf->resumes, c, user_id, &text, NULL);
     if (rc == HAWK_ENOTFOUND) {
         HAWK_ERR_SET(err, HAWK_ENOTFOUND, false, 0,
                      "no structured resume: add one (POST /api/v1/resumes) "
@@ -160,9 +162,9 @@ int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id, json_object **out,
 }
 
 /* See llm_int.h. */
-int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
-                           int64_t wanted, bool create, int64_t *app_id,
-                           struct hawk_error *err)
+int hk_llm_application_for(struct hk_platform *pf, struct hk_dbconn *c,
+                           int64_t user_id, int64_t job_id, int64_t wanted,
+                           bool create, int64_t *app_id, struct hawk_error *err)
 {
     char uid[24], jid[24], aid[24], actor[32];
     PGresult *r = NULL;
@@ -195,11 +197,12 @@ int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
                      "no application to job %lld", (long long)job_id);
         return HAWK_ENOTFOUND;
     }
-    struct hk_plan_limit lim;
+    struct hk_plans_limit lim;
     bool created = false;
     snprintf(actor, sizeof(actor), "user:%lld", (long long)user_id);
-    rc = hk_app_record_ex(c, user_id, job_id, "awaiting_review", NULL, actor,
-                          app_id, &created, &lim);
+    rc = hk_applications_record(pf->applications, c, user_id, job_id,
+                                "awaiting_review", NULL, actor, app_id,
+                                &created, &lim, NULL);
     if (rc == HAWK_EQUOTA) {
         HAWK_ERR_SET(err, HAWK_EQUOTA, false, 0,
                      "daily application limit reached (%.0f of %.0f on plan "
@@ -362,9 +365,9 @@ char *hk_llm_clip(const char *s, size_t max)
 }
 
 /* See llm_int.h. */
-int hk_llm_inputs_load(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
-                       struct hk_llm_job *job, json_object **resume,
-                       struct hawk_error *err)
+int hk_llm_inputs_load(struct hk_platform *pf, struct hk_dbconn *c,
+                       int64_t user_id, int64_t job_id, struct hk_llm_job *job,
+                       json_object **resume, struct hawk_error *err)
 {
     *resume = NULL;
     int rc = hk_llm_job_load(c, user_id, job_id, job);
@@ -385,7 +388,7 @@ int hk_llm_inputs_load(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
                      (long long)job_id);
         return HAWK_EINVAL;
     }
-    rc = hk_llm_resume_load(c, user_id, resume, err);
+    rc = hk_llm_resume_load(pf, c, user_id, resume, err);
     if (rc < 0)
         hk_llm_job_release(job);
     return rc;

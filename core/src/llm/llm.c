@@ -55,12 +55,12 @@ static int sink_write(struct hawk_text_sink *s, const char *data, size_t len)
 /* ---- budget ------------------------------------------------------------ */
 
 /* See llm.h. */
-int hk_llm_budget_check(struct hk_dbconn *c, int64_t user_id,
-                        struct hawk_error *err)
+int hk_llm_budget_check(struct hk_plans *pl, struct hk_dbconn *c,
+                        int64_t user_id, struct hawk_error *err)
 {
-    struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, user_id, HK_LIMIT_LLM_BUDGET, LLM_BUDGET_EPSILON,
-                           &lim);
+    struct hk_plans_limit lim;
+    int rc = hk_plans_check(pl, c, user_id, HK_PLANS_LLM_BUDGET,
+                            LLM_BUDGET_EPSILON, &lim, NULL);
     if (rc == HAWK_EQUOTA) {
         if (lim.trial_expired)
             HAWK_ERR_SET(err, HAWK_EQUOTA, false, 0,
@@ -115,7 +115,8 @@ static void usage_record(struct hk_app *app, int64_t user_id,
     if (rc == 0)
         rc = hk_db_query(conn, sql_usage_upsert, 8, params, NULL);
     if (rc == 0 && res->usage.cost_usd > 0)
-        rc = hk_usage_add(conn, user_id, "llm_usd", res->usage.cost_usd);
+        rc = hk_plans_usage_add(app->platform->plans, conn, user_id, "llm_usd",
+                                res->usage.cost_usd, NULL);
     if (rc == 0)
         rc = hk_db_commit(conn);
     if (rc < 0) {
@@ -218,7 +219,7 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
                          hawk_strerror(rc));
             return rc;
         }
-        rc = hk_llm_budget_check(conn, user_id, err);
+        rc = hk_llm_budget_check(app->platform->plans, conn, user_id, err);
         hk_db_release(app->db, conn);
         if (rc < 0)
             return rc;

@@ -20,6 +20,7 @@
 #include "hawk/plugin.h"
 
 struct hk_app;
+struct hk_plans;
 struct hk_router;
 struct hk_dbconn;
 
@@ -82,8 +83,8 @@ void hk_llm_out_release(struct hk_llm_out *o);
 
 /* Checks the user's monthly budget without calling anything: 0, or
  * HAWK_EQUOTA with err explaining, or a database error. */
-int hk_llm_budget_check(struct hk_dbconn *c, int64_t user_id,
-                        struct hawk_error *err);
+int hk_llm_budget_check(struct hk_plans *pl, struct hk_dbconn *c,
+                        int64_t user_id, struct hawk_error *err);
 
 /* ---------------------------------------------------------------------
  * Features (score.c, cover_letter.c, tailor.c, answers.c)

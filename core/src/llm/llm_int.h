@@ -15,6 +15,7 @@
 #include "http/http.h"
 
 struct hk_app;
+struct hk_platform;
 struct hk_dbconn;
 struct hk_buf;
 
@@ -88,14 +89,16 @@ void hk_llm_job_release(struct hk_llm_job *j);
 /* The user's default structured resume, parsed.  Returns 0 with *out
  * (json_object_put), HAWK_ENOTFOUND when there is none or it is empty
  * (err says how to fix), or a database error. */
-int hk_llm_resume_load(struct hk_dbconn *c, int64_t user_id, json_object **out,
+int hk_llm_resume_load(struct hk_platform *pf, struct hk_dbconn *c,
+                       int64_t user_id, json_object **out,
                        struct hawk_error *err);
 
 /* The user's application for the job; when none exists and create is
  * set, records one (awaiting_review).  Returns 0 with *app_id,
  * HAWK_ENOTFOUND, HAWK_EQUOTA, or a database error. */
-int hk_llm_application_for(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
-                           int64_t wanted, bool create, int64_t *app_id,
+int hk_llm_application_for(struct hk_platform *pf, struct hk_dbconn *c,
+                           int64_t user_id, int64_t job_id, int64_t wanted,
+                           bool create, int64_t *app_id,
                            struct hawk_error *err);
 
 /* The resume as compact JSON for a prompt, without what the model does
@@ -113,9 +116,9 @@ char *hk_llm_clip(const char *s, size_t max);
  * (a job without description, an empty resume), or a database error.
  * On success release job with hk_llm_job_release and json_object_put
  * the resume. */
-int hk_llm_inputs_load(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
-                       struct hk_llm_job *job, json_object **resume,
-                       struct hawk_error *err);
+int hk_llm_inputs_load(struct hk_platform *pf, struct hk_dbconn *c,
+                       int64_t user_id, int64_t job_id, struct hk_llm_job *job,
+                       json_object **resume, struct hawk_error *err);
 
 /* Longest job description put into a prompt, in bytes. */
 #define HK_LLM_MAX_JOB_TEXT 12000
@@ -177,8 +180,8 @@ void hk_llm_err_resp(struct hk_resp *resp, const struct hawk_error *err);
 /* An llm plugin is loaded; else false with resp filled (503). */
 bool hk_llm_available(struct hk_req *req, struct hk_resp *resp);
 /* The user's llm budget is not spent; else false with resp filled. */
-bool hk_llm_budget_ok(struct hk_dbconn *c, int64_t user_id,
-                      struct hk_resp *resp);
+bool hk_llm_budget_ok(struct hk_platform *pf, struct hk_dbconn *c,
+                      int64_t user_id, struct hk_resp *resp);
 /* Enqueues a task for the request's user and answers 202 {task_id, kind,
  * existing, status_url} (or the enqueue's error). */
 void hk_llm_enqueue(struct hk_req *req, struct hk_resp *resp,

@@ -23,6 +23,7 @@
 #include "plugin/plugins.h"
 #include "queue/queue.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 
 /* ---- shared with routes_answers.c ---------------------------------------- */
@@ -76,12 +77,12 @@ bool hk_llm_available(struct hk_req *req, struct hk_resp *resp)
 }
 
 /* See llm_int.h. */
-bool hk_llm_budget_ok(struct hk_dbconn *c, int64_t user_id,
-                      struct hk_resp *resp)
+bool hk_llm_budget_ok(struct hk_platform *pf, struct hk_dbconn *c,
+                      int64_t user_id, struct hk_resp *resp)
 {
     struct hawk_error err;
     memset(&err, 0, sizeof(err));
-    int rc = hk_llm_budget_check(c, user_id, &err);
+    int rc = hk_llm_budget_check(pf->plans, c, user_id, &err);
     if (rc == 0)
         return true;
     if (rc == HAWK_EQUOTA) {
@@ -89,7 +90,7 @@ bool hk_llm_budget_ok(struct hk_dbconn *c, int64_t user_id,
         json_object_object_add(e, "code", json_object_new_string("plan_limit"));
         json_object_object_add(e, "message", json_object_new_string(err.msg));
         json_object_object_add(e, "limit",
-                               json_object_new_string(HK_LIMIT_LLM_BUDGET));
+                               json_object_new_string(HK_PLANS_LLM_BUDGET));
         json_object *o = json_object_new_object();
         json_object_object_add(o, "error", e);
         hk_resp_json(resp, 403, o);
@@ -158,7 +159,7 @@ static bool inputs_ok(struct hk_req *req, struct hk_resp *resp,
                       (long long)job_id);
         return false;
     }
-    rc = hk_llm_resume_load(c, req->user_id, &resume, &err);
+    rc = hk_llm_resume_load(req->app->platform, c, req->user_id, &resume, &err);
     json_object_put(resume);
     if (rc == HAWK_ENOTFOUND) {
         hk_resp_error(resp, 422, "resume_missing", NULL, "%s", err.msg);
@@ -184,7 +185,8 @@ static bool application_ok(struct hk_req *req, struct hk_resp *resp,
     int64_t id = 0;
     struct hawk_error err;
     memset(&err, 0, sizeof(err));
-    int rc = hk_llm_application_for(c, req->user_id, job_id, application_id,
+    struct hk_platform *pf = req->app->platform;
+    int rc = hk_llm_application_for(pf, c, req->user_id, job_id, application_id,
                                     false, &id, &err);
     if (rc == 0)
         return true;
@@ -197,10 +199,11 @@ static bool application_ok(struct hk_req *req, struct hk_resp *resp,
         hk_llm_err_resp(resp, &err);
         return false;
     }
-    struct hk_plan_limit lim;
-    rc = hk_plan_check(c, req->user_id, HK_LIMIT_APPLICATIONS_PER_DAY, 1, &lim);
+    struct hk_err e = HK_ERR_INIT;
+    rc = hk_plans_check(pf->plans, c, req->user_id,
+                        HK_PLANS_APPLICATIONS_PER_DAY, 1, NULL, &e);
     if (rc == HAWK_EQUOTA) {
-        hk_plan_limit_resp(resp, &lim);
+        hk_resp_from_err(resp, &e);
         return false;
     }
     if (rc < 0) {
@@ -213,10 +216,11 @@ static bool application_ok(struct hk_req *req, struct hk_resp *resp,
 static bool feature_ok(struct hk_req *req, struct hk_resp *resp,
                        struct hk_dbconn *c)
 {
-    struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, req->user_id, HK_LIMIT_CUSTOM_RESUME, 0, &lim);
+    struct hk_err e = HK_ERR_INIT;
+    int rc = hk_plans_check(req->app->platform->plans, c, req->user_id,
+                            HK_PLANS_CUSTOM_RESUME, 0, NULL, &e);
     if (rc == HAWK_EQUOTA) {
-        hk_plan_limit_resp(resp, &lim);
+        hk_resp_from_err(resp, &e);
         return false;
     }
     if (rc < 0) {
@@ -272,7 +276,7 @@ static void job_feature(struct hk_req *req, struct hk_resp *resp,
     if (ok && f != F_SCORE)
         ok = application_ok(req, resp, c, job_id, app_id);
     if (ok)
-        ok = hk_llm_budget_ok(c, req->user_id, resp);
+        ok = hk_llm_budget_ok(req->app->platform, c, req->user_id, resp);
     if (ok) {
         char key[96];
         snprintf(key, sizeof(key), "%s:%lld:%lld", kinds[f],
@@ -373,10 +377,11 @@ static json_object *usage_totals(const PGresult *t)
     return o;
 }
 
-static json_object *usage_budget(struct hk_dbconn *c, int64_t user_id)
+static json_object *usage_budget(struct hk_plans *pl, struct hk_dbconn *c,
+                                 int64_t user_id)
 {
-    struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, user_id, HK_LIMIT_LLM_BUDGET, 0, &lim);
+    struct hk_plans_limit lim;
+    int rc = hk_plans_check(pl, c, user_id, HK_PLANS_LLM_BUDGET, 0, &lim, NULL);
     if (rc < 0 && rc != HAWK_EQUOTA)
         return NULL;
     json_object *b = json_object_new_object();
@@ -469,7 +474,8 @@ static void usage_route(struct hk_req *req, struct hk_resp *resp)
         o, "pages", json_object_new_int64((total + per_page - 1) / per_page));
     json_object_object_add(o, "totals", usage_totals(t));
     PQclear(t);
-    json_object_object_add(o, "budget", usage_budget(c, req->user_id));
+    json_object_object_add(
+        o, "budget", usage_budget(req->app->platform->plans, c, req->user_id));
     hk_db_release(req->app->db, c);
     hk_resp_json(resp, 200, o);
 }

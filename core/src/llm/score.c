@@ -100,7 +100,8 @@ int hk_llm_score_job(struct hk_app *app, int64_t user_id, int64_t job_id,
         hk_llm_db_error(err, rc, "score the job");
         return rc;
     }
-    rc = hk_llm_inputs_load(c, user_id, job_id, &job, &resume, err);
+    rc = hk_llm_inputs_load(app->platform, c, user_id, job_id, &job, &resume,
+                            err);
     /* No connection is held during the (slow) llm call. */
     hk_db_release(app->db, c);
     c = NULL;
@@ -130,8 +131,9 @@ int hk_llm_score_job(struct hk_app *app, int64_t user_id, int64_t job_id,
     double value = json_object_get_double(score) * 10.0;
     rc = hk_db_acquire(app->db, &c);
     if (rc == 0) {
-        rc = hk_jobs_score_set(c, user_id, job_id, value, hk_llm_json(reasons),
-                               hk_llm_json(missing));
+        rc =
+            hk_jobs_score_set(app->platform->jobs, c, user_id, job_id, value,
+                              hk_llm_json(reasons), hk_llm_json(missing), NULL);
         hk_db_release(app->db, c);
     }
     if (rc < 0) {

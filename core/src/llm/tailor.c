@@ -431,14 +431,16 @@ static int store(struct hk_app *app, int64_t user_id, int64_t job_id,
     if (rc < 0)
         hk_llm_db_error(err, rc, "store the tailored resume");
     if (rc == 0)
-        rc = hk_llm_application_for(c, user_id, job_id, wanted, true, app_id,
-                                    err);
+        rc = hk_llm_application_for(app->platform, c, user_id, job_id, wanted,
+                                    true, app_id, err);
     if (rc == 0)
-        rc = hk_app_add_document(c, user_id, *app_id, "tailored_resume",
-                                 json_text, "json", doc_id);
+        rc = hk_applications_add_document(app->platform->applications, c,
+                                          user_id, *app_id, "tailored_resume",
+                                          json_text, "json", doc_id, NULL);
     if (rc == 0)
-        rc = hk_app_add_document(c, user_id, *app_id, "tailored_resume", html,
-                                 "html", html_id);
+        rc = hk_applications_add_document(app->platform->applications, c,
+                                          user_id, *app_id, "tailored_resume",
+                                          html, "html", html_id, NULL);
     if (rc == 0)
         rc = hk_db_commit(c);
     if (rc < 0) {
@@ -452,11 +454,13 @@ static int store(struct hk_app *app, int64_t user_id, int64_t job_id,
 
 /* Before paying: the plan includes custom resumes and the application
  * exists or may be created. */
-static int precheck(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
-                    int64_t wanted, struct hawk_error *err)
+static int precheck(struct hk_platform *pf, struct hk_dbconn *c,
+                    int64_t user_id, int64_t job_id, int64_t wanted,
+                    struct hawk_error *err)
 {
-    struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, user_id, HK_LIMIT_CUSTOM_RESUME, 0, &lim);
+    struct hk_plans_limit lim;
+    int rc = hk_plans_check(pf->plans, c, user_id, HK_PLANS_CUSTOM_RESUME, 0,
+                            &lim, NULL);
     if (rc == HAWK_EQUOTA) {
         if (lim.trial_expired)
             HAWK_ERR_SET(err, rc, false, 0,
@@ -475,10 +479,11 @@ static int precheck(struct hk_dbconn *c, int64_t user_id, int64_t job_id,
     }
     int64_t app_id = 0;
     struct hawk_error tmp;
-    rc = hk_llm_application_for(c, user_id, job_id, wanted, false, &app_id,
+    rc = hk_llm_application_for(pf, c, user_id, job_id, wanted, false, &app_id,
                                 &tmp);
     if (rc == HAWK_ENOTFOUND && wanted == 0) {
-        rc = hk_plan_check(c, user_id, HK_LIMIT_APPLICATIONS_PER_DAY, 1, &lim);
+        rc = hk_plans_check(pf->plans, c, user_id,
+                            HK_PLANS_APPLICATIONS_PER_DAY, 1, &lim, NULL);
         if (rc == HAWK_EQUOTA)
             HAWK_ERR_SET(err, rc, false, 0,
                          "daily application limit reached (%.0f of %.0f on "
@@ -510,9 +515,10 @@ int hk_llm_tailor_resume(struct hk_app *app, int64_t user_id, int64_t job_id,
         hk_llm_db_error(err, rc, "tailor the resume");
         return rc;
     }
-    rc = precheck(c, user_id, job_id, application_id, err);
+    rc = precheck(app->platform, c, user_id, job_id, application_id, err);
     if (rc == 0)
-        rc = hk_llm_inputs_load(c, user_id, job_id, &job, &resume, err);
+        rc = hk_llm_inputs_load(app->platform, c, user_id, job_id, &job,
+                                &resume, err);
     hk_db_release(app->db, c);
     if (rc < 0)
         return rc;

@@ -13,7 +13,7 @@
 #include "hawk/plugin.h"
 #include "log/log.h"
 #include "lua/workflows.h"
-#include "platform/filters.h"
+#include "platform/jobconfigs/filters.h"
 #include "platform/platform.h"
 #include "queue/queue.h"
 #include "util/alloc.h"
@@ -46,7 +46,7 @@ int hk_lua_env_init(struct hk_lua_env *env, struct hk_app *app, int64_t user_id,
     env->dry_run = dry_run;
     env->max_per_day = max_per_day;
     env->state_max = 64 * 1024;
-    env->filters = hk_filter_ctx_new();
+    env->filters = hk_jobconfigs_filter_new();
     if (workflow_id > 0)
         snprintf(env->actor, sizeof(env->actor), "workflow:%lld",
                  (long long)workflow_id);
@@ -98,7 +98,7 @@ bool hk_lua_env_prepared_has(const struct hk_lua_env *env, int64_t app_id)
 /* See lua/host.h. */
 void hk_lua_env_release(struct hk_lua_env *env)
 {
-    hk_filter_ctx_free(env->filters);
+    hk_jobconfigs_filter_free(env->filters);
     env->filters = NULL;
 }
 
@@ -110,11 +110,12 @@ void hk_lua_env_release(struct hk_lua_env *env)
  * caller frees), or nil when the user has none. */
 static int fetched_result(struct hk_lua_env *env, struct hk_dbconn *c,
                           struct hk_lua_hostcall *hc,
-                          int (*fetch)(struct hk_dbconn *c, int64_t user_id,
+                          int (*fetch)(struct hk_platform *pf,
+                                       struct hk_dbconn *c, int64_t user_id,
                                        char **json))
 {
     char *json = NULL;
-    int rc = fetch(c, env->user_id, &json);
+    int rc = fetch(env->app->platform, c, env->user_id, &json);
     if (rc == HAWK_ENOTFOUND)
         return 0;
     if (rc < 0)
@@ -124,18 +125,30 @@ static int fetched_result(struct hk_lua_env *env, struct hk_dbconn *c,
     return 0;
 }
 
+static int active_config(struct hk_platform *pf, struct hk_dbconn *c,
+                         int64_t user_id, char **json)
+{
+    return hk_jobconfigs_active(pf->jobconfigs, c, user_id, json, NULL);
+}
+
+static int default_resume(struct hk_platform *pf, struct hk_dbconn *c,
+                          int64_t user_id, char **json)
+{
+    return hk_resumes_default_structured(pf->resumes, c, user_id, json, NULL);
+}
+
 static int h_config(struct hk_lua_env *env, struct hk_dbconn *c,
                     struct hk_lua_hostcall *hc, int64_t timeout_ms)
 {
     (void)timeout_ms;
-    return fetched_result(env, c, hc, hk_jobconfig_active);
+    return fetched_result(env, c, hc, active_config);
 }
 
 static int h_resume(struct hk_lua_env *env, struct hk_dbconn *c,
                     struct hk_lua_hostcall *hc, int64_t timeout_ms)
 {
     (void)timeout_ms;
-    return fetched_result(env, c, hc, hk_resume_default_structured);
+    return fetched_result(env, c, hc, default_resume);
 }
 
 static int h_state_get(struct hk_lua_env *env, struct hk_dbconn *c,

@@ -16,7 +16,7 @@
 
 struct hk_app;
 struct hk_dbconn;
-struct hk_filter_ctx;
+struct hk_jobconfigs_filter;
 
 /* Queue job kind that submits an approved or queued application, when a
  * module registers it. */
@@ -38,7 +38,7 @@ struct hk_lua_env {
      * created (awaiting_review) for hawk.apply to take over. */
     int64_t prepared[64];
     size_t n_prepared;
-    struct hk_filter_ctx *filters;
+    struct hk_jobconfigs_filter *filters;
     char actor[40]; /* "workflow:12" or "workflow:cli" */
 };
 

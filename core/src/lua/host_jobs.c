@@ -10,7 +10,7 @@
 #include "db/db.h"
 #include "hawk/plugin.h"
 #include "lua/host.h"
-#include "platform/filters.h"
+#include "platform/jobconfigs/filters.h"
 #include "platform/platform.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
@@ -103,11 +103,13 @@ static int collect_emit(struct hawk_job_sink *s, const struct hawk_job *j)
 {
     struct collect *col = (struct collect *)s;
     int64_t job_id = 0;
-    int rc = hk_jobs_upsert(col->c, j, &job_id);
+    struct hk_jobs *jb = col->env->app->platform->jobs;
+    int rc = hk_jobs_upsert(jb, col->c, j, &job_id, NULL);
     if (rc == HAWK_EINVAL)
         return 0; /* a posting without id or title is skipped */
     if (rc == 0)
-        rc = hk_user_jobs_link(col->c, col->env->user_id, job_id, col->term);
+        rc = hk_jobs_link(jb, col->c, col->env->user_id, job_id, col->term,
+                          NULL);
     if (rc < 0) {
         col->rc = rc;
         return HAWK_ECANCELED;
@@ -382,7 +384,8 @@ int hk_lua_host_blacklisted(struct hk_lua_env *env, struct hk_dbconn *c,
     json_object *owned = NULL;
     if (cfg == NULL) {
         char *json = NULL;
-        int rc = hk_jobconfig_active(c, env->user_id, &json);
+        int rc = hk_jobconfigs_active(env->app->platform->jobconfigs, c,
+                                      env->user_id, &json, NULL);
         if (rc == HAWK_ENOTFOUND) {
             hc->result = json_object_new_object();
             json_object_object_add(hc->result, "blacklisted",
@@ -395,9 +398,9 @@ int hk_lua_host_blacklisted(struct hk_lua_env *env, struct hk_dbconn *c,
         hk_free(json);
         cfg = owned;
     }
-    struct hk_filter_result fr;
+    struct hk_jobconfigs_filter_result fr;
     memset(&fr, 0, sizeof(fr));
-    int rc = hk_filter_eval(env->filters, cfg, job, &fr);
+    int rc = hk_jobconfigs_filter_eval(env->filters, cfg, job, &fr);
     json_object_put(owned);
     if (rc < 0) {
         snprintf(hc->error, sizeof(hc->error),
@@ -453,19 +456,21 @@ static json_object *apply_result(const char *status, int64_t app_id)
 static int attach(struct hk_lua_env *env, struct hk_dbconn *c, int64_t app_id,
                   json_object *opts)
 {
+    struct hk_applications *am = env->app->platform->applications;
     json_object *v = NULL;
     int rc = 0;
     if (json_object_object_get_ex(opts, "cover_letter", &v) &&
         json_object_is_type(v, json_type_string))
-        rc = hk_app_add_document(c, env->user_id, app_id, "cover_letter",
-                                 json_object_get_string(v), "text", NULL);
+        rc = hk_applications_add_document(
+            am, c, env->user_id, app_id, "cover_letter",
+            json_object_get_string(v), "text", NULL, NULL);
     if (rc == 0 && json_object_object_get_ex(opts, "resume", &v) &&
         json_object_is_type(v, json_type_object) &&
         !json_object_object_get_ex(v, "document_id", NULL))
-        rc = hk_app_add_document(
-            c, env->user_id, app_id, "tailored_resume",
+        rc = hk_applications_add_document(
+            am, c, env->user_id, app_id, "tailored_resume",
             json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "json",
-            NULL);
+            NULL, NULL);
     if (rc == 0 && json_object_object_get_ex(opts, "answers", &v) &&
         json_object_is_type(v, json_type_object)) {
         json_object_object_foreach(v, q, a)
@@ -474,8 +479,8 @@ static int attach(struct hk_lua_env *env, struct hk_dbconn *c, int64_t app_id,
                 json_object_is_type(a, json_type_string)
                     ? json_object_get_string(a)
                     : json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
-            rc = hk_app_add_question(c, env->user_id, app_id, q, "text", text,
-                                     "workflow");
+            rc = hk_applications_add_question(am, c, env->user_id, app_id, q,
+                                              "text", text, "workflow", NULL);
             if (rc < 0)
                 break;
         }
@@ -484,7 +489,7 @@ static int attach(struct hk_lua_env *env, struct hk_dbconn *c, int64_t app_id,
 }
 
 static void plan_message(struct hk_lua_hostcall *hc,
-                         const struct hk_plan_limit *l, double used)
+                         const struct hk_plans_limit *l, double used)
 {
     if (l->trial_expired)
         snprintf(hc->error, sizeof(hc->error),
@@ -513,8 +518,9 @@ static int take_over(struct hk_lua_env *env, struct hk_dbconn *c,
         json_object_put(rest);
     }
     if (rc == 0 && !review)
-        rc = hk_app_set_status(c, env->user_id, app_id, "queued",
-                               "submitted by the workflow", env->actor);
+        rc = hk_applications_set_status(
+            env->app->platform->applications, c, env->user_id, app_id, "queued",
+            "submitted by the workflow", env->actor, NULL);
     bool queued = false;
     if (rc == 0 && !review)
         rc = hk_lua_submit_application(c, env->user_id, app_id, &queued);
@@ -560,13 +566,15 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
         review = json_object_get_boolean(v);
     if (prepared)
         return take_over(env, c, hc, app_id, opts, review);
-    struct hk_plan_limit lim;
+    struct hk_platform *pf = env->app->platform;
+    struct hk_plans_limit lim;
     memset(&lim, 0, sizeof(lim));
     if (env->dry_run) {
         /* Nothing is recorded, but the plan's daily limit still decides
          * what the run would have been allowed to do. */
-        rc = hk_plan_check(c, env->user_id, HK_LIMIT_APPLICATIONS_PER_DAY,
-                           (double)(env->applied_now + 1), &lim);
+        rc = hk_plans_check(pf->plans, c, env->user_id,
+                            HK_PLANS_APPLICATIONS_PER_DAY,
+                            (double)(env->applied_now + 1), &lim, NULL);
         if (rc == HAWK_EQUOTA) {
             plan_message(hc, &lim, lim.used + (double)env->applied_now);
             return rc;
@@ -581,9 +589,9 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
         return 0;
     }
     bool created = false;
-    rc = hk_app_record_ex(c, env->user_id, job_id,
-                          review ? "awaiting_review" : "queued", NULL,
-                          env->actor, &app_id, &created, &lim);
+    rc = hk_applications_record(pf->applications, c, env->user_id, job_id,
+                                review ? "awaiting_review" : "queued", NULL,
+                                env->actor, &app_id, &created, &lim, NULL);
     if (rc == HAWK_EQUOTA) {
         plan_message(hc, &lim, lim.used);
         return rc;

@@ -88,7 +88,8 @@ static void job_text(struct hk_buf *b, json_object *job, const char *desc)
 static char *resume_text(struct hk_lua_env *env, struct hk_dbconn *c)
 {
     char *json = NULL;
-    if (hk_resume_default_structured(c, env->user_id, &json) < 0)
+    if (hk_resumes_default_structured(env->app->platform->resumes, c,
+                                      env->user_id, &json, NULL) < 0)
         return NULL;
     if (strlen(json) > PROMPT_PART_MAX)
         json[PROMPT_PART_MAX] = '\0';
@@ -287,8 +288,9 @@ static int tailor_by_chat(struct hk_lua_env *env, json_object *job,
     int rc = hk_db_acquire(env->app->db, &c);
     if (rc < 0)
         return rc;
-    struct hk_plan_limit lim;
-    rc = hk_plan_check(c, env->user_id, HK_LIMIT_CUSTOM_RESUME, 1, &lim);
+    struct hk_plans_limit lim;
+    rc = hk_plans_check(env->app->platform->plans, c, env->user_id,
+                        HK_PLANS_CUSTOM_RESUME, 1, &lim, NULL);
     char *resume = rc == 0 ? resume_text(env, c) : NULL;
     char *desc = rc == 0 ? description(env, c, job, job_id, timeout_ms) : NULL;
     hk_db_release(env->app->db, c);

@@ -20,6 +20,7 @@
 #include "platform/platform.h"
 #include "queue/queue.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 #include "util/time.h"
 
@@ -181,11 +182,12 @@ static int check_interval(struct hk_req *req, struct hk_resp *resp,
     for (int i = 1; i < ck->n_next; i++)
         if (ck->next[i] - ck->next[i - 1] < gap)
             gap = ck->next[i] - ck->next[i - 1];
-    struct hk_plan_limit lim;
-    int rc = hk_plan_check(c, req->user_id, HK_LIMIT_MIN_SCHEDULE_INTERVAL,
-                           (double)(gap / 60), &lim);
+    struct hk_err e = HK_ERR_INIT;
+    int rc = hk_plans_check(req->app->platform->plans, c, req->user_id,
+                            HK_PLANS_MIN_SCHEDULE_INTERVAL, (double)(gap / 60),
+                            NULL, &e);
     if (rc == HAWK_EQUOTA)
-        hk_plan_limit_resp(resp, &lim);
+        hk_resp_from_err(resp, &e);
     else if (rc < 0)
         hk_resp_from_status(resp, rc);
     return rc;
@@ -314,11 +316,11 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, rc);
         goto out;
     }
-    struct hk_plan_limit lim;
-    rc = hk_plan_check_used(c, req->user_id, HK_LIMIT_WORKFLOWS, (double)count,
-                            1, &lim);
+    struct hk_err e = HK_ERR_INIT;
+    rc = hk_plans_check_used(req->app->platform->plans, c, req->user_id,
+                             HK_PLANS_WORKFLOWS, (double)count, 1, NULL, &e);
     if (rc == HAWK_EQUOTA) {
-        hk_plan_limit_resp(resp, &lim);
+        hk_resp_from_err(resp, &e);
         goto out;
     }
     if (rc < 0) {
@@ -688,17 +690,19 @@ static void h_approve(struct hk_req *req, struct hk_resp *resp)
     if (body != NULL && json_object_object_get_ex(body, "answers", &ans)) {
         json_object_object_foreach(ans, q, a)
         {
-            rc = hk_app_add_question(c, req->user_id, app_id, q, "text",
-                                     json_object_get_string(a), "user");
+            rc = hk_applications_add_question(
+                req->app->platform->applications, c, req->user_id, app_id, q,
+                "text", json_object_get_string(a), "user", NULL);
             if (rc < 0)
                 break;
         }
     }
     const char *note = body != NULL ? opt_string(body, "note") : NULL;
     if (rc == 0)
-        rc = hk_app_set_status(c, req->user_id, app_id, "approved",
-                               note != NULL ? note : "approved after review",
-                               actor);
+        rc = hk_applications_set_status(
+            req->app->platform->applications, c, req->user_id, app_id,
+            "approved", note != NULL ? note : "approved after review", actor,
+            NULL);
     bool queued = false;
     if (rc == 0)
         rc = hk_lua_submit_application(c, req->user_id, app_id, &queued);
@@ -743,9 +747,9 @@ static void h_reject(struct hk_req *req, struct hk_resp *resp)
     int rc = review_begin(req, resp, app_id, &c, actor, sizeof(actor));
     if (rc < 0)
         goto out;
-    rc =
-        hk_app_set_status(c, req->user_id, app_id, status,
-                          note != NULL ? note : "rejected after review", actor);
+    rc = hk_applications_set_status(
+        req->app->platform->applications, c, req->user_id, app_id, status,
+        note != NULL ? note : "rejected after review", actor, NULL);
     if (rc == 0)
         rc = hk_db_commit(c);
     if (rc < 0) {

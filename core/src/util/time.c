@@ -119,3 +119,71 @@ int hk_parse_size(const char *s, int64_t *out)
     *out = (int64_t)r;
     return 0;
 }
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return HAWK_EINVAL;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* See time.h. */
+int hk_parse_time(const char *s, int64_t *out)
+{
+    struct tm tm;
+    int y, mo, d, h = 0, mi = 0, se = 0, off = 0;
+    size_t n = strlen(s);
+    memset(&tm, 0, sizeof(tm));
+    if (n < 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) < 0 ||
+        digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0)
+        return HAWK_EINVAL;
+    const char *p = s + 10;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        if (strlen(p) < 9 || p[3] != ':' || p[6] != ':' ||
+            digits(p + 1, 2, &h) < 0 || digits(p + 4, 2, &mi) < 0 ||
+            digits(p + 7, 2, &se) < 0)
+            return HAWK_EINVAL;
+        p += 9;
+        if (*p == '.') {
+            p++;
+            if (*p < '0' || *p > '9')
+                return HAWK_EINVAL;
+            while (*p >= '0' && *p <= '9')
+                p++;
+        }
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int oh, om;
+            if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &oh) < 0 ||
+                digits(p + 4, 2, &om) < 0 || oh > 23 || om > 59)
+                return HAWK_EINVAL;
+            off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+            p += 6;
+        } else {
+            return HAWK_EINVAL;
+        }
+    }
+    if (*p != '\0' || y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+        d > 31 || h > 23 || mi > 59 || se > 60)
+        return HAWK_EINVAL;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    time_t t = timegm(&tm);
+    /* timegm normalizes 2025-02-31 into March: refuse such dates. */
+    struct tm back;
+    gmtime_r(&t, &back);
+    if (back.tm_mday != d || back.tm_mon != mo - 1)
+        return HAWK_EINVAL;
+    *out = (int64_t)t - off;
+    return 0;
+}

@@ -23,4 +23,9 @@ int hk_parse_duration_ms(const char *s, int64_t *out_ms);
 /* Parses "10MiB", "512k", "1M", "2G" or a bare number of bytes. */
 int hk_parse_size(const char *s, int64_t *out);
 
+/* Parses "YYYY-MM-DD" or an RFC 3339 date-time ("2025-01-31T10:00:00Z",
+ * optional fraction, "Z" or "+hh:mm") into unix seconds; dates that do
+ * not exist (2025-02-31) are refused.  0 or HAWK_EINVAL. */
+int hk_parse_time(const char *s, int64_t *out);
+
 #endif

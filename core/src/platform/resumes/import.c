@@ -1,5 +1,5 @@
 /*
- * platform/resume_import.c - structured resumes from JSON Resume
+ * platform/resumes/import.c - structured resumes from JSON Resume
  * (jsonresume.org schema) and from YAML files in the original bot's
  * layout.
  */
@@ -10,7 +10,8 @@
 #include <yaml.h>
 
 #include "hawk/plugin.h"
-#include "platform/resume.h"
+#include "platform/resumes/import.h"
+#include "platform/resumes/resumes.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -75,7 +76,7 @@ static int get_list(struct ictx *c, json_object *jr, const char *key,
         return 0;
     if (!json_object_is_type(v, json_type_array))
         return ifail(c, key, "must be a list");
-    if (json_object_array_length(v) > HK_RESUME_MAX_ITEMS)
+    if (json_object_array_length(v) > HK_RESUMES_MAX_ITEMS)
         return ifail(c, key, "list has too many entries");
     *out = v;
     return 0;
@@ -104,7 +105,7 @@ static int copy_textlist(struct ictx *c, const char *path, json_object *src,
         return ifail(c, p, "must be a list");
     json_object *arr = json_object_new_array();
     size_t n = json_object_array_length(v);
-    for (size_t i = 0; i < n && i < HK_RESUME_MAX_ITEMS; i++) {
+    for (size_t i = 0; i < n && i < HK_RESUMES_MAX_ITEMS; i++) {
         json_object *e = json_object_array_get_idx(v, i);
         if (!json_object_is_type(e, json_type_string)) {
             json_object_put(arr);
@@ -371,9 +372,9 @@ static const struct named_list awards = {"awards", "achievements", "title",
 static const struct named_list certificates = {"certificates", "certifications",
                                                "name", "date", "issuer"};
 
-/* See resume.h. */
-int hk_resume_from_json_resume(json_object *jr, json_object **out, char *path,
-                               size_t pathlen, char *msg, size_t msglen)
+/* See import.h. */
+int hk_resumes_from_json_resume(json_object *jr, json_object **out, char *path,
+                                size_t pathlen, char *msg, size_t msglen)
 {
     struct ictx c = {path, pathlen, msg, msglen};
     *out = NULL;
@@ -522,9 +523,9 @@ static int attach(struct yctx *y, json_object *val, bool is_scalar,
     return 0;
 }
 
-/* See resume.h. */
-int hk_yaml_to_json(const char *text, size_t len, json_object **out, int *line,
-                    char *err, size_t errlen)
+/* See import.h. */
+int hk_resumes_yaml_parse(const char *text, size_t len, json_object **out,
+                          int *line, char *err, size_t errlen)
 {
     yaml_parser_t parser;
     yaml_event_t ev;

@@ -1,11 +1,11 @@
 /*
- * platform/filters.c - blacklist/whitelist matching.
+ * platform/jobconfigs/filters.c - blacklist/whitelist matching.
  *
  * Regexes are compiled once per context: a workflow run checks hundreds of
  * jobs against the same lists, and regcomp() costs far more than
  * regexec().
  */
-#include "platform/filters.h"
+#include "platform/jobconfigs/filters.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -23,19 +23,19 @@ struct cached_re {
     int status; /* regcomp() result */
 };
 
-struct hk_filter_ctx {
+struct hk_jobconfigs_filter {
     struct cached_re items[FILTER_CACHE_MAX];
     size_t n;
 };
 
 /* See filters.h. */
-struct hk_filter_ctx *hk_filter_ctx_new(void)
+struct hk_jobconfigs_filter *hk_jobconfigs_filter_new(void)
 {
-    return hk_calloc(1, sizeof(struct hk_filter_ctx));
+    return hk_calloc(1, sizeof(struct hk_jobconfigs_filter));
 }
 
 /* See filters.h. */
-void hk_filter_ctx_free(struct hk_filter_ctx *ctx)
+void hk_jobconfigs_filter_free(struct hk_jobconfigs_filter *ctx)
 {
     if (ctx == NULL)
         return;
@@ -48,7 +48,7 @@ void hk_filter_ctx_free(struct hk_filter_ctx *ctx)
 }
 
 /* See filters.h. */
-bool hk_filter_is_regex(const char *entry)
+bool hk_jobconfigs_filter_is_regex(const char *entry)
 {
     size_t n = strlen(entry);
     return n >= 2 && entry[0] == '/' && entry[n - 1] == '/';
@@ -254,7 +254,8 @@ static size_t re_cost(const char *pat, size_t n)
 static int compile(const char *entry, regex_t *re)
 {
     size_t n = strlen(entry);
-    if (n > HK_FILTER_MAX_ENTRY || re_cost(entry + 1, n - 2) > RE_MAX_COST)
+    if (n > HK_JOBCONFIGS_FILTER_MAX_ENTRY ||
+        re_cost(entry + 1, n - 2) > RE_MAX_COST)
         return RE_TOO_COMPLEX;
     char *pat = hk_strndup(entry + 1, n - 2);
     int st = regcomp(re, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB);
@@ -264,7 +265,7 @@ static int compile(const char *entry, regex_t *re)
 
 /* Returns the cached regex for entry, compiling it on first use; NULL
  * with *status set when it does not compile. */
-static regex_t *lookup(struct hk_filter_ctx *ctx, const char *entry,
+static regex_t *lookup(struct hk_jobconfigs_filter *ctx, const char *entry,
                        int *status)
 {
     for (size_t i = 0; i < ctx->n; i++) {
@@ -283,7 +284,8 @@ static regex_t *lookup(struct hk_filter_ctx *ctx, const char *entry,
 }
 
 /* See filters.h. */
-int hk_filter_entry_check(const char *entry, char *msg, size_t msglen)
+int hk_jobconfigs_filter_entry_check(const char *entry, char *msg,
+                                     size_t msglen)
 {
     size_t n = strlen(entry);
     size_t blank = strspn(entry, " \t");
@@ -291,16 +293,16 @@ int hk_filter_entry_check(const char *entry, char *msg, size_t msglen)
         snprintf(msg, msglen, "entry is empty; remove it or write a phrase");
         return HAWK_EINVAL;
     }
-    if (n > HK_FILTER_MAX_ENTRY) {
+    if (n > HK_JOBCONFIGS_FILTER_MAX_ENTRY) {
         snprintf(msg, msglen, "entry is longer than %d characters",
-                 HK_FILTER_MAX_ENTRY);
+                 HK_JOBCONFIGS_FILTER_MAX_ENTRY);
         return HAWK_EINVAL;
     }
     if (!hk_utf8_valid(entry, n)) {
         snprintf(msg, msglen, "entry is not valid UTF-8");
         return HAWK_EINVAL;
     }
-    if (!hk_filter_is_regex(entry))
+    if (!hk_jobconfigs_filter_is_regex(entry))
         return 0;
     if (n == 2) {
         snprintf(msg, msglen, "regular expression is empty");
@@ -327,12 +329,12 @@ int hk_filter_entry_check(const char *entry, char *msg, size_t msglen)
 }
 
 /* See filters.h. */
-int hk_filter_match(struct hk_filter_ctx *ctx, const char *entry,
-                    const char *text)
+int hk_jobconfigs_filter_match(struct hk_jobconfigs_filter *ctx,
+                               const char *entry, const char *text)
 {
     if (text == NULL)
         return 0;
-    if (!hk_filter_is_regex(entry))
+    if (!hk_jobconfigs_filter_is_regex(entry))
         return phrase_match(entry, text) ? 1 : 0;
     if (strlen(entry) == 2)
         return HAWK_EINVAL;
@@ -359,8 +361,9 @@ static const char *job_str(const json_object *job, const char *key)
     return json_object_get_string(v);
 }
 
-static void set_result(struct hk_filter_result *res, const char *rule,
-                       const char *entry, const char *fmt, const char *a)
+static void set_result(struct hk_jobconfigs_filter_result *res,
+                       const char *rule, const char *entry, const char *fmt,
+                       const char *a)
 {
     hk_strlcpy(res->rule, rule, sizeof(res->rule));
     hk_strlcpy(res->entry, entry ? entry : "", sizeof(res->entry));
@@ -369,9 +372,10 @@ static void set_result(struct hk_filter_result *res, const char *rule,
 
 /* Applies one list to text.  For a blacklist a match skips the job; for
  * the whitelist a non-empty list with no match skips it. */
-static int check_list(struct hk_filter_ctx *ctx, const json_object *config,
-                      const char *rule, const char *field, const char *text,
-                      bool whitelist, struct hk_filter_result *res)
+static int check_list(struct hk_jobconfigs_filter *ctx,
+                      const json_object *config, const char *rule,
+                      const char *field, const char *text, bool whitelist,
+                      struct hk_jobconfigs_filter_result *res)
 {
     json_object *list = NULL;
     if (!json_object_object_get_ex(config, rule, &list) ||
@@ -385,7 +389,7 @@ static int check_list(struct hk_filter_ctx *ctx, const json_object *config,
         if (!json_object_is_type(e, json_type_string))
             continue;
         const char *entry = json_object_get_string(e);
-        int m = hk_filter_match(ctx, entry, text ? text : "");
+        int m = hk_jobconfigs_filter_match(ctx, entry, text ? text : "");
         if (m < 0) {
             set_result(res, rule, entry, "%sinvalid regular expression %s", "");
             return m;
@@ -416,7 +420,7 @@ static bool cfg_bool(const json_object *config, const char *key, bool def)
 }
 
 static int check_workplace(const json_object *config, const json_object *job,
-                           struct hk_filter_result *res)
+                           struct hk_jobconfigs_filter_result *res)
 {
     const char *w = job_str(job, "workplace");
     if (w == NULL || (strcmp(w, "remote") != 0 && strcmp(w, "hybrid") != 0 &&
@@ -430,7 +434,7 @@ static int check_workplace(const json_object *config, const json_object *job,
 }
 
 static int check_applicants(const json_object *config, const json_object *job,
-                            struct hk_filter_result *res)
+                            struct hk_jobconfigs_filter_result *res)
 {
     json_object *th = NULL, *a = NULL, *v = NULL;
     if (!json_object_object_get_ex(config, "job_applicants_threshold", &th) ||
@@ -460,8 +464,9 @@ static int check_applicants(const json_object *config, const json_object *job,
 }
 
 /* See filters.h. */
-int hk_filter_eval(struct hk_filter_ctx *ctx, const json_object *config,
-                   const json_object *job, struct hk_filter_result *res)
+int hk_jobconfigs_filter_eval(struct hk_jobconfigs_filter *ctx,
+                              const json_object *config, const json_object *job,
+                              struct hk_jobconfigs_filter_result *res)
 {
     static const struct {
         const char *rule, *key;
@@ -486,13 +491,13 @@ int hk_filter_eval(struct hk_filter_ctx *ctx, const json_object *config,
 }
 
 /* See filters.h. */
-int hk_filter_check(const json_object *config, const json_object *job,
-                    char *why, size_t whylen)
+int hk_jobconfigs_filter_check(const json_object *config,
+                               const json_object *job, char *why, size_t whylen)
 {
-    struct hk_filter_ctx *ctx = hk_filter_ctx_new();
-    struct hk_filter_result res;
-    int rc = hk_filter_eval(ctx, config, job, &res);
-    hk_filter_ctx_free(ctx);
+    struct hk_jobconfigs_filter *ctx = hk_jobconfigs_filter_new();
+    struct hk_jobconfigs_filter_result res;
+    int rc = hk_jobconfigs_filter_eval(ctx, config, job, &res);
+    hk_jobconfigs_filter_free(ctx);
     if (rc != 0 && why != NULL && whylen > 0)
         snprintf(why, whylen, "%s: %s", res.rule, res.why);
     else if (why != NULL && whylen > 0)

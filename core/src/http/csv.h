@@ -1,8 +1,8 @@
 /*
- * platform/csv.h - RFC 4180 CSV writer into a bounded buffer.
+ * http/csv.h - RFC 4180 CSV writer into a bounded buffer.
  */
-#ifndef HK_PLATFORM_CSV_H
-#define HK_PLATFORM_CSV_H
+#ifndef HK_HTTP_CSV_H
+#define HK_HTTP_CSV_H
 
 #include <stdbool.h>
 #include <stddef.h>

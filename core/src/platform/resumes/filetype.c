@@ -1,12 +1,12 @@
 /*
- * platform/filetype.c - content-based file type detection.
+ * platform/resumes/filetype.c - content-based file type detection.
  *
  * The extension and the client's Content-Type are ignored on purpose: both
  * are chosen by the uploader.  DOCX is a ZIP archive, so the central
  * directory is walked to find a "word/" entry; a ZIP without one is some
  * other archive and refused.
  */
-#include "platform/filetype.h"
+#include "platform/resumes/filetype.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -96,97 +96,98 @@ static bool looks_html(const unsigned char *d, size_t n)
 }
 
 /* See filetype.h. */
-enum hk_filetype hk_filetype_detect(const unsigned char *d, size_t n)
+enum hk_resumes_filetype hk_resumes_filetype_detect(const unsigned char *d,
+                                                    size_t n)
 {
     if (n == 0)
-        return HK_FT_EMPTY;
+        return HK_RESUMES_FT_EMPTY;
     if (n >= 5 && memcmp(d, "%PDF-", 5) == 0)
-        return HK_FT_PDF;
+        return HK_RESUMES_FT_PDF;
     if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
-        return zip_is_docx(d, n) ? HK_FT_DOCX : HK_FT_ZIP;
+        return zip_is_docx(d, n) ? HK_RESUMES_FT_DOCX : HK_RESUMES_FT_ZIP;
     if (n >= 4 && memcmp(d,
                          "\x7f"
                          "ELF",
                          4) == 0)
-        return HK_FT_ELF;
+        return HK_RESUMES_FT_ELF;
     if (is_pe(d, n))
-        return HK_FT_PE;
+        return HK_RESUMES_FT_PE;
     if (n >= 4) {
         uint32_t m = rd32(d);
         if (m == 0xfeedfaceu || m == 0xfeedfacfu || m == 0xcefaedfeu ||
             m == 0xcffaedfeu || m == 0xbebafecau)
-            return HK_FT_MACHO;
+            return HK_RESUMES_FT_MACHO;
     }
     if (n >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return HK_FT_PNG;
+        return HK_RESUMES_FT_PNG;
     if (n >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff)
-        return HK_FT_JPEG;
+        return HK_RESUMES_FT_JPEG;
     if (n >= 6 && (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0))
-        return HK_FT_GIF;
+        return HK_RESUMES_FT_GIF;
     if (n >= 2 && d[0] == '#' && d[1] == '!')
-        return HK_FT_SCRIPT;
+        return HK_RESUMES_FT_SCRIPT;
     if (!hk_utf8_valid((const char *)d, n))
-        return HK_FT_BINARY;
+        return HK_RESUMES_FT_BINARY;
     if (looks_html(d, n))
-        return HK_FT_HTML;
-    return HK_FT_TEXT;
+        return HK_RESUMES_FT_HTML;
+    return HK_RESUMES_FT_TEXT;
 }
 
 /* See filetype.h. */
-bool hk_filetype_allowed(enum hk_filetype t)
+bool hk_resumes_filetype_allowed(enum hk_resumes_filetype t)
 {
-    return t == HK_FT_PDF || t == HK_FT_DOCX || t == HK_FT_HTML ||
-           t == HK_FT_TEXT;
+    return t == HK_RESUMES_FT_PDF || t == HK_RESUMES_FT_DOCX ||
+           t == HK_RESUMES_FT_HTML || t == HK_RESUMES_FT_TEXT;
 }
 
 /* See filetype.h. */
-const char *hk_filetype_name(enum hk_filetype t)
+const char *hk_resumes_filetype_name(enum hk_resumes_filetype t)
 {
     switch (t) {
-    case HK_FT_EMPTY:
+    case HK_RESUMES_FT_EMPTY:
         return "empty file";
-    case HK_FT_PDF:
+    case HK_RESUMES_FT_PDF:
         return "pdf";
-    case HK_FT_DOCX:
+    case HK_RESUMES_FT_DOCX:
         return "docx";
-    case HK_FT_HTML:
+    case HK_RESUMES_FT_HTML:
         return "html";
-    case HK_FT_TEXT:
+    case HK_RESUMES_FT_TEXT:
         return "plain text";
-    case HK_FT_ELF:
+    case HK_RESUMES_FT_ELF:
         return "elf executable";
-    case HK_FT_PE:
+    case HK_RESUMES_FT_PE:
         return "windows executable";
-    case HK_FT_MACHO:
+    case HK_RESUMES_FT_MACHO:
         return "mach-o executable";
-    case HK_FT_SCRIPT:
+    case HK_RESUMES_FT_SCRIPT:
         return "executable script";
-    case HK_FT_ZIP:
+    case HK_RESUMES_FT_ZIP:
         return "zip archive";
-    case HK_FT_PNG:
+    case HK_RESUMES_FT_PNG:
         return "png image";
-    case HK_FT_JPEG:
+    case HK_RESUMES_FT_JPEG:
         return "jpeg image";
-    case HK_FT_GIF:
+    case HK_RESUMES_FT_GIF:
         return "gif image";
-    case HK_FT_BINARY:
+    case HK_RESUMES_FT_BINARY:
         return "binary data";
     }
     return "binary data";
 }
 
 /* See filetype.h. */
-const char *hk_filetype_mime(enum hk_filetype t)
+const char *hk_resumes_filetype_mime(enum hk_resumes_filetype t)
 {
     switch (t) {
-    case HK_FT_PDF:
+    case HK_RESUMES_FT_PDF:
         return "application/pdf";
-    case HK_FT_DOCX:
+    case HK_RESUMES_FT_DOCX:
         return "application/vnd.openxmlformats-officedocument."
                "wordprocessingml.document";
-    case HK_FT_HTML:
+    case HK_RESUMES_FT_HTML:
         return "text/html; charset=utf-8";
-    case HK_FT_TEXT:
+    case HK_RESUMES_FT_TEXT:
         return "text/plain; charset=utf-8";
     default:
         return NULL;
@@ -224,16 +225,17 @@ static size_t skip_until_ci(const char *d, size_t n, size_t i,
 }
 
 /* See filetype.h. */
-char *hk_filetype_text(enum hk_filetype t, const char *d, size_t n, size_t max)
+char *hk_resumes_filetype_text(enum hk_resumes_filetype t, const char *d,
+                               size_t n, size_t max)
 {
     struct hk_buf b;
     bool space = false;
-    if (t != HK_FT_TEXT && t != HK_FT_HTML)
+    if (t != HK_RESUMES_FT_TEXT && t != HK_RESUMES_FT_HTML)
         return NULL;
     hk_buf_init(&b, max);
     for (size_t i = 0; i < n && b.len + 2 < max; i++) {
         char c = d[i];
-        if (t == HK_FT_HTML && c == '<') {
+        if (t == HK_RESUMES_FT_HTML && c == '<') {
             size_t rest = n - i;
             if (rest >= 7 && strncasecmp(d + i, "<script", 7) == 0)
                 i = skip_until_ci(d, n, i, "</script>") - 1;
@@ -248,7 +250,7 @@ char *hk_filetype_text(enum hk_filetype t, const char *d, size_t n, size_t max)
             space = b.len > 0;
             continue;
         }
-        if (t == HK_FT_HTML && c == '&') {
+        if (t == HK_RESUMES_FT_HTML && c == '&') {
             bool done = false;
             for (size_t k = 0; k < sizeof(entities) / sizeof(entities[0]);
                  k++) {

@@ -1,7 +1,7 @@
 /*
- * platform/csv.c - RFC 4180 CSV writer.
+ * http/csv.c - RFC 4180 CSV writer.
  */
-#include "platform/csv.h"
+#include "http/csv.h"
 
 #include <string.h>
 

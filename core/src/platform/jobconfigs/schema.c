@@ -1,13 +1,13 @@
 /*
- * platform/jobconfig_validate.c - the body of a job search configuration
+ * platform/jobconfigs/schema.c - the body of a job search configuration
  * as a field table for the JSON validator (util/json_check.h), and the
  * settings it gives merged over the defaults.
  */
 #include <string.h>
 
 #include "hawk/plugin.h"
-#include "platform/filters.h"
-#include "platform/pf.h"
+#include "platform/jobconfigs/filters.h"
+#include "platform/jobconfigs/jobconfigs_int.h"
 #include "util/err.h"
 #include "util/json_check.h"
 
@@ -32,8 +32,8 @@ static const char *const filter_lists[] = {
 static int filter_entry(const struct hk_jslot *slot, struct hk_err *err)
 {
     char msg[200];
-    if (hk_filter_entry_check(json_object_get_string(slot->value), msg,
-                              sizeof(msg)) < 0)
+    if (hk_jobconfigs_filter_entry_check(json_object_get_string(slot->value),
+                                         msg, sizeof(msg)) < 0)
         return hk_json_fail(err, slot->path, "%s", msg);
     return 0;
 }
@@ -147,8 +147,8 @@ static json_object *defaults(void)
     return o;
 }
 
-/* See pf.h. */
-int hk_pf_jobconfig_check(json_object *body, bool create, struct hk_err *err)
+/* See jobconfigs_int.h. */
+int hk_jobconfigs_check(json_object *body, bool create, struct hk_err *err)
 {
     int rc = hk_json_validate(body, body_fields, "", err);
     if (rc == 0 && create && !json_object_object_get_ex(body, "name", NULL))
@@ -156,9 +156,9 @@ int hk_pf_jobconfig_check(json_object *body, bool create, struct hk_err *err)
     return rc;
 }
 
-/* See pf.h. */
-int hk_pf_jobconfig_settings(json_object *body, json_object *base,
-                             json_object **out, struct hk_err *err)
+/* See jobconfigs_int.h. */
+int hk_jobconfigs_settings(json_object *body, json_object *base,
+                           json_object **out, struct hk_err *err)
 {
     json_object *s = defaults();
     *out = NULL;

@@ -1,5 +1,5 @@
 /*
- * platform/multipart.h - multipart/form-data parser (RFC 7578, RFC 2046).
+ * http/multipart.h - multipart/form-data parser (RFC 7578, RFC 2046).
  *
  * The parser works on a body that the HTTP layer has already bounded and
  * buffered.  It never reads past `len`, never needs a NUL terminator, and
@@ -7,8 +7,8 @@
  * uses is fixed whatever the input.  A body whose closing delimiter is
  * missing is treated as truncated and rejected as a whole.
  */
-#ifndef HK_PLATFORM_MULTIPART_H
-#define HK_PLATFORM_MULTIPART_H
+#ifndef HK_HTTP_MULTIPART_H
+#define HK_HTTP_MULTIPART_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,12 +1,12 @@
 /*
- * platform/multipart.c - multipart/form-data parser.
+ * http/multipart.c - multipart/form-data parser.
  *
  * Strict on the framing (CRLF line ends, delimiter followed by "--" or
  * optional padding and CRLF, closing delimiter required) because a lenient
  * parser is where request smuggling and truncated uploads slip through;
  * lenient on header names (case-insensitive) and parameter order.
  */
-#include "platform/multipart.h"
+#include "http/multipart.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * platform/resume_validate.c - the sections of a structured resume as
+ * platform/resumes/schema.c - the sections of a structured resume as
  * field tables for the JSON validator (util/json_check.h), with the three
  * normalisations the original format needs.
  *
@@ -11,31 +11,36 @@
 #include <string.h>
 
 #include "hawk/plugin.h"
-#include "platform/resume.h"
+#include "platform/resumes/resumes.h"
 #include "util/err.h"
 #include "util/json_check.h"
 
-/* A text value: a string or a number, at most HK_RESUME_MAX_TEXT bytes. */
+/* A text value: a string or a number, at most HK_RESUMES_MAX_TEXT bytes. */
 #define TEXT(name, req)                                                        \
     {                                                                          \
-        name, HK_F_TEXT, req, true, 0, HK_RESUME_MAX_TEXT,                     \
+        name, HK_F_TEXT, req, true, 0, HK_RESUMES_MAX_TEXT,                    \
             .flags = HK_FF_BYTES | HK_FF_NONEMPTY                              \
     }
 #define FLAG(name)                                                             \
     {                                                                          \
-        name, HK_F_FLAG, false, true, 0, HK_RESUME_MAX_TEXT,                   \
+        name, HK_F_FLAG, false, true, 0, HK_RESUMES_MAX_TEXT,                  \
             .flags = HK_FF_BYTES                                               \
     }
 #define LIST_MSG "must be a list of at most 200 entries"
 
-static const struct hk_field text_item = {
-    NULL, HK_F_TEXT, false, false, 0, HK_RESUME_MAX_TEXT, .flags = HK_FF_BYTES};
+static const struct hk_field text_item = {NULL,
+                                          HK_F_TEXT,
+                                          false,
+                                          false,
+                                          0,
+                                          HK_RESUMES_MAX_TEXT,
+                                          .flags = HK_FF_BYTES};
 static const struct hk_field flag_item = {
-    NULL, HK_F_FLAG, false, true, 0, HK_RESUME_MAX_TEXT, .flags = HK_FF_BYTES};
+    NULL, HK_F_FLAG, false, true, 0, HK_RESUMES_MAX_TEXT, .flags = HK_FF_BYTES};
 
 #define TEXTLIST(name)                                                         \
     {                                                                          \
-        name, HK_F_ARRAY, false, true, 0, HK_RESUME_MAX_ITEMS,                 \
+        name, HK_F_ARRAY, false, true, 0, HK_RESUMES_MAX_ITEMS,                \
             .items = &text_item, .msg = LIST_MSG                               \
     }
 
@@ -105,19 +110,19 @@ static const struct hk_field k_education[] = {
     TEXT("final_evaluation_grade", false),
     TEXT("start_date", false),
     TEXT("year_of_completion", false),
-    {"exam", HK_F_OBJECT, false, true, 0, HK_RESUME_MAX_ITEMS,
+    {"exam", HK_F_OBJECT, false, true, 0, HK_RESUMES_MAX_ITEMS,
      .items = &text_item, .flags = HK_FF_MAP},
     HK_FIELD_END};
 static const struct hk_field k_experience[] = {
     TEXT("position", true),
     TEXT("company", true),
     /* before employment_period, which then checks what it was renamed to */
-    {"period", HK_F_TEXT, false, true, 0, HK_RESUME_MAX_TEXT,
+    {"period", HK_F_TEXT, false, true, 0, HK_RESUMES_MAX_TEXT,
      .flags = HK_FF_BYTES, .check = period_rename},
     TEXT("employment_period", false),
     TEXT("location", false),
     TEXT("industry", false),
-    {"key_responsibilities", HK_F_ARRAY, false, true, 0, HK_RESUME_MAX_ITEMS,
+    {"key_responsibilities", HK_F_ARRAY, false, true, 0, HK_RESUMES_MAX_ITEMS,
      .items = &resp_entry, .msg = LIST_MSG},
     TEXTLIST("skills_acquired"),
     HK_FIELD_END};
@@ -155,7 +160,7 @@ static const struct hk_field skill_entry = {
 
 #define SECTION_LIST(name, keys)                                               \
     {                                                                          \
-        name, HK_F_ARRAY, false, true, 0, HK_RESUME_MAX_ITEMS,                 \
+        name, HK_F_ARRAY, false, true, 0, HK_RESUMES_MAX_ITEMS,                \
             .items =                                                           \
                 &(const struct hk_field){NULL, HK_F_OBJECT,   false, false, 0, \
                                          0,    .fields = keys},                \
@@ -180,7 +185,7 @@ static const struct hk_field sections[] = {
     SECTION_LIST("certifications", k_named),
     SECTION_LIST("languages", k_language),
     TEXTLIST("interests"),
-    {"skills", HK_F_ARRAY, false, true, 0, HK_RESUME_MAX_ITEMS,
+    {"skills", HK_F_ARRAY, false, true, 0, HK_RESUMES_MAX_ITEMS,
      .items = &skill_entry, .msg = LIST_MSG},
     SECTION_OBJECT("availability", k_availability),
     SECTION_OBJECT("salary_expectations", k_salary),
@@ -198,8 +203,8 @@ static const struct hk_field resume = {"structured",
                                        .fields = sections,
                                        .noun = "resume section"};
 
-/* See resume.h. */
-int hk_resume_validate(json_object *r, const char *prefix, struct hk_err *err)
+/* See resumes.h. */
+int hk_resumes_validate(json_object *r, const char *prefix, struct hk_err *err)
 {
     if (!json_object_is_type(r, json_type_object))
         return hk_json_fail(err, "structured",
