@@ -29,9 +29,9 @@ build() {
     # shellcheck disable=SC2086
     "$cc" $flags -o "$out/$name" "$here/$name.c" "$@" $util $libs
 }
-build fuzz_multipart "$pf/multipart.c" "$pf/filetype.c"
-build fuzz_json_validate "$pf/resume_validate.c" "$pf/resume_import.c" \
-    "$pf/filters.c" "$pf/jobconfig_validate.c"
+build fuzz_multipart "$src/core/src/http/multipart.c" "$pf/resumes/filetype.c"
+build fuzz_json_validate "$pf/resumes/schema.c" "$pf/resumes/import.c" \
+    "$pf/jobconfigs/filters.c" "$pf/jobconfigs/schema.c"
 
 status=0
 for t in fuzz_multipart fuzz_json_validate; do
