@@ -48,9 +48,9 @@ class WorkerCrash(unittest.TestCase):
             cls.srv.cleanup()
             cls.pg.destroy()
 
-    def start_worker(self, n=1):
-        w = HawkProcess(["worker", "-c", self.srv.config, "--workers", str(n)],
-                        env=self.srv.env)
+    def start_worker(self, n=1, config=None):
+        w = HawkProcess(["worker", "-c", config or self.srv.config,
+                         "--workers", str(n)], env=self.srv.env)
         self.workers.append(w)
         # started when its pool logs in
         self.assertTrue(wait_until(
@@ -112,12 +112,21 @@ class WorkerCrash(unittest.TestCase):
         self.assertEqual(b.wait(30), 0, b.stderr()[-3000:])
         self.assertIsNone(b.sanitizer_report())
 
+    def handler_started(self, tid, or_done=False):
+        # The queue marks a job 'running' when a worker claims it, before a
+        # worker thread enters the handler; the sleep kind's first progress
+        # report ("sleeping") is what says the handler is under way.
+        t = self.task(tid)
+        if or_done and t["state"] == "done":
+            return True
+        return t["state"] == "running" and t.get("progress_message") == "sleeping"
+
     def test_sigterm_releases_unfinished_job(self):
         w, w_id = self.start_worker()
         st, _, t = self.srv.request("POST", "/api/v1/tasks", token=self.token,
                                     json={"kind": "sleep", "payload": {"ms": 20000}})
         tid = t["id"]
-        self.assertTrue(wait_until(lambda: self.task(tid)["state"] == "running"))
+        self.assertTrue(wait_until(lambda: self.handler_started(tid), timeout=30))
         t0 = time.time()
         w.signal(signal.SIGTERM)
         self.assertEqual(w.wait(30), 0, w.stderr()[-3000:])
@@ -127,14 +136,24 @@ class WorkerCrash(unittest.TestCase):
         # back in the queue, the interrupted attempt not counted
         self.assertEqual((t["state"], t["attempts"]), ("queued", 0))
         self.assertIn("released at worker shutdown", t["error"])
-        # and a graceful stop within the grace period finishes the job
         self.srv.request("POST", "/api/v1/tasks/%d/cancel" % tid, token=self.token)
-        w2, _ = self.start_worker()
+
+    def test_sigterm_within_grace_finishes_the_job(self):
+        # a grace far beyond the 400 ms job, so a slow machine still lets
+        # the started handler finish rather than release it
+        cfg = os.path.join(os.path.dirname(self.srv.config), "grace60.cfg")
+        with open(self.srv.config) as f:
+            text = f.read()
+        self.assertIn('shutdown_grace = "1s"', text)
+        with open(cfg, "w") as f:
+            f.write(text.replace('shutdown_grace = "1s"', 'shutdown_grace = "60s"'))
+        w2, _ = self.start_worker(config=cfg)
         st, _, t2 = self.srv.request("POST", "/api/v1/tasks", token=self.token,
                                      json={"kind": "sleep", "payload": {"ms": 400}})
-        self.assertTrue(wait_until(lambda: self.task(t2["id"])["state"] == "running"))
+        self.assertTrue(wait_until(
+            lambda: self.handler_started(t2["id"], or_done=True), timeout=30))
         w2.signal(signal.SIGTERM)
-        self.assertEqual(w2.wait(30), 0)
+        self.assertEqual(w2.wait(90), 0)
         self.assertEqual(self.task(t2["id"])["state"], "done")
 
     def test_bad_worker_arguments(self):

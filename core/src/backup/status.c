@@ -14,13 +14,15 @@
 
 static const char SQL_STATUS[] =
     "SELECT"
-    " (SELECT extract(epoch FROM max(finished_at))::bigint FROM backup_runs"
+    " (SELECT floor(extract(epoch FROM max(finished_at)))::bigint"
+    "   FROM backup_runs"
     "   WHERE status = 'ok'),"
     " (SELECT name FROM backup_runs WHERE status = 'ok'"
     "   ORDER BY finished_at DESC LIMIT 1),"
     " (SELECT stored_bytes FROM backup_runs WHERE status = 'ok'"
     "   ORDER BY finished_at DESC LIMIT 1),"
-    " (SELECT extract(epoch FROM max(finished_at))::bigint FROM backup_runs"
+    " (SELECT floor(extract(epoch FROM max(finished_at)))::bigint"
+    "   FROM backup_runs"
     "   WHERE status = 'failed'),"
     " (SELECT error FROM backup_runs WHERE status = 'failed'"
     "   ORDER BY finished_at DESC LIMIT 1),"
@@ -39,6 +41,16 @@ static int64_t bk_col(PGresult *r, int c)
     if (!PQgetisnull(r, 0, c))
         (void)hk_parse_i64(PQgetvalue(r, 0, c), INT64_MIN, INT64_MAX, &v);
     return v;
+}
+
+/* Seconds since the last good backup, -1 when there is none. The
+ * database's clock may run a little ahead of ours: a backup that has just
+ * finished is zero seconds old, never "in the future" (and so not stale). */
+static int64_t bk_age(int64_t now, int64_t ok_at)
+{
+    if (ok_at < 0)
+        return -1;
+    return now > ok_at ? now - ok_at : 0;
 }
 
 static int bk_status_read(struct hk_db *db, struct bk_status *s)
@@ -84,7 +96,7 @@ int hk_backup_status_json(struct hk_db *db, const struct hk_backup_cfg *cfg,
         return rc;
     }
     int64_t now = hk_wall_ms() / 1000;
-    int64_t age = s.ok_at >= 0 ? now - s.ok_at : -1;
+    int64_t age = bk_age(now, s.ok_at);
     *stale = cfg->schedule && (age < 0 || age * 1000 > cfg->max_age_ms);
     hk_buf_printf(out, "{\"status\":\"%s\",\"scheduled\":%s",
                   *stale         ? "stale"
@@ -140,8 +152,7 @@ void hk_backup_metrics(struct hk_db *db, struct hk_buf *out)
         "# TYPE hawk_backup_runs_total counter\n"
         "hawk_backup_runs_total{status=\"ok\"} %lld\n"
         "hawk_backup_runs_total{status=\"failed\"} %lld\n",
-        (long long)(s.ok_at > 0 ? s.ok_at : 0),
-        (long long)(s.ok_at > 0 ? now - s.ok_at : -1),
+        (long long)(s.ok_at > 0 ? s.ok_at : 0), (long long)bk_age(now, s.ok_at),
         (long long)(s.ok_bytes > 0 ? s.ok_bytes : 0),
         (long long)(s.fail_at > 0 ? s.fail_at : 0), (long long)s.n_ok,
         (long long)s.n_fail);
