@@ -153,7 +153,6 @@ int main(int argc, char **argv)
     hk_log_init(&lo);
     memset(&app, 0, sizeof(app));
     app.cfg = &cfg;
-    hk_app_current = &app;
     hk_http_client_global_init();
     int rc = hk_plugins_load(&cfg, &app, true, &app.plugins, err, sizeof(err));
     if (rc == 0)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/version.h"
+
 struct hk_config;
 struct hk_db;
 struct hk_plugins;
@@ -36,10 +38,5 @@ struct hk_app {
     atomic_int migrations_pending; /* -1 unknown */
     atomic_bool stopping;
 };
-
-#define HAWK_VERSION "0.1.0"
-
-/* The process's app (set by main; tests set their own). */
-extern struct hk_app *hk_app_current;
 
 #endif

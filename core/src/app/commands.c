@@ -125,6 +125,7 @@ int hk_cmd_serve(const char *config_path)
         .threads = (int)hk_cfg_int(app.cfg, "server.threads"),
         .max_body = (size_t)hk_cfg_int(app.cfg, "server.max_body"),
         .grace_ms = hk_cfg_int(app.cfg, "server.shutdown_grace"),
+        .auth = hk_auth_check_bearer,
         .fallback = hk_web_handle,
         .fallback_ctx = web,
     };

@@ -56,7 +56,6 @@ int hk_app_setup(struct hk_app *app, const char *config_path)
         lo.level = HAWK_LOG_INFO;
     if (hk_log_init(&lo) < 0)
         return HAWK_ECONFIG;
-    hk_app_current = app;
     return 0;
 }
 
@@ -358,8 +357,6 @@ void hk_app_teardown(struct hk_app *app)
         hk_free(app->cfg);
         app->cfg = NULL;
     }
-    if (hk_app_current == app)
-        hk_app_current = NULL;
     hk_llm_shutdown();
     hk_metrics_reset();
     hk_log_shutdown();

@@ -217,14 +217,17 @@ typedef int (*hk_http_auth_fn)(struct hk_app *app, const char *authorization,
 #define HK_HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)
 
 struct hk_http_opts {
-    const char *host;     /* "127.0.0.1" */
-    int port;             /* 0: pick a free port (tests) */
-    int threads;          /* MHD thread pool size */
-    size_t max_body;      /* default body limit (0: 1 MiB) */
-    int64_t grace_ms;     /* in-flight drain on stop */
-    unsigned conn_limit;  /* open connections (0: 1024) */
-    unsigned timeout_s;   /* idle connection timeout (0: 30 s) */
-    hk_http_auth_fn auth; /* NULL: hk_auth_check_bearer (tests inject) */
+    const char *host;    /* "127.0.0.1" */
+    int port;            /* 0: pick a free port (tests) */
+    int threads;         /* MHD thread pool size */
+    size_t max_body;     /* default body limit (0: 1 MiB) */
+    int64_t grace_ms;    /* in-flight drain on stop */
+    unsigned conn_limit; /* open connections (0: 1024) */
+    unsigned timeout_s;  /* idle connection timeout (0: 30 s) */
+    /* Required: the check for HK_ROUTE_AUTH routes.  The caller that
+     * composes the process picks it (app/ passes hk_auth_check_bearer),
+     * so http/ never depends on the auth module. */
+    hk_http_auth_fn auth;
     /* Answers the GET and HEAD requests that no route matches (the web
      * pages and their files), with fallback_ctx as req->ctx and req->path
      * the path as sent, %xx escapes not decoded; NULL: 404. */

@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "auth/auth.h"
 #include "hawk/plugin.h"
 #include "http/http.h"
 #include "http/http_int.h"
@@ -608,17 +607,17 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
 {
     *out = NULL;
     const char *host = o->host && o->host[0] ? o->host : "127.0.0.1";
-    if (o->port < 0 || o->port > 65535 || router == NULL) {
+    if (o->port < 0 || o->port > 65535 || router == NULL || o->auth == NULL) {
         snprintf(err, errlen,
                  "invalid HTTP server options: port %d must be "
-                 "0..65535 and a router is required",
+                 "0..65535, and a router and an auth check are required",
                  o->port);
         return HAWK_EINVAL;
     }
     struct hk_http_server *s = hk_calloc(1, sizeof(*s));
     s->app = app;
     s->router = router;
-    s->auth = o->auth ? o->auth : hk_auth_check_bearer;
+    s->auth = o->auth;
     s->fallback = o->fallback;
     s->fallback_ctx = o->fallback_ctx;
     s->max_body = o->max_body ? o->max_body : HK_HTTP_DEFAULT_MAX_BODY;

@@ -22,13 +22,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "log/log.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/time.h"
+#include "util/version.h"
 
 #define HC_DEFAULT_MAX_RESPONSE ((size_t)16 << 20)
 #define HC_MAX_HEADERS 128
