@@ -564,6 +564,101 @@ static void test_table_move_spin(void **state)
                  "too many results");
 }
 
+/* Runs src with the small limits and a 30 s wall clock; checks it ends
+ * with the instruction limit well before the wall clock. */
+static void expect_charged(const char *src)
+{
+    struct hk_lua_limits l = small_limits();
+    l.max_wall_ms = 30000;
+    struct hk_lua_result res;
+    int64_t t0 = hk_mono_ms();
+    run_lim(src, &l, &res);
+    int64_t took = hk_mono_ms() - t0;
+    if (res.status != HK_LUA_ERR_LIMIT || res.error == NULL ||
+        strstr(res.error, "instruction limit") == NULL)
+        fail_msg("expected the instruction limit, got %d: %s", res.status,
+                 res.error ? res.error : "(none)");
+    if (took > 3000)
+        fail_msg("the limit tripped after %lld ms", (long long)took);
+    hk_lua_result_clear(&res);
+    assert_next_run_ok();
+}
+
+static void test_sort_charged(void **state)
+{
+    (void)state;
+    /* 200,000 references to one 1 MiB string: Lua's own sort does it in
+     * one C call, comparing a megabyte each time. */
+    expect_charged(RUN("local s = ('x'):rep(1024 * 1024)\n"
+                       "local t = {}\n"
+                       "for i = 1, 200000 do t[i] = s end\n"
+                       "table.sort(t)"));
+    /* The same with a comparator: `a < b` is one instruction. */
+    expect_charged(RUN("local s = ('x'):rep(1024 * 1024)\n"
+                       "local t = {}\n"
+                       "for i = 1, 200000 do t[i] = s end\n"
+                       "table.sort(t, function(a, b) return a < b end)"));
+    /* Sorting still sorts, with and without a comparator. */
+    struct hk_lua_result res;
+    run(RUN("local t = {5, 3, 9, 1}\n"
+            "table.sort(t)\n"
+            "assert(table.concat(t, ',') == '1,3,5,9')\n"
+            "table.sort(t, function(a, b) return a > b end)\n"
+            "assert(table.concat(t, ',') == '9,5,3,1')\n"
+            "local ok, err = pcall(table.sort, {1, 'x'})\n"
+            "assert(not ok and err:find('compare'))"),
+        &res);
+    if (res.status != HK_LUA_OK)
+        fail_msg("%s", res.error);
+    hk_lua_result_clear(&res);
+}
+
+static void test_table_shifts_charged(void **state)
+{
+    (void)state;
+    expect_charged(RUN("local t = {}\n"
+                       "for i = 1, 200000 do t[i] = i end\n"
+                       "for i = 1, 1e9 do table.insert(t, 1, i) "
+                       "table.remove(t, 1) end"));
+    expect_charged(RUN("local t = {}\n"
+                       "for i = 1, 200000 do t[i] = 'a' end\n"
+                       "for i = 1, 1e9 do local s = table.concat(t) end"));
+    expect_charged(RUN("local s = ('\\u{e9}'):rep(1024 * 1024)\n"
+                       "for i = 1, 1e9 do local n = utf8.len(s) end"));
+    expect_charged(RUN("local s = ('a'):rep(1024 * 1024)\n"
+                       "for i = 1, 1e9 do local u = s:upper() end"));
+    struct hk_lua_result res;
+    run(RUN("local t = {1, 2, 3}\n"
+            "table.insert(t, 1, 0) table.insert(t, 4)\n"
+            "assert(table.concat(t, ',') == '0,1,2,3,4')\n"
+            "assert(table.remove(t, 1) == 0 and table.remove(t) == 4)\n"
+            "assert(select('#', table.unpack(t)) == 3)\n"
+            "assert(utf8.len('h\\u{e9}') == 2 and ('Ab'):lower() == 'ab')\n"
+            "assert(('%d-%s'):format(3, 'x') == '3-x')"),
+        &res);
+    if (res.status != HK_LUA_OK)
+        fail_msg("%s", res.error);
+    hk_lua_result_clear(&res);
+}
+
+/* Every error names the script line, whatever raised it. */
+static void test_error_lines(void **state)
+{
+    (void)state;
+    expect_error(RUN("local x = 1\nerror({code = 1})"), HK_LUA_ERR_RUNTIME,
+                 "test:3: (error object is a table value)");
+    expect_error(RUN("local x = 1\nerror(42)"), HK_LUA_ERR_RUNTIME,
+                 "test:3: (error object is a number value)");
+    expect_error(RUN("\nreturn os.date('%Ez')"), HK_LUA_ERR_RUNTIME,
+                 "test:3: bad argument #1 to 'os.date'");
+    expect_error(RUN("table.sort({3, 2, 1}, function(a, b)\n"
+                     "  coroutine.yield()\n"
+                     "  return a < b end)"),
+                 HK_LUA_ERR_RUNTIME,
+                 "test:3: attempt to yield across a C-call boundary");
+    expect_error(RUN("error('plain', 0)"), HK_LUA_ERR_RUNTIME, "test:2: plain");
+}
+
 /* ------------------------------------------------------------------------
  * Escapes
  * --------------------------------------------------------------------- */
@@ -906,6 +1001,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sleep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_line_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_move_spin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sort_charged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_table_shifts_charged, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_error_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_globals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_string_metatable, setup, teardown),

@@ -9,6 +9,7 @@
 #include "lua/runner.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -224,31 +225,64 @@ static int p_inspect(lua_State *L)
     return 0;
 }
 
+/* Pushes "chunk:LINE: " for the innermost frame of co that runs Lua code
+ * (preferring the workflow's own chunk), or "" when there is none. */
+static void push_where(lua_State *L, lua_State *co, const char *chunkname)
+{
+    lua_Debug ar;
+    int first = -1;
+    for (int level = 0; lua_getstack(co, level, &ar); level++) {
+        lua_getinfo(co, "Sl", &ar);
+        if (ar.currentline <= 0)
+            continue;
+        if (strcmp(ar.short_src, chunkname) == 0) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            return;
+        }
+        if (first < 0)
+            first = level;
+    }
+    if (first >= 0 && lua_getstack(co, first, &ar)) {
+        lua_getinfo(co, "Sl", &ar);
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        return;
+    }
+    lua_pushliteral(L, "");
+}
+
+/* True when msg already starts with "chunk:" (Lua added the position). */
+static bool has_where(const char *msg, const char *chunkname)
+{
+    size_t n = strlen(chunkname);
+    return strncmp(msg, chunkname, n) == 0 && msg[n] == ':';
+}
+
 /* Builds "where: message" and the traceback for a failed thread; pushes
- * both strings. */
+ * both strings.  Every message names the script line: a kill, an error
+ * object that is not a string, and errors raised by C functions (a yield
+ * across a C-call boundary, os.date's conversion errors) get the line
+ * of the innermost running Lua code. */
 static int p_describe_error(lua_State *L)
 {
     struct hk_lua_run *run = lua_touserdata(L, 1);
     lua_State *co = lua_tothread(L, 2);
     struct hk_lua_sandbox *sb = run->sb;
+    const char *chunk = run->job->chunkname;
     if (sb->killed != HK_LUA_KILL_NONE) {
-        /* Name the script line that was running when the limit hit. */
-        lua_Debug ar;
-        const char *where = "";
-        for (int level = 0; lua_getstack(co, level, &ar); level++) {
-            lua_getinfo(co, "Sl", &ar);
-            if (ar.currentline > 0) {
-                lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-                where = lua_tostring(L, -1);
-                break;
-            }
-        }
-        lua_pushfstring(L, "%s%s", where, sb->kill_msg);
+        push_where(L, co, chunk);
+        lua_pushfstring(L, "%s%s", lua_tostring(L, -1), sb->kill_msg);
     } else if (lua_type(co, -1) == LUA_TSTRING) {
-        lua_pushstring(L, lua_tostring(co, -1));
+        const char *m = lua_tostring(co, -1);
+        if (has_where(m, chunk)) {
+            lua_pushstring(L, m);
+        } else {
+            push_where(L, co, chunk);
+            lua_pushfstring(L, "%s%s", lua_tostring(L, -1), m);
+        }
     } else {
-        lua_pushfstring(L, "(error object is a %s value)",
-                        luaL_typename(co, -1));
+        push_where(L, co, chunk);
+        lua_pushfstring(L, "%s(error object is a %s value)",
+                        lua_tostring(L, -1), luaL_typename(co, -1));
     }
     const char *msg = lua_tostring(L, -1);
     luaL_traceback(L, co, msg, 0);

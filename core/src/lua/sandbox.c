@@ -520,6 +520,7 @@ static int sb_setup(lua_State *L)
     hk_lua_coroutine_install(L, lua_gettop(L));
     lua_pop(L, 1);
     open_os(L);
+    hk_lua_charge_install(L);
 
     /* The globals stay writable (a script declares `schedule` and `run`
      * there) but their metatable is locked. */

@@ -116,6 +116,10 @@ const char *hk_lua_sandbox_kill_msg(const struct hk_lua_sandbox *sb);
 /* Installs the wrapped string functions (pattern.c). */
 void hk_lua_pattern_install(lua_State *L, int string_table_idx);
 
+/* Installs the charged table, string and utf8 functions (charge.c);
+ * the libraries must be open. */
+void hk_lua_charge_install(lua_State *L);
+
 /* Installs the wrapped coroutine functions (sandbox_co.c). */
 void hk_lua_coroutine_install(lua_State *L, int coroutine_table_idx);
 
