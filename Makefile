@@ -1,5 +1,11 @@
 # Thin wrapper over CMake.  `make` builds, `make run` sets up and runs,
 # `make check` sets up and runs every test (normal and ASan+UBSan builds).
+#
+# A tree this Makefile configures first has no tests (BUILD_TESTING=OFF):
+# running hawk needs only the runtime packages, and `make run` builds only
+# the `hawk_runtime` target (hawk, the plugins, the web pages).  `make
+# check` turns the tests on (with -Werror) in the same tree; `make run`
+# afterwards still builds only what running needs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -10,7 +16,10 @@ CONFIG     ?= etc/hawk.cfg
 all: build
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+
+# Configures (or reconfigures) a tree with the tests and -Werror.
+TEST_CONFIG = -DBUILD_TESTING=ON -DHAWK_WERROR=ON
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -22,19 +31,23 @@ deps-test:
 	@scripts/install-deps.sh test
 
 run: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target hawk_runtime
 	./$(BUILD)/hawk serve -c $(CONFIG)
 
 # Every test, in the normal build and in the ASan+UBSan build.
 check: deps-test
-	@$(MAKE) --no-print-directory build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(TEST_CONFIG)
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 2
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan -DHAWK_WEB=OFF
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan -DHAWK_WEB=OFF $(TEST_CONFIG)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2 -L 'unit|db|integration|plugins|browser'
 
 # Normal build only (quicker loop while developing).
-check-fast: build
+check-fast:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(TEST_CONFIG)
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
 bench: build

@@ -25,5 +25,7 @@ function(hawk_add_plugin name)
     "LINKER:--no-undefined")
   if(NOT P_NO_INSTALL)
     install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/hawk/plugins)
+    # An installed plugin is part of what running hawk needs (hawk_runtime).
+    set_property(GLOBAL APPEND PROPERTY HAWK_RUNTIME_PLUGINS ${target})
   endif()
 endfunction()

@@ -9,6 +9,9 @@ libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev
 libzstd-dev libsodium-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
 test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
+# fuzz_smoke links libFuzzer (libclang_rt.fuzzer-x86_64.a), which clang
+# only recommends: --no-install-recommends leaves it out.
+test_pkgs="$test_pkgs libclang-rt-14-dev"
 # SMTP sink for the mail tests
 test_pkgs="$test_pkgs python3-aiosmtpd"
 # The browser service (Easy Apply, PDFs) and the linkedin plugin's parser;
@@ -51,7 +54,9 @@ else
 fi
 
 # Node tools for the tests (the OpenAPI linter), pinned by
-# tests/package-lock.json.
+# tests/package-lock.json to versions that run on Debian 12's Node 18
+# (tests/package.json overrides jsep, which the linter pulls in, to 1.4.0:
+# 1.6.0 declares node >= 20.16 and npm would warn EBADENGINE).
 # Runs again when the lock file is newer than the installed tree (a tool
 # was added or bumped since the last install).
 tests_dir="$(dirname "$0")/../tests"
