@@ -315,6 +315,11 @@ static const struct hawk_payment_ops stp_ops = {
     .portal_session = stp_portal_session,
     .list_invoices = stp_list_invoices,
     .verify_webhook = stp_op_verify,
+    .find_customer = stp_find_customer,
+    .get_subscription = stp_get_subscription,
+    .cancel_subscription = stp_cancel_subscription,
+    .cancel_now = stp_cancel_now,
+    .change_price = stp_change_price,
 };
 
 HAWK_PLUGIN_DEFINE = {

@@ -9,9 +9,12 @@
  * OP: create_customer {email, user_ref} | checkout {price, customer,
  * customer_email, success_url, cancel_url, user_ref, trial_days, key} |
  * portal {customer, return_url} | invoices {customer, limit, after} |
- * verify {body_file, header, now}.  Log lines go to stdout as JSON; the
+ * verify {body_file, header, now} | find_customer {email, user_ref} |
+ * subscription {sub} | cancel {sub, at_period_end, key} | cancel_now {sub}
+ * | change_price {sub, price, proration, key}.  Log lines go to stdout as JSON; the
  * last line is "RESULT {rc, code, retryable, http_status, message, out}".
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,46 @@ static int arg_int(json_object *a, const char *k, int dflt)
         json_object_is_type(v, json_type_int))
         return json_object_get_int(v);
     return dflt;
+}
+
+static bool arg_bool(json_object *a, const char *k)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(a, k, &v) &&
+           json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+/* True when the plugin's ops table is new enough to hold `fn` and sets
+ * it (the optional ops appended after verify_webhook). */
+#define OP_HAS(ops, fn)                                                        \
+    (offsetof(struct hawk_payment_ops, fn) + sizeof((ops)->fn) <=              \
+         (ops)->struct_size &&                                                 \
+     (ops)->fn != NULL)
+
+static int run_optional(const struct hk_plugin_entry *e, const char *op,
+                        json_object *a, struct hawk_call *call,
+                        struct hawk_text_sink *out, struct hawk_error *err)
+{
+    const struct hawk_payment_ops *ops = e->desc->ops;
+    if (strcmp(op, "find_customer") == 0 && OP_HAS(ops, find_customer))
+        return ops->find_customer(e->instance, call, arg_str(a, "email"),
+                                  arg_str(a, "user_ref"), out, err);
+    if (strcmp(op, "subscription") == 0 && OP_HAS(ops, get_subscription))
+        return ops->get_subscription(e->instance, call, arg_str(a, "sub"), out,
+                                     err);
+    if (strcmp(op, "cancel") == 0 && OP_HAS(ops, cancel_subscription))
+        return ops->cancel_subscription(e->instance, call, arg_str(a, "sub"),
+                                        arg_bool(a, "at_period_end"),
+                                        arg_str(a, "key"), out, err);
+    if (strcmp(op, "cancel_now") == 0 && OP_HAS(ops, cancel_now))
+        return ops->cancel_now(e->instance, call, arg_str(a, "sub"), out, err);
+    if (strcmp(op, "change_price") == 0 && OP_HAS(ops, change_price))
+        return ops->change_price(e->instance, call, arg_str(a, "sub"),
+                                 arg_str(a, "price"), arg_str(a, "proration"),
+                                 arg_str(a, "key"), out, err);
+    HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "unknown op %s", op);
+    return HAWK_EINVAL;
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -111,8 +154,7 @@ static int run(const struct hk_plugin_entry *e, const char *op, json_object *a,
         free(body);
         return rc;
     }
-    HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "unknown op %s", op);
-    return HAWK_EINVAL;
+    return run_optional(e, op, a, &call, out, err);
 }
 
 int main(int argc, char **argv)

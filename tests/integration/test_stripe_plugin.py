@@ -338,6 +338,65 @@ class StripePluginTest(unittest.TestCase):
                   "period_end", "subscription", "price"):
             self.assertIsNotNone(inv[k], k)
 
+    # ---- subscription operations (appended to the payment ops) ----------
+    def subscribed(self):
+        cus = self.customer()
+        cs = self.ok(self.call("checkout", self.checkout_args(cus)))["id"]
+        evs = self.peer.complete_checkout(cs)
+        return cus, evs[0]["data"]["object"]["id"]
+
+    def test_find_customer_by_email_and_user(self):
+        cus = self.customer("42", "find@example.test")
+        out = self.ok(self.call("find_customer", {"email": "find@example.test", "user_ref": "42"}))
+        self.assertEqual(out["id"], cus)
+        self.assertEqual(out["user_ref"], "42")
+        run = self.call("find_customer", {"email": "find@example.test", "user_ref": "43"})
+        self.assertEqual(run.result["code"], "ENOTFOUND")
+        self.assertIn("belongs to this user", run.message)
+        self.assertEqual(self.peer.requests("/v1/customers", "GET")[0]["query"],
+                         "email=find%40example.test&limit=100")
+
+    def test_cancel_at_period_end_and_resume(self):
+        cus, sub = self.subscribed()
+        out = self.ok(self.call("cancel", {"sub": sub, "at_period_end": True, "key": "u42-c1"}))
+        self.assertTrue(out["cancel_at_period_end"])
+        self.assertEqual(out["status"], "active")
+        self.assertTrue(self.peer.subscription(sub)["cancel_at_period_end"])
+        r = self.peer.requests("/v1/subscriptions/" + sub, "POST")[0]
+        self.assertEqual(r["body"], "cancel_at_period_end=true")
+        self.assertEqual(r["headers"]["idempotency-key"], "hawk-cancel-u42-c1")
+        out = self.ok(self.call("cancel", {"sub": sub, "at_period_end": False, "key": "u42-r1"}))
+        self.assertFalse(out["cancel_at_period_end"])
+        self.assertFalse(self.peer.subscription(sub)["cancel_at_period_end"])
+        got = self.ok(self.call("subscription", {"sub": sub}))
+        self.assertEqual(got["id"], sub)
+        self.assertEqual(got["customer"], cus)
+        self.assertEqual(got["price"], "price_pro")
+
+    def test_change_price_with_proration_and_cancel_now(self):
+        _, sub = self.subscribed()
+        self.peer.add_price("price_max", 4900)
+        out = self.ok(self.call("change_price", {"sub": sub, "price": "price_max",
+                                                 "proration": "always_invoice", "key": "u42-p9"}))
+        self.assertEqual(out["price"], "price_max")
+        post = self.peer.requests("/v1/subscriptions/" + sub, "POST")[0]
+        form = self.peer.form(post)
+        self.assertEqual(form["proration_behavior"], "always_invoice")
+        self.assertEqual(form["items"][0]["price"], "price_max")
+        self.assertTrue(form["items"][0]["id"].startswith("si_"))
+        # The price it already has: no second POST.
+        self.ok(self.call("change_price", {"sub": sub, "price": "price_max"}))
+        self.assertEqual(len(self.peer.requests("/v1/subscriptions/" + sub, "POST")), 1)
+        run = self.call("change_price", {"sub": sub, "price": "price_max", "proration": "sometimes"})
+        self.assertEqual(run.result["code"], "EINVAL")
+        self.assertIn("proration", run.message)
+        out = self.ok(self.call("cancel_now", {"sub": sub}))
+        self.assertEqual(out["status"], "canceled")
+        self.assertEqual(self.peer.requests("/v1/subscriptions/" + sub, "DELETE")[0]["method"],
+                         "DELETE")
+        run = self.call("subscription", {"sub": "sub_../x"})
+        self.assertEqual(run.result["code"], "EINVAL")
+
     def test_bad_arguments_refused_before_any_request(self):
         for op, args in (("invoices", {"customer": "cus_../x", "limit": 3}),
                          ("invoices", {"customer": "cus_1", "limit": 101}),

@@ -481,6 +481,42 @@ struct hawk_payment_ops {
                           const char *signature_header, int64_t now_s,
                           struct hawk_text_sink *event_json,
                           struct hawk_error *err);
+
+    /* Optional from here on (test with struct_size and NULL).  Each
+     * writes the provider-neutral object to out_json:
+     * customer {"id","email","user_ref",...}; subscription {"id",
+     * "customer","status","price","created","current_period_start",
+     * "current_period_end","cancel_at_period_end","trial_end",...}. */
+
+    /* The customer with that email whose metadata names user_ref (any
+     * when NULL); HAWK_ENOTFOUND when there is none. */
+    int (*find_customer)(struct hawk_instance *in, struct hawk_call *call,
+                         const char *email, const char *user_ref,
+                         struct hawk_text_sink *out_json,
+                         struct hawk_error *err);
+    /* The subscription as the provider holds it now. */
+    int (*get_subscription)(struct hawk_instance *in, struct hawk_call *call,
+                            const char *subscription_id,
+                            struct hawk_text_sink *out_json,
+                            struct hawk_error *err);
+    /* at_period_end true: ends when the paid period ends; false: undoes
+     * that (resume).  idempotency_key may be NULL. */
+    int (*cancel_subscription)(struct hawk_instance *in, struct hawk_call *call,
+                               const char *subscription_id, bool at_period_end,
+                               const char *idempotency_key,
+                               struct hawk_text_sink *out_json,
+                               struct hawk_error *err);
+    /* Ends the subscription at once (an account being deleted). */
+    int (*cancel_now)(struct hawk_instance *in, struct hawk_call *call,
+                      const char *subscription_id,
+                      struct hawk_text_sink *out_json, struct hawk_error *err);
+    /* Moves the subscription to price_id; proration "create_prorations",
+     * "none", "always_invoice", or NULL for the instance's default. */
+    int (*change_price)(struct hawk_instance *in, struct hawk_call *call,
+                        const char *subscription_id, const char *price_id,
+                        const char *proration, const char *idempotency_key,
+                        struct hawk_text_sink *out_json,
+                        struct hawk_error *err);
 };
 
 /* ------------------------------------------------------------------------
