@@ -500,12 +500,37 @@ class AnswerTest(FeatureBase):
         self.assertEqual(answer["enum"], ["Remote", "Hybrid", "On-site"])
         self.assertIn("value is not one of the allowed values", reqs[1]["body"]["messages"][-1]["content"])
 
-        self.peer.reset()
-        self.peer.script([{"content_json": {"answer": 25}}, {"content_json": {"answer": 0}}])
-        r = self.resolve(tok, "How many years of experience do you have with Rust?", "number")
-        self.assertEqual(r["result"]["answer"], 0)
-        fix = self.chat_requests()[1]["body"]["messages"][3]["content"]
-        self.assertIn("contradicts the profile", fix)
+    def test_missing_profile_fact_needs_review_not_a_guess(self):
+        tok, _ = self.user()
+        # Rust is in no position: the user must answer, the model is not
+        # asked, and nothing is cached.
+        for q, qtype, slot, why in [
+                ("How many years of experience do you have with Rust?", "number", "years_skill", "'rust'"),
+                ("Do you have experience with email marketing?", "yes_no", "has_skill", "email marketing"),
+                ("Are you authorized to work in the United States?", "yes_no", "work_authorization", "us"),
+                ("Do you have a PhD in Physics?", "yes_no", "degree", "physics")]:
+            r = self.resolve(tok, q, qtype)["result"]
+            self.assertEqual((r["source"], r["answer"], r["slot"]), ("needs_review", None, slot), r)
+            self.assertIn(why, r["reason"])
+        self.assertEqual(self.chat_requests(), [])
+        self.assertEqual(self.srv.request("GET", "/api/v1/answers", token=tok)[2]["total"], 0)
+
+        # Answered once by the user, it is used from then on.
+        q = "How many years of experience do you have with Rust?"
+        st, _, b = self.srv.request("PUT", "/api/v1/answers", token=tok,
+                                    json={"question": q, "answer": "1", "type": "number"})
+        self.assertEqual(st, 200, b)
+        r = self.resolve(tok, q, "number")["result"]
+        self.assertEqual((r["answer"], r["source"]), (1, "override"))
+
+    def test_near_miss_questions_are_not_keyword_hits(self):
+        tok, _ = self.user()
+        self.peer.script([{"content_json": {"answer": "I like your data platform."}}])
+        r = self.resolve(tok, "Why do you want to join us?", "textarea")["result"]
+        self.assertEqual((r["source"], r["slot"]), ("llm", "motivation"))
+        self.assertNotIn("notice", r["answer"])
+        r = self.resolve(tok, "Email", "text")["result"]
+        self.assertEqual((r["source"], r["slot"]), ("profile", "email"))
 
     def test_bad_questions_rejected_and_nothing_queued(self):
         tok, _ = self.user()

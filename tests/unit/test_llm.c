@@ -19,6 +19,7 @@
 
 #include "llm/llm.h"
 #include "llm/llm_int.h"
+#include "llm/qrules.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -192,17 +193,32 @@ static void test_experience_months(void **state)
     json_object_put(r);
 }
 
+static void load_rules(void)
+{
+    char err[300] = "";
+    struct hk_qrules *rules = hk_qrules_read(
+        HAWK_SOURCE_DIR "/etc/answers/rules.json", err, sizeof(err));
+    if (rules == NULL)
+        fail_msg("%s", err);
+    hk_qrules_install(rules);
+}
+
 static char *profile(const char *question, const char *type,
                      const char *const *opts, size_t n)
 {
     json_object *r = resume();
-    char *key = hk_llm_question_key(question);
     struct hk_llm_question q = {question, type, opts, n, 0};
-    json_object *a = hk_llm_profile_answer(r, &q, key, day_s(2026, 6, 15));
+    struct hk_qslot slot;
+    json_object *a = NULL;
+    char why[200];
+    load_rules();
+    hk_qrules_classify(hk_qrules_current(), question, type, &slot);
+    (void)hk_llm_slot_answer(r, &q, &slot, day_s(2026, 6, 15), &a, why,
+                             sizeof(why));
     char *out = a != NULL ? hk_strdup(hk_llm_json(a)) : NULL;
     json_object_put(a);
     json_object_put(r);
-    hk_free(key);
+    hk_qrules_install(NULL);
     return out;
 }
 
@@ -267,30 +283,35 @@ static void test_profile_contradiction(void **state)
     int64_t now = day_s(2026, 6, 15);
     struct hk_llm_question q = {"How many years of Rust experience?", "number",
                                 NULL, 0, 0};
-    char *key = hk_llm_question_key(q.text);
+    struct hk_qslot slot;
+    load_rules();
+    hk_qrules_classify(hk_qrules_current(), q.text, q.type, &slot);
     json_object *a = json_object_new_int(15);
     assert_int_equal(
-        hk_llm_profile_contradiction(r, &q, key, a, now, why, sizeof(why)),
+        hk_llm_profile_contradiction(r, &q, &slot, a, now, why, sizeof(why)),
         HAWK_EINVAL);
     assert_non_null(strstr(why, "11 years"));
     json_object_put(a);
     a = json_object_new_int(2);
     assert_int_equal(
-        hk_llm_profile_contradiction(r, &q, key, a, now, why, sizeof(why)), 0);
+        hk_llm_profile_contradiction(r, &q, &slot, a, now, why, sizeof(why)),
+        0);
     json_object_put(a);
-    hk_free(key);
 
     struct hk_llm_question auth = {"Are you authorized to work in the UK?",
                                    "yes_no", NULL, 0, 0};
-    key = hk_llm_question_key(auth.text);
+    hk_qrules_classify(hk_qrules_current(), auth.text, auth.type, &slot);
     a = json_object_new_string("No");
     assert_int_equal(
-        hk_llm_profile_contradiction(r, &auth, key, a, now, why, sizeof(why)),
+        hk_llm_profile_contradiction(r, &auth, &slot, a, now, why, sizeof(why)),
         HAWK_EINVAL);
     json_object_put(a);
-    hk_free(key);
 
-    char *facts = hk_llm_profile_facts(r, "years with python", now);
+    hk_qrules_classify(hk_qrules_current(),
+                       "How many years of experience do you have with Python?",
+                       "number", &slot);
+    char *facts = hk_llm_profile_facts(r, &slot, now);
+    hk_qrules_install(NULL);
     assert_non_null(strstr(facts, "total professional experience: 11 years"));
     assert_non_null(strstr(facts, "experience with Python: 10 years"));
     assert_non_null(strstr(facts, "authorized to work in us: no"));

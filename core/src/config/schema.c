@@ -171,6 +171,10 @@ const struct hk_cfg_field hk_config_schema[] = {
      "directory of resume.html; empty: templates/ beside the config file, "
      "else the source tree's etc/templates",
      NULL},
+    {"llm.answers_dir", HK_CFG_STR, "", 0, 0,
+     "directory of rules.json, the question rule table; empty: answers/ "
+     "beside the config file, else the source tree's etc/answers",
+     NULL},
     {"llm.timeout", HK_CFG_DURATION, "120s", 1 * SEC, 1 * HOUR,
      "time one llm feature call may take, retries included", NULL},
 

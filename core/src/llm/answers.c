@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "llm/llm.h"
 #include "llm/llm_int.h"
+#include "llm/qrules.h"
 #include "log/log.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -371,14 +372,19 @@ static int lookup(struct hk_dbconn *c, int64_t user_id, const char *key,
 }
 
 static char *result_json(const struct hk_llm_question *q, const char *key,
-                         json_object *answer, const char *source)
+                         const struct hk_qslot *slot, json_object *answer,
+                         const char *source, const char *reason)
 {
     json_object *r = json_object_new_object();
     json_object_object_add(r, "question", json_object_new_string(q->text));
     json_object_object_add(r, "key", json_object_new_string(key));
     json_object_object_add(r, "type", json_object_new_string(q->type));
+    json_object_object_add(r, "slot",
+                           json_object_new_string(hk_qslot_name(slot->slot)));
     json_object_object_add(r, "answer", json_object_get(answer));
     json_object_object_add(r, "source", json_object_new_string(source));
+    if (reason != NULL && reason[0] != '\0')
+        json_object_object_add(r, "reason", json_object_new_string(reason));
     char *out = hk_strdup(hk_llm_json(r));
     json_object_put(r);
     return out;
@@ -434,6 +440,7 @@ struct ask_ctx {
     int64_t user_id;
     const struct hk_llm_question *q;
     const char *key;
+    const struct hk_qslot *slot;
     json_object *resume;
     const struct hk_llm_job *job; /* may be NULL */
     const atomic_bool *cancel;
@@ -446,7 +453,7 @@ static int render_prompts(const struct ask_ctx *a, char **system, char **user)
     static const struct hk_llm_job nojob;
     char *desc = NULL;
     struct hk_buf opts;
-    char *facts = hk_llm_profile_facts(a->resume, a->key, a->now_s);
+    char *facts = hk_llm_profile_facts(a->resume, a->slot, a->now_s);
     char *resume_text = hk_llm_resume_prompt_text(a->resume);
 
     hk_buf_init(&opts, 0);
@@ -508,8 +515,8 @@ static int ask_llm(const struct ask_ctx *a, json_object **out,
         else
             snprintf(why, sizeof(why), "the reply has no answer");
         if (fit != NULL &&
-            hk_llm_profile_contradiction(a->resume, a->q, a->key, fit, a->now_s,
-                                         why, sizeof(why)) < 0) {
+            hk_llm_profile_contradiction(a->resume, a->q, a->slot, fit,
+                                         a->now_s, why, sizeof(why)) < 0) {
             json_object_put(fit);
             fit = NULL;
         }
@@ -550,13 +557,15 @@ static int db_step(int rc, struct hawk_error *err, const char *what)
 }
 
 /* Answers from the override, the profile or the cache; 1 when answered
- * (*answer, *source set), 0 when the llm is needed.  Leaves *resume
- * loaded (or NULL) for the llm step. */
+ * (*answer, *source set; a profile fact the resume lacks is source
+ * "needs_review" with no answer and reason filled), 0 when the llm is
+ * needed.  Leaves *resume loaded (or NULL) for the llm step. */
 static int answer_local(struct hk_platform *pf, struct hk_dbconn *c,
                         int64_t user_id, const struct hk_llm_question *q,
-                        const char *key, int64_t now_s, json_object **resume,
-                        json_object **answer, const char **source,
-                        struct hawk_error *err)
+                        const char *key, const struct hk_qslot *slot,
+                        int64_t now_s, json_object **resume,
+                        json_object **answer, const char **source, char *reason,
+                        size_t reason_size, struct hawk_error *err)
 {
     char src[16] = "", why[200];
     json_object *stored = NULL;
@@ -581,12 +590,19 @@ static int answer_local(struct hk_platform *pf, struct hk_dbconn *c,
         json_object_put(stored);
         return rc;
     }
-    *answer = hk_llm_profile_answer(*resume, q, key, now_s);
-    if (*answer != NULL) {
+    enum hk_llm_slot_status st = hk_llm_slot_answer(
+        *resume, q, slot, now_s, answer, reason, reason_size);
+    if (st == HK_LLM_SLOT_ANSWER) {
         json_object_put(stored);
         *source = "profile";
         rc = store(c, user_id, key, q, *answer, "profile");
         return rc < 0 ? db_step(rc, err, "save the answer") : 1;
+    }
+    if (st == HK_LLM_SLOT_REVIEW) {
+        /* Never guessed, never cached: the user answers it once. */
+        json_object_put(stored);
+        *source = "needs_review";
+        return 1;
     }
     if (stored != NULL && strcmp(src, "llm") == 0) {
         *answer = hk_llm_answer_fit(q, stored, why, sizeof(why));
@@ -615,16 +631,20 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
     struct hk_llm_job job;
     bool have_job = false;
     int64_t now_s = hk_wall_ms() / 1000;
+    struct hk_qslot slot;
+    char reason[200] = "";
 
     *answer_json = NULL;
     int rc = hk_llm_question_check(q, err);
     if (rc < 0)
         return rc;
+    hk_qrules_classify(hk_qrules_current(), q->text, q->type, &slot);
     char *key = hk_llm_question_key(q->text);
     rc = db_step(hk_db_acquire(app->db, &c), err, "answer the question");
     if (rc == 0)
-        rc = answer_local(app->platform, c, user_id, q, key, now_s, &resume,
-                          &answer, &source, err);
+        rc = answer_local(app->platform, c, user_id, q, key, &slot, now_s,
+                          &resume, &answer, &source, reason, sizeof(reason),
+                          err);
     if (rc == 0 && q->job_id > 0) {
         rc = hk_llm_job_load(c, user_id, q->job_id, &job);
         if (rc == HAWK_ENOTFOUND)
@@ -638,9 +658,9 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
         hk_db_release(app->db, c);
     c = NULL;
     if (rc == 0) {
-        struct ask_ctx a = {app,    user_id, q,
-                            key,    resume,  have_job ? &job : NULL,
-                            cancel, now_s};
+        struct ask_ctx a = {
+            app,    user_id, q, key, &slot, resume, have_job ? &job : NULL,
+            cancel, now_s};
         rc = ask_llm(&a, &answer, err);
         source = "llm";
         if (rc == 0) {
@@ -652,8 +672,8 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
             }
         }
     }
-    if (rc >= 0 && answer != NULL) {
-        *answer_json = result_json(q, key, answer, source);
+    if (rc >= 0 && (answer != NULL || source != NULL)) {
+        *answer_json = result_json(q, key, &slot, answer, source, reason);
         rc = 0;
     }
     if (have_job)

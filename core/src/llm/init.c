@@ -1,6 +1,6 @@
 /*
  * llm/init.c - start-up of the llm features: find and load the prompt
- * templates and the resume template.
+ * templates, the resume template and the question rule table.
  */
 #include <libgen.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "llm/llm.h"
 #include "llm/llm_int.h"
+#include "llm/qrules.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -67,6 +68,18 @@ int hk_llm_init(struct hk_app *app, char *err, size_t errlen)
                       err, errlen);
     if (rc == 0)
         rc = hk_llm_templates_load(dir, err, errlen);
+    if (rc == 0)
+        rc = pick_dir(cfg, "llm.answers_dir", "answers", dir, sizeof(dir), err,
+                      errlen);
+    if (rc == 0) {
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/rules.json", dir);
+        struct hk_qrules *rules = hk_qrules_read(path, err, errlen);
+        if (rules == NULL)
+            rc = HAWK_ECONFIG;
+        else
+            hk_qrules_install(rules);
+    }
     if (rc < 0)
         hk_llm_shutdown();
     return rc;
@@ -77,4 +90,5 @@ void hk_llm_shutdown(void)
 {
     hk_prompts_free();
     hk_llm_templates_free();
+    hk_qrules_install(NULL);
 }

@@ -148,19 +148,48 @@ int hk_llm_experience_months(json_object *resume, const char *skill,
                              int64_t now_s);
 /* Days of a notice period ("2 weeks", "1 month", "immediately"); -1. */
 int hk_llm_notice_days(const char *s);
-/* The deterministic answer to q (key: its normalized text) in the shape
- * its type wants, or NULL when the profile does not answer it.  Caller
- * puts. */
-json_object *hk_llm_profile_answer(json_object *resume,
-                                   const struct hk_llm_question *q,
-                                   const char *key, int64_t now_s);
+/* A text member o.k1 (or o.k1.k2), numbers as text; NULL when absent or
+ * empty.  Borrowed from o. */
+const char *hk_llm_resume_str(json_object *o, const char *k1, const char *k2);
+/* Appends every skill name of the resume (skills and each position's
+ * skills_acquired), one per line, to names. */
+void hk_llm_profile_skills(json_object *resume, struct hk_buf *names);
+/* First amount in a salary text: "80000 - 100000", "$80k-100k",
+ * "80,000".  -1 when none. */
+double hk_llm_first_amount(const char *s);
+
+/* ---- slots.c: answers to classified questions from the profile ---- */
+struct hk_qslot;
+
+enum hk_llm_slot_status {
+    HK_LLM_SLOT_MODEL = 0,  /* not a profile fact: the answer bank or LLM */
+    HK_LLM_SLOT_ANSWER = 1, /* *answer is the profile's answer */
+    HK_LLM_SLOT_REVIEW = 2  /* a profile fact the resume does not hold:
+                               the user must answer (why says what) */
+};
+
+/* Answers question q, classified as slot, from the resume: the answer in
+ * the shape q's type wants (*answer, caller puts), or REVIEW with why
+ * naming the missing fact, or MODEL for slots that are not profile facts
+ * (free text, motivation, ...).  Never guesses: a skill in no dated
+ * position, a region the resume says nothing about, a degree it does not
+ * list are REVIEW. */
+enum hk_llm_slot_status hk_llm_slot_answer(json_object *resume,
+                                           const struct hk_llm_question *q,
+                                           const struct hk_qslot *slot,
+                                           int64_t now_s, json_object **answer,
+                                           char *why, size_t why_size);
 /* Facts for the LLM's context, one "- ..." line each.  Caller hk_free()s. */
-char *hk_llm_profile_facts(json_object *resume, const char *key, int64_t now_s);
-/* 0, or HAWK_EINVAL with why when answer contradicts the profile. */
+char *hk_llm_profile_facts(json_object *resume, const struct hk_qslot *slot,
+                           int64_t now_s);
+/* 0, or HAWK_EINVAL with why when answer (from the LLM) contradicts the
+ * profile: a yes/no the profile answers otherwise, more years than the
+ * resume shows. */
 int hk_llm_profile_contradiction(json_object *resume,
                                  const struct hk_llm_question *q,
-                                 const char *key, json_object *answer,
-                                 int64_t now_s, char *why, size_t why_size);
+                                 const struct hk_qslot *slot,
+                                 json_object *answer, int64_t now_s, char *why,
+                                 size_t why_size);
 
 /* ---- answers.c ---- */
 /* Checks a question: 0 or HAWK_EINVAL with err naming the problem. */
