@@ -21,11 +21,15 @@ int64_t li_random_ms(const struct hawk_instance *in, int64_t lo, int64_t hi)
     return lo + (int64_t)(r % (uint64_t)(hi - lo + 1));
 }
 
-/* Sleeps a random pause in [lo, hi]; 0, HAWK_ECANCELED, HAWK_ETIMEDOUT. */
+/* Sleeps a human-like pause in [lo, hi] (li_human_delay: most pauses
+ * near the middle); 0, HAWK_ECANCELED, HAWK_ETIMEDOUT. */
 int li_pause(const struct hawk_instance *in, struct hawk_call *call, int64_t lo,
              int64_t hi)
 {
-    int64_t ms = li_random_ms(in, lo, hi);
+    uint64_t r[2] = {0, 0};
+    if (in->api->random(r, sizeof(r)) < 0)
+        r[0] = r[1] = (uint64_t)in->api->now_ms(in->host);
+    int64_t ms = li_human_delay(lo, hi, r[0], r[1]);
     return ms > 0 ? in->api->sleep_ms(call, ms) : 0;
 }
 

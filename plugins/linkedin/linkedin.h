@@ -191,6 +191,56 @@ int li_job_id_from_url(const char *url, char *id, size_t idlen);
  * none. */
 int li_applicants(const char *s);
 
+/* ---- li_pace.c: pacing per account ---------------------------------------- */
+
+struct li_pace_cfg {
+    int daily_cap;           /* submissions per account and UTC day */
+    int64_t min_gap_ms;      /* shortest time between two submissions */
+    int64_t backoff_base_ms; /* first block after a refusal; doubles */
+    int64_t backoff_cap_ms;  /* longest block */
+};
+
+enum li_pace_result {
+    LI_PACE_OK = 0,  /* go: the account is now held (call li_pace_end) */
+    LI_PACE_BUSY,    /* another run holds the account's session */
+    LI_PACE_PAUSED,  /* the user paused the account */
+    LI_PACE_CAPPED,  /* the daily cap is reached; wait_ms to UTC midnight */
+    LI_PACE_WAIT,    /* too soon after the last submission; wait_ms */
+    LI_PACE_BACKOFF, /* LinkedIn refused the account lately; wait_ms */
+};
+
+struct li_pace_verdict {
+    enum li_pace_result result;
+    int64_t wait_ms; /* when it may go, for CAPPED, WAIT and BACKOFF */
+    int used_today;  /* submissions counted today */
+};
+
+enum li_pace_outcome {
+    LI_PACE_DONE = 0,  /* ended without submitting (nothing counted) */
+    LI_PACE_SUBMITTED, /* an application went out: counts toward the cap */
+    LI_PACE_REFUSED,   /* LinkedIn refused (429, too many requests) */
+};
+
+struct li_pace;
+/* Thread-safe pacing state.  Caller frees with li_pace_free(). */
+struct li_pace *li_pace_new(const struct li_pace_cfg *cfg);
+void li_pace_free(struct li_pace *p);
+/* Asks to start a run for account at now_ms (unix epoch ms).  0 when it
+ * may go (the account is held until li_pace_end), else -1 with *v saying
+ * why and how long to wait. */
+int li_pace_begin(struct li_pace *p, int64_t account, int64_t now_ms,
+                  struct li_pace_verdict *v);
+/* Ends a run li_pace_begin admitted, with its outcome. */
+void li_pace_end(struct li_pace *p, int64_t account, int64_t now_ms,
+                 enum li_pace_outcome o);
+/* The kill switch: a paused account starts no run until resumed. */
+void li_pace_set_paused(struct li_pace *p, int64_t account, bool paused);
+/* "ok", "busy", "paused", "daily_cap", "too_soon", "rate_limited". */
+const char *li_pace_result_name(enum li_pace_result r);
+/* A human-like pause in [lo, hi] from two random numbers (the mean of two
+ * uniform draws: most pauses near the middle, none outside). */
+int64_t li_human_delay(int64_t lo, int64_t hi, uint64_t r1, uint64_t r2);
+
 /* ---- li_check.c: the selector self-check ---------------------------------- */
 
 /* Which kind of page html is (search, posting, job, apply, state), by
