@@ -12,6 +12,8 @@ test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-clie
 # fuzz_smoke links libFuzzer (libclang_rt.fuzzer-x86_64.a), which clang
 # only recommends: --no-install-recommends leaves it out.
 test_pkgs="$test_pkgs libclang-rt-14-dev"
+# systemd-analyze verify checks the units under etc/systemd
+test_pkgs="$test_pkgs systemd"
 # SMTP sink for the mail tests
 test_pkgs="$test_pkgs python3-aiosmtpd"
 # The browser service (Easy Apply, PDFs) and the linkedin plugin's parser;

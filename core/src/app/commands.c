@@ -7,9 +7,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/lifecycle.h"
+#include "app/notify.h"
 #include "auth/auth.h"
 #include "backup/backup.h"
 #include "config/config.h"
@@ -139,6 +141,7 @@ int hk_cmd_serve(const char *config_path)
             hk_http_port(http));
 
     /* The API answers 503 until the database is reachable and migrated. */
+    hk_notify("STATUS=waiting for the database");
     rc = hk_app_db_wait(&app, true, true, &set);
     if (rc == HAWK_ECANCELED) {
         code = 0;
@@ -163,10 +166,19 @@ int hk_cmd_serve(const char *config_path)
         goto out;
     }
     hk_info("hawk ready");
+    /* systemd (Type=notify) starts dependent units only now. */
+    if (hk_notify("READY=1\nSTATUS=serving") < 0)
+        hk_warn("cannot tell the service manager hawk is ready "
+                "(NOTIFY_SOCKET=%s)",
+                getenv("NOTIFY_SOCKET"));
     for (;;) {
         int sig = sigwaitinfo(&set, NULL);
         if (sig == SIGHUP) {
-            hk_info("SIGHUP received: configuration reload needs a restart");
+            /* logrotate's postrotate: the files were moved, reopen the
+             * paths.  The configuration itself needs a restart. */
+            hk_log_reopen();
+            hk_info("SIGHUP received: log files reopened (configuration "
+                    "changes need a restart)");
             continue;
         }
         if (sig > 0) {
@@ -178,6 +190,7 @@ int hk_cmd_serve(const char *config_path)
 
 out:
     atomic_store(&app.stopping, true);
+    hk_notify("STOPPING=1");
     if (http != NULL)
         hk_http_stop(http);
     hk_sched_stop(sched);

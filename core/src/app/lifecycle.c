@@ -45,10 +45,12 @@ int hk_app_setup(struct hk_app *app, const char *config_path)
         return HAWK_ECONFIG;
     }
     const char *file = hk_cfg_str(app->cfg, "log.file");
+    const char *efile = hk_cfg_str(app->cfg, "log.error_file");
     struct hk_log_opts lo = {
         .level = hk_log_level_parse(hk_cfg_str(app->cfg, "log.level")),
         .to_stdout = hk_cfg_bool(app->cfg, "log.stdout"),
         .file = (file && file[0]) ? file : NULL,
+        .error_file = (efile && efile[0]) ? efile : NULL,
         .max_bytes = hk_cfg_int(app->cfg, "log.max_size"),
         .keep = (int)hk_cfg_int(app->cfg, "log.keep"),
     };

@@ -91,6 +91,8 @@ const struct hk_cfg_field hk_config_schema[] = {
      "write log lines to standard output", NULL},
     {"log.file", HK_CFG_STR, "", 0, 0,
      "also append log lines to this file; empty: no file", NULL},
+    {"log.error_file", HK_CFG_STR, "", 0, 0,
+     "also append error and crit lines to this file; empty: no file", NULL},
     {"log.max_size", HK_CFG_SIZE, "10MiB", 4 * KIB, 64 * GIB,
      "rotate the log file past this size", NULL},
     {"log.keep", HK_CFG_INT, "5", 1, 100, "rotated log files kept", NULL},

@@ -4,10 +4,15 @@
  *   {"time":"2026-11-29T11:07:13.123Z","level":"info","msg":"...",
  *    "request_id":"...","user_id":42, <fields>}
  *
- * Lines go to stdout by default and optionally to a file with size-based
- * rotation (hawk.log, hawk.log.1 ... hawk.log.N).  Every function is
- * thread-safe; a line is written with a single write() so lines from
- * different threads never interleave.  request_id/user_id come from a
+ * Lines go to stdout by default (with a "<N>" syslog priority in front
+ * when stdout is journald's stream), optionally to a file, and lines of
+ * level error and above optionally to a separate error file.  Files
+ * rotate by size (hawk.log, hawk.log.1 ... hawk.log.N); several processes
+ * may share one file: rotation and appends are serialised by a flock() on
+ * its directory, and a process whose file was renamed away (by another
+ * process or by logrotate) reopens the path before its next line.  Every
+ * function is thread-safe; a line is written with a single write() so
+ * lines from different threads and processes never interleave.  request_id/user_id come from a
  * per-thread context set by the HTTP layer and the queue workers.
  */
 #ifndef HK_LOG_H
@@ -20,18 +25,23 @@
 #include "hawk/plugin.h" /* enum hawk_log_level */
 
 struct hk_log_opts {
-    int level;         /* HAWK_LOG_* minimum level */
-    bool to_stdout;    /* default true */
-    const char *file;  /* NULL: no file */
-    int64_t max_bytes; /* rotate past this size (0: 10 MiB) */
-    int keep;          /* rotated files kept (0: 5) */
+    int level;              /* HAWK_LOG_* minimum level */
+    bool to_stdout;         /* default true */
+    const char *file;       /* NULL: no file */
+    const char *error_file; /* NULL: none; else error+crit lines too */
+    int64_t max_bytes;      /* rotate past this size (0: 10 MiB) */
+    int keep;               /* rotated files kept (0: 5) */
 };
 
 /* Applies options; may be called again (reconfigure).  0 or HAWK_EIO
  * when the file cannot be opened (the message names the path). */
 int hk_log_init(const struct hk_log_opts *o);
-/* Closes the file. */
+/* Closes the files. */
 void hk_log_shutdown(void);
+/* Reopens the files at their paths (SIGHUP after an external logrotate
+ * moved them).  0, or HAWK_EIO when one cannot be opened: its lines then
+ * go to stderr (the message says so) until a later reopen works. */
+int hk_log_reopen(void);
 
 void hk_log_set_level(int level);
 int hk_log_get_level(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/notify.h"
 #include "config/config.h"
 #include "log/log.h"
 #include "queue/queue.h"
@@ -108,6 +109,7 @@ int hk_queue_cli_worker(struct hk_app *app, int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old);
 
     struct hk_workers *w = NULL;
@@ -118,10 +120,20 @@ int hk_queue_cli_worker(struct hk_app *app, int argc, char **argv)
                 hawk_strerror(rc));
         goto fail;
     }
+    if (hk_notify("READY=1\nSTATUS=working") < 0)
+        hk_warn("worker: cannot tell the service manager it is ready");
     int sig = 0;
-    sigwait(&set, &sig);
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP)
+            break;
+        /* logrotate moved the files: reopen them, keep working */
+        hk_log_reopen();
+        hk_info("worker: SIGHUP received, log files reopened");
+    }
     hk_info("worker: %s received, stopping",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    hk_notify("STOPPING=1");
     int64_t grace =
         app->cfg != NULL ? hk_cfg_int(app->cfg, "queue.shutdown_grace") : 30000;
     hk_workers_stop(w, grace);
