@@ -56,8 +56,13 @@ int hk_app_setup(struct hk_app *app, const char *config_path)
     };
     if (lo.level < 0)
         lo.level = HAWK_LOG_INFO;
-    if (hk_log_init(&lo) < 0)
+    if (hk_log_init(&lo) < 0) {
+        /* callers exit 2 without a teardown: release what we hold */
+        hk_config_release(app->cfg);
+        hk_free(app->cfg);
+        app->cfg = NULL;
         return HAWK_ECONFIG;
+    }
     return 0;
 }
 

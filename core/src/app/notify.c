@@ -31,8 +31,8 @@ int hk_notify(const char *state)
     memcpy(sa.sun_path, path, len);
     if (path[0] == '@')
         sa.sun_path[0] = '\0'; /* abstract: leading NUL, no terminator */
-    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-                                  len + (path[0] == '@' ? 0 : 1));
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+                                  (path[0] == '@' ? 0 : 1));
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return HAWK_EIO;
