@@ -6,7 +6,7 @@ mode=${1:-runtime}
 
 build_pkgs="cmake make gcc pkg-config libmicrohttpd-dev libpq-dev libcurl4-openssl-dev
 libjson-c-dev libconfig-dev liblua5.4-dev libargon2-dev libssl-dev libyaml-dev
-libzstd-dev libsodium-dev"
+libzstd-dev libsodium-dev libseccomp-dev"
 runtime_pkgs="postgresql ca-certificates tzdata"
 test_pkgs="libcmocka-dev python3 nginx wrk procps binutils clang postgresql-client clang-format"
 # fuzz_smoke links libFuzzer (libclang_rt.fuzzer-x86_64.a), which clang

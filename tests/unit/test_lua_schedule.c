@@ -111,8 +111,8 @@ static void test_cron_times_and_format(void **state)
     assert_true(hk_lua_schedule_active(&s));
     struct hk_lua_limits l = limits();
     int64_t t[5];
-    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, MONDAY, t, 5, err,
-                                       sizeof(err));
+    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, NULL, MONDAY, t,
+                                       5, err, sizeof(err));
     assert_int_equal(n, 5);
     char buf[40];
     hk_lua_schedule_format(&s, t[0], buf, sizeof(buf));
@@ -120,8 +120,8 @@ static void test_cron_times_and_format(void **state)
     hk_lua_schedule_format(&s, t[4], buf, sizeof(buf));
     assert_string_equal(buf, "2026-12-04T08:30:00+01:00");
     /* Summer time shows its own offset. */
-    n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, 1782777600LL, t, 1,
-                                   err, sizeof(err));
+    n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, NULL, 1782777600LL, t,
+                                   1, err, sizeof(err));
     assert_int_equal(n, 1);
     hk_lua_schedule_format(&s, t[0], buf, sizeof(buf));
     assert_non_null(strstr(buf, "T08:30:00+02:00"));
@@ -138,8 +138,8 @@ static void test_quiet_hours(void **state)
                      0);
     struct hk_lua_limits l = limits();
     int64_t t[24];
-    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, MONDAY, t, 24,
-                                       err, sizeof(err));
+    int n = hk_lua_schedule_next_times(&s, NULL, 0, "wf", &l, NULL, MONDAY, t,
+                                       24, err, sizeof(err));
     assert_int_equal(n, 24);
     /* From Monday 00:00 UTC the first allowed hour is 07:00. */
     assert_int_equal(t[0], MONDAY + 7 * 3600);
@@ -163,8 +163,8 @@ static void test_next_run_function(void **state)
     assert_true(s.has_next_run);
     struct hk_lua_limits l = limits();
     int64_t t[3];
-    int n = hk_lua_schedule_next_times(&s, src, strlen(src), "wf", &l, MONDAY,
-                                       t, 3, err, sizeof(err));
+    int n = hk_lua_schedule_next_times(&s, src, strlen(src), "wf", &l, NULL,
+                                       MONDAY, t, 3, err, sizeof(err));
     assert_int_equal(n, 3);
     assert_int_equal(t[0], MONDAY + 7200);
     assert_int_equal(t[2], MONDAY + 3 * 7200);
@@ -172,16 +172,16 @@ static void test_next_run_function(void **state)
     const char *back = "function next_run(now) return now - 1 end\n"
                        "function run() end\n";
     assert_int_equal(check(back, &s, err, sizeof(err), NULL), 0);
-    n = hk_lua_schedule_next_times(&s, back, strlen(back), "wf", &l, MONDAY, t,
-                                   3, err, sizeof(err));
+    n = hk_lua_schedule_next_times(&s, back, strlen(back), "wf", &l, NULL,
+                                   MONDAY, t, 3, err, sizeof(err));
     assert_true(n < 0);
     assert_non_null(strstr(err, "next_run must return a time after now"));
 
     const char *loop = "function next_run(now) while true do end end\n"
                        "function run() end\n";
     assert_int_equal(check(loop, &s, err, sizeof(err), NULL), 0);
-    n = hk_lua_schedule_next_times(&s, loop, strlen(loop), "wf", &l, MONDAY, t,
-                                   1, err, sizeof(err));
+    n = hk_lua_schedule_next_times(&s, loop, strlen(loop), "wf", &l, NULL,
+                                   MONDAY, t, 1, err, sizeof(err));
     assert_true(n < 0);
     assert_non_null(strstr(err, "instruction limit"));
 }
@@ -244,8 +244,8 @@ static void test_examples(void **state)
             fail_msg("%s: %s", files[i], err);
         struct hk_lua_limits l = limits();
         int64_t t[5];
-        int got = hk_lua_schedule_next_times(&s, src, n, files[i], &l, MONDAY,
-                                             t, 5, err, sizeof(err));
+        int got = hk_lua_schedule_next_times(&s, src, n, files[i], &l, NULL,
+                                             MONDAY, t, 5, err, sizeof(err));
         if (got != 5)
             fail_msg("%s: %d next times: %s", files[i], got, err);
         for (int k = 1; k < 5; k++)

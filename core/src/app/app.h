@@ -19,6 +19,7 @@ struct hk_pg_embedded;
 struct hk_mail;
 struct hk_backup;
 struct hk_platform;
+struct hk_lua_pool;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -31,6 +32,7 @@ struct hk_app {
     struct hk_mail *mail;         /* mail/, created by hk_app_mail() */
     struct hk_backup *backup;     /* backup/, by hk_app_register_kinds() */
     struct hk_platform *platform; /* platform/, by hk_app_platform() */
+    struct hk_lua_pool *lua_pool; /* lua/, by hk_app_lua_pool() */
     unsigned char *jwt_key;       /* owned; secret */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */

@@ -93,7 +93,8 @@ int hk_cmd_serve(const char *config_path)
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
     hk_http_client_global_init();
-    if (hk_app_load_jwt_key(&app) < 0 || hk_app_load_templates(&app) < 0) {
+    if (hk_app_lua_pool(&app) < 0 || hk_app_load_jwt_key(&app) < 0 ||
+        hk_app_load_templates(&app) < 0) {
         code = 2;
         goto out;
     }
@@ -211,7 +212,7 @@ int hk_cmd_worker(const char *config_path, int argc, char **argv)
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
     hk_http_client_global_init();
-    if (hk_app_load_templates(&app) < 0) {
+    if (hk_app_lua_pool(&app) < 0 || hk_app_load_templates(&app) < 0) {
         code = 2;
         goto out;
     }
@@ -252,6 +253,10 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
     if (hk_log_get_level() < HAWK_LOG_WARN)
         hk_log_set_level(HAWK_LOG_WARN);
     hk_http_client_global_init();
+    if (hk_app_lua_pool(&app) < 0) {
+        code = 2;
+        goto out;
+    }
     if (strcmp(argv[0], "run") == 0) {
         if (hk_app_load_templates(&app) < 0) {
             code = 2;

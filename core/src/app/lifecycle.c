@@ -18,6 +18,7 @@
 #include "llm/llm.h"
 #include "log/log.h"
 #include "lua/lua.h"
+#include "lua/pool.h"
 #include "mail/mail.h"
 #include "platform/platform.h"
 #include "queue/queue.h"
@@ -297,6 +298,33 @@ static int app_backup(struct hk_app *app)
                : 0;
 }
 
+int hk_app_lua_pool(struct hk_app *app)
+{
+    if (app->lua_pool != NULL)
+        return 0;
+    struct hk_lua_pool_opts o;
+    hk_lua_pool_opts_from_config(app->cfg, &o);
+    struct hk_lua_limits lim;
+    hk_lua_limits_from_config(app->cfg, &lim);
+    char err[600];
+    int rc = 0;
+    if (o.address_space < lim.max_memory + 64LL * 1024 * 1024) {
+        snprintf(err, sizeof(err),
+                 "lua.sandbox_address_space (%lld bytes) must exceed "
+                 "lua.max_memory (%lld bytes) by at least 64 MiB",
+                 (long long)o.address_space, (long long)lim.max_memory);
+        rc = HAWK_ECONFIG;
+    } else {
+        rc = hk_lua_pool_new(&o, &app->lua_pool, err, sizeof(err));
+    }
+    if (rc < 0) {
+        hk_log(HAWK_LOG_CRIT, "workflow sandbox: %s", err);
+        fprintf(stderr, "hawk: workflow sandbox: %s\n", err);
+        return HAWK_ECONFIG;
+    }
+    return 0;
+}
+
 int hk_app_register_kinds(struct hk_app *app)
 {
     int rc = hk_app_mail(app);
@@ -330,6 +358,8 @@ int hk_app_load_templates(struct hk_app *app)
 void hk_app_teardown(struct hk_app *app)
 {
     hk_auth_shutdown();
+    hk_lua_pool_free(app->lua_pool);
+    app->lua_pool = NULL;
     hk_backup_free(app->backup);
     app->backup = NULL;
     hk_mail_free(app->mail);

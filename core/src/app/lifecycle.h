@@ -45,6 +45,11 @@ void hk_app_routes(struct hk_app *app);
  * worker starts).  0 or the queue's error (logged). */
 int hk_app_register_kinds(struct hk_app *app);
 
+/* Starts app->lua_pool, the sandbox processes workflows run in, from
+ * the lua.* settings (once).  Prints the error and returns HAWK_ECONFIG
+ * when they cannot start. */
+int hk_app_lua_pool(struct hk_app *app);
+
 /* Creates app->mail from the mail.* settings (once; templates loaded).
  * Prints the error and returns HAWK_ECONFIG when they are wrong. */
 int hk_app_mail(struct hk_app *app);

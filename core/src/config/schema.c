@@ -199,6 +199,23 @@ const struct hk_cfg_field hk_config_schema[] = {
      "hawk.state bytes per user (keys plus JSON values)", NULL},
     {"lua.max_log_lines", HK_CFG_INT, "1000", 1, 100000,
      "hawk.log lines kept per run; later ones are counted and dropped", NULL},
+    {"lua.max_log_bytes", HK_CFG_SIZE, "1MiB", 64 * KIB, 64 * MIB,
+     "bytes of log (messages plus fields) kept per run; later lines are "
+     "counted and dropped",
+     NULL},
+    {"lua.max_output", HK_CFG_SIZE, "32MiB", 1 * MIB, 1 * GIB,
+     "bytes one run may hand the host in all (log lines, state, arguments "
+     "of hawk.* calls)",
+     NULL},
+    {"lua.sandbox_processes", HK_CFG_INT, "4", 1, 256,
+     "sandbox processes running workflows at once in this hawk process", NULL},
+    {"lua.sandbox_max_runs", HK_CFG_INT, "100", 1, 1000000,
+     "runs one sandbox process serves before a fresh one replaces it", NULL},
+    {"lua.sandbox_address_space", HK_CFG_SIZE, "1GiB", 64 * MIB, 64 * GIB,
+     "address-space limit of one sandbox process (must exceed max_memory)",
+     NULL},
+    {"lua.sandbox_path", HK_CFG_STR, "", 0, 0,
+     "the hawk-sandbox executable; empty: next to the hawk executable", NULL},
 
     /* ---------------------------------------------------------------
      * mail: transactional mail (mail/)

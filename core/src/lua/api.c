@@ -285,6 +285,8 @@ void hk_lua_api_install(lua_State *L, struct hk_lua_run *run)
     int hawk = lua_gettop(L);
     luaL_setfuncs(L, base, 0);
     hk_lua_api_jobs(L, hawk);
+    if (run->job->test_hooks)
+        hk_lua_api_test(L, hawk);
     lua_pushboolean(L, run->job->dry_run);
     lua_setfield(L, hawk, "dry_run");
     lua_pushliteral(L, "1");

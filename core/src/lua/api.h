@@ -26,6 +26,10 @@ void hk_lua_api_jobs(lua_State *L, int idx);
  * (api_llm.c). */
 void hk_lua_api_llm(lua_State *L, int idx);
 
+/* Adds hawk._test_crash/_test_spin/_test_alloc/_test_open to the hidden
+ * table at idx (api_test.c; only for jobs with test_hooks). */
+void hk_lua_api_test(lua_State *L, int idx);
+
 /* ---- helpers shared by the api_*.c files ---- */
 
 /* Converts argument arg to JSON or raises "fn: argument #n: ..."; nil

@@ -116,8 +116,8 @@ static int sb_remove(lua_State *L)
 static void charge_range(lua_State *L, int ai, int aj)
 {
     lua_Integer i = luaL_optinteger(L, ai, 1);
-    lua_Integer j = lua_isnoneornil(L, aj) ? luaL_len(L, 1)
-                                           : luaL_checkinteger(L, aj);
+    lua_Integer j =
+        lua_isnoneornil(L, aj) ? luaL_len(L, 1) : luaL_checkinteger(L, aj);
     /* A range too long for the stack gets Lua's own clear error
      * ("too many results to unpack") instead of the limit. */
     if (j >= i && (lua_Unsigned)j - (lua_Unsigned)i < RANGE_MAX)
@@ -223,8 +223,7 @@ void hk_lua_charge_install(lua_State *L)
         wrap(L, t, strfns[i], sb_scan);
     lua_pop(L, 1);
 
-    static const char *const utf8fns[] = {"len", "codepoint", "offset",
-                                          "char"};
+    static const char *const utf8fns[] = {"len", "codepoint", "offset", "char"};
     lua_getfield(L, loaded, LUA_UTF8LIBNAME);
     t = lua_gettop(L);
     for (size_t i = 0; i < sizeof(utf8fns) / sizeof(utf8fns[0]); i++)

@@ -12,6 +12,7 @@
 #include "lua/host.h"
 #include "lua/job.h"
 #include "lua/lua.h"
+#include "lua/pool.h"
 #include "lua/runner.h"
 #include "lua/schedule.h"
 #include "util/alloc.h"
@@ -57,8 +58,8 @@ static int read_file(const char *path, int64_t max, char **out, size_t *len)
 }
 
 /* Compiles and validates; fills *sched.  Prints errors as FILE:LINE. */
-static int check_file(const char *path, const char *src, size_t len,
-                      const struct hk_lua_limits *lim,
+static int check_file(struct hk_app *app, const char *path, const char *src,
+                      size_t len, const struct hk_lua_limits *lim,
                       struct hk_lua_schedule *sched)
 {
     struct hk_lua_job job = {.mode = HK_LUA_MODE_CHECK,
@@ -67,7 +68,8 @@ static int check_file(const char *path, const char *src, size_t len,
                              .chunkname = path,
                              .limits = *lim};
     struct hk_lua_result res;
-    if (hk_lua_run(&job, NULL, &res) < 0 || res.status != HK_LUA_OK) {
+    if (hk_lua_exec(app->lua_pool, &job, NULL, &res) < 0 ||
+        res.status != HK_LUA_OK) {
         fprintf(stderr, "%s\n", res.error != NULL ? res.error : "cannot run");
         hk_lua_result_clear(&res);
         return 1;
@@ -103,13 +105,13 @@ static int cmd_check(struct hk_app *app, int argc, char **argv)
     if (read_file(path, lim.max_source, &src, &len) < 0)
         return 1;
     struct hk_lua_schedule sched;
-    int code = check_file(path, src, len, &lim, &sched);
+    int code = check_file(app, path, src, len, &lim, &sched);
     if (code == 0) {
         int64_t times[5];
         char err[256];
         int n = hk_lua_schedule_next_times(&sched, src, len, path, &lim,
-                                           hk_wall_ms() / 1000, times, 5, err,
-                                           sizeof(err));
+                                           app->lua_pool, hk_wall_ms() / 1000,
+                                           times, 5, err, sizeof(err));
         if (n < 0) {
             fprintf(stderr, "%s\n", err);
             code = 1;
@@ -184,7 +186,7 @@ static int cmd_run(struct hk_app *app, int argc, char **argv)
     if (read_file(path, lim.max_source, &src, &len) < 0)
         return 1;
     struct hk_lua_schedule sched;
-    int code = check_file(path, src, len, &lim, &sched);
+    int code = check_file(app, path, src, len, &lim, &sched);
     int64_t user_id = 0;
     if (code == 0) {
         int rc = find_user(app, email, &user_id);
@@ -216,7 +218,8 @@ static int cmd_run(struct hk_app *app, int argc, char **argv)
                                  .limits = lim,
                                  .dry_run = dry_run};
         struct hk_lua_result res;
-        if (hk_lua_run(&job, &host, &res) < 0 || res.status != HK_LUA_OK) {
+        if (hk_lua_exec(app->lua_pool, &job, &host, &res) < 0 ||
+            res.status != HK_LUA_OK) {
             fprintf(stderr, "%s\n",
                     res.traceback != NULL ? res.traceback : "run failed");
             code = 1;

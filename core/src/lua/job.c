@@ -23,6 +23,7 @@
 #include "log/log.h"
 #include "lua/host.h"
 #include "lua/lua.h"
+#include "lua/pool.h"
 #include "lua/runner.h"
 #include "lua/schedule.h"
 #include "lua/workflows.h"
@@ -57,7 +58,8 @@ static int script_next(struct hk_app *app, const struct hk_workflow *w,
     snprintf(chunk, sizeof(chunk), "workflow:%lld", (long long)w->id);
     int64_t t = 0;
     int n = hk_lua_schedule_next_times(s, w->source, w->source_len, chunk, &lim,
-                                       after, &t, 1, err, sizeof(err));
+                                       app->lua_pool, after, &t, 1, err,
+                                       sizeof(err));
     if (n < 0) {
         hk_log(HAWK_LOG_WARN, "workflow %lld: next_run() failed: %s",
                (long long)w->id, err);
@@ -216,7 +218,7 @@ int hk_lua_execute(struct hk_app *app, int64_t user_id, int64_t run_id,
     struct hk_lua_result res;
     memset(&res, 0, sizeof(res));
     if (rc == 0)
-        rc = hk_lua_run(&job, &host, &res);
+        rc = hk_lua_exec(app->lua_pool, &job, &host, &res);
     hk_lua_env_release(&env);
     hk_workflow_release(&w);
     int frc = hk_db_acquire(app->db, &c);

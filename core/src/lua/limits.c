@@ -14,4 +14,6 @@ void hk_lua_limits_default(struct hk_lua_limits *l)
     l->max_sleep_ms = 30 * 1000;
     l->state_max = 64 * 1024;
     l->max_log_lines = 1000;
+    l->max_log_bytes = 1024 * 1024;
+    l->max_output = 32 * 1024 * 1024;
 }

@@ -19,4 +19,6 @@ void hk_lua_limits_from_config(const struct hk_config *cfg,
     l->max_sleep_ms = hk_cfg_int(cfg, "lua.max_sleep");
     l->state_max = hk_cfg_int(cfg, "lua.state_max");
     l->max_log_lines = hk_cfg_int(cfg, "lua.max_log_lines");
+    l->max_log_bytes = hk_cfg_int(cfg, "lua.max_log_bytes");
+    l->max_output = hk_cfg_int(cfg, "lua.max_output");
 }

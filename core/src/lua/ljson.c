@@ -11,12 +11,18 @@
 #include <string.h>
 
 #include "hawk/plugin.h"
+#include "lua/sandbox.h"
 #include "util/str.h"
+
+/* Bytes counted per converted value besides its string bytes: about what
+ * json-c holds for one. */
+#define VALUE_BYTES 16
 
 struct conv {
     lua_State *L;
     size_t values;
     size_t bytes;
+    size_t max_bytes;
     char path[128];
     char *err;
     size_t errlen;
@@ -32,6 +38,13 @@ static int conv_fail(struct conv *c, int code, const char *what)
 }
 
 static int to_json(struct conv *c, int idx, int depth, json_object **out);
+
+static int too_big(struct conv *c)
+{
+    char what[96];
+    snprintf(what, sizeof(what), "value larger than %zu bytes", c->max_bytes);
+    return conv_fail(c, HAWK_ETOOBIG, what);
+}
 
 /* Appends a path segment for error messages; returns the old length. */
 static size_t path_push(struct conv *c, const char *seg, bool index)
@@ -50,8 +63,8 @@ static int string_value(struct conv *c, int idx, json_object **out)
     size_t len = 0;
     const char *s = lua_tolstring(c->L, idx, &len);
     c->bytes += len;
-    if (c->bytes > HK_LJSON_MAX_BYTES)
-        return conv_fail(c, HAWK_ETOOBIG, "value too large");
+    if (c->bytes > c->max_bytes)
+        return too_big(c);
     if (!hk_utf8_valid(s, len))
         return conv_fail(c, HAWK_EINVAL, "string is not valid UTF-8");
     *out = json_object_new_string_len(s, (int)len);
@@ -134,6 +147,7 @@ static int table_value(struct conv *c, int idx, int depth, json_object **out)
         int kt = lua_type(L, -2);
         if (kt == LUA_TSTRING) {
             key = lua_tolstring(L, -2, &klen);
+            c->bytes += klen;
             if (!hk_utf8_valid(key, klen) || strlen(key) != klen) {
                 lua_pop(L, 2);
                 json_object_put(obj);
@@ -175,6 +189,9 @@ static int to_json(struct conv *c, int idx, int depth, json_object **out)
     *out = NULL;
     if (++c->values > HK_LJSON_MAX_VALUES)
         return conv_fail(c, HAWK_ETOOBIG, "too many values");
+    c->bytes += VALUE_BYTES;
+    if (c->bytes > c->max_bytes)
+        return too_big(c);
     switch (lua_type(c->L, idx)) {
     case LUA_TNIL:
     case LUA_TNONE:
@@ -201,10 +218,31 @@ static int to_json(struct conv *c, int idx, int depth, json_object **out)
 int hk_lua_to_json(lua_State *L, int idx, json_object **out, char *err,
                    size_t errlen)
 {
-    struct conv c = {.L = L, .err = err, .errlen = errlen};
+    /* The value is built outside the Lua state, so it may not be larger
+     * than what the state could still allocate, and it counts against
+     * the run's output limit. */
+    struct hk_lua_sandbox *sb = hk_lua_sandbox_of(L);
+    size_t left = hk_lua_sandbox_mem_left(sb);
+    struct conv c = {.L = L,
+                     .err = err,
+                     .errlen = errlen,
+                     .max_bytes =
+                         left < HK_LJSON_MAX_BYTES ? left : HK_LJSON_MAX_BYTES};
     if (errlen > 0)
         err[0] = '\0';
-    return to_json(&c, lua_absindex(L, idx), 0, out);
+    int rc = to_json(&c, lua_absindex(L, idx), 0, out);
+    if (rc < 0) {
+        json_object_put(*out);
+        *out = NULL;
+        return rc;
+    }
+    if (!hk_lua_sandbox_output(sb, c.bytes, false)) {
+        json_object_put(*out);
+        *out = NULL;
+        snprintf(err, errlen, "%s", hk_lua_sandbox_kill_msg(sb));
+        return HAWK_ETOOBIG;
+    }
+    return 0;
 }
 
 /* See lua/ljson.h. */

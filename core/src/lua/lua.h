@@ -36,6 +36,8 @@ struct hk_lua_limits {
     int64_t max_sleep_ms;     /* one hawk.sleep() */
     int64_t state_max;        /* per-user hawk.state bytes, keys + values */
     int64_t max_log_lines;    /* hawk.log lines kept per run */
+    int64_t max_log_bytes;    /* bytes of log (messages + fields) per run */
+    int64_t max_output;       /* bytes a run hands the host in all */
 };
 
 /* Fills the built-in defaults (the values documented in

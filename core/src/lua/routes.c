@@ -14,6 +14,7 @@
 #include "lua/host.h"
 #include "lua/job.h"
 #include "lua/lua.h"
+#include "lua/pool.h"
 #include "lua/runner.h"
 #include "lua/schedule.h"
 #include "lua/workflows.h"
@@ -126,7 +127,7 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
                              .chunkname = chunk,
                              .limits = lim};
     struct hk_lua_result res;
-    int rc = hk_lua_run(&job, NULL, &res);
+    int rc = hk_lua_exec(req->app->lua_pool, &job, NULL, &res);
     if (rc < 0) {
         hk_lua_result_clear(&res);
         hk_resp_from_status(resp, rc);
@@ -156,9 +157,9 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
         script_error(resp, msg, line);
         return rc;
     }
-    rc = hk_lua_schedule_next_times(&ck->sched, source, len, chunk, &lim,
-                                    hk_wall_ms() / 1000, ck->next,
-                                    INTERVAL_PROBES, err, sizeof(err));
+    rc = hk_lua_schedule_next_times(
+        &ck->sched, source, len, chunk, &lim, req->app->lua_pool,
+        hk_wall_ms() / 1000, ck->next, INTERVAL_PROBES, err, sizeof(err));
     if (rc < 0) {
         script_error(resp, err, 0);
         return rc;

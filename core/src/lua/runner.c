@@ -25,6 +25,12 @@ static const char co_key = 'c';
 /* Longest log message kept; longer ones are cut. */
 #define LOG_MSG_MAX 4096
 
+/* Longest log line: message plus its fields as JSON text. */
+#define LOG_LINE_MAX (16 * 1024)
+
+/* Bytes counted per line besides message and fields (time, level). */
+#define LOG_LINE_OVERHEAD 64
+
 /* See lua/runner.h. */
 struct hk_lua_run *hk_lua_run_of(lua_State *L)
 {
@@ -118,17 +124,65 @@ void hk_lua_run_log(struct hk_lua_run *run, const char *level, const char *msg,
                     json_object *fields)
 {
     struct hk_lua_result *res = run->res;
-    if ((int64_t)json_object_array_length(res->log) >=
-        run->job->limits.max_log_lines) {
+    const struct hk_lua_limits *lim = &run->job->limits;
+    if (run->n_log >= lim->max_log_lines) {
         res->log_dropped++;
+        json_object_put(fields);
+        return;
+    }
+    size_t len = strlen(msg);
+    if (len > LOG_MSG_MAX) {
+        len = LOG_MSG_MAX;
+        /* Never cut inside a UTF-8 sequence. */
+        while (len > 0 && ((unsigned char)msg[len] & 0xC0) == 0x80)
+            len--;
+    }
+    /* A line is bounded as a whole: fields that do not fit beside the
+     * message are replaced by their size. */
+    size_t flen = 0;
+    const char *ftext = NULL;
+    if (fields != NULL) {
+        ftext = json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN);
+        flen = strlen(ftext);
+    }
+    bool cut = len < strlen(msg);
+    if (fields != NULL && len + flen > LOG_LINE_MAX) {
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "fields_cut_bytes",
+                               json_object_new_int64((int64_t)flen));
+        json_object_put(fields);
+        fields = f;
+        ftext = json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN);
+        flen = strlen(ftext);
+        cut = true;
+    }
+    size_t bytes = len + flen + LOG_LINE_OVERHEAD;
+    if (run->log_bytes + (int64_t)bytes > lim->max_log_bytes) {
+        res->log_dropped++;
+        json_object_put(fields);
+        return;
+    }
+    /* The host keeps the line until the run ends: it counts against the
+     * run's memory and output limits like the state's own memory. */
+    if (!hk_lua_sandbox_output(run->sb, bytes, true)) {
+        json_object_put(fields);
+        return;
+    }
+    run->log_bytes += (int64_t)bytes;
+    run->n_log++;
+    if (cut)
+        res->log_cut++;
+    if (run->host != NULL && run->host->on_log != NULL) {
+        char *m = hk_strndup(msg, len);
+        run->host->on_log(run->host->ctx, level, m, ftext);
+        hk_free(m);
+    }
+    if (run->job->stream_log) {
         json_object_put(fields);
         return;
     }
     char tbuf[32];
     hk_time_rfc3339(hk_wall_ms(), tbuf, sizeof(tbuf));
-    size_t len = strlen(msg);
-    if (len > LOG_MSG_MAX)
-        len = LOG_MSG_MAX;
     json_object *line = json_object_new_object();
     json_object_object_add(line, "time", json_object_new_string(tbuf));
     json_object_object_add(line, "level", json_object_new_string(level));
@@ -137,15 +191,39 @@ void hk_lua_run_log(struct hk_lua_run *run, const char *level, const char *msg,
     if (fields != NULL)
         json_object_object_add(line, "fields", fields);
     json_object_array_add(res->log, line);
-    if (run->host != NULL && run->host->on_log != NULL) {
-        const char *ftext =
-            fields != NULL
-                ? json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN)
-                : NULL;
-        char *m = hk_strndup(msg, len);
-        run->host->on_log(run->host->ctx, level, m, ftext);
-        hk_free(m);
-    }
+}
+
+/* See lua/runner.h. */
+void hk_lua_result_log_summary(struct hk_lua_result *res,
+                               const struct hk_lua_limits *lim)
+{
+    if (res->log_dropped <= 0 && res->log_cut <= 0)
+        return;
+    char msg[200];
+    if (res->log_dropped > 0 && res->log_cut > 0)
+        snprintf(msg, sizeof(msg),
+                 "%lld log lines dropped, %lld cut (limits: %lld lines and "
+                 "%lld bytes per run, %d bytes per line)",
+                 (long long)res->log_dropped, (long long)res->log_cut,
+                 (long long)lim->max_log_lines, (long long)lim->max_log_bytes,
+                 LOG_LINE_MAX);
+    else if (res->log_dropped > 0)
+        snprintf(msg, sizeof(msg),
+                 "%lld log lines dropped (limits: %lld lines and %lld bytes "
+                 "per run)",
+                 (long long)res->log_dropped, (long long)lim->max_log_lines,
+                 (long long)lim->max_log_bytes);
+    else
+        snprintf(msg, sizeof(msg),
+                 "%lld log lines cut (limit: %d bytes per line)",
+                 (long long)res->log_cut, LOG_LINE_MAX);
+    json_object *line = json_object_new_object();
+    char tbuf[32];
+    hk_time_rfc3339(hk_wall_ms(), tbuf, sizeof(tbuf));
+    json_object_object_add(line, "time", json_object_new_string(tbuf));
+    json_object_object_add(line, "level", json_object_new_string("warn"));
+    json_object_object_add(line, "msg", json_object_new_string(msg));
+    json_object_array_add(res->log, line);
 }
 
 /* ------------------------------------------------------------------------
@@ -575,20 +653,8 @@ int hk_lua_run(const struct hk_lua_job *job, const struct hk_lua_host *host,
                           : run.sb->host_calls;
     hk_lua_sandbox_free(run.sb);
     pending_reset(&run);
-    if (res->log_dropped > 0) {
-        char msg[96];
-        snprintf(msg, sizeof(msg),
-                 "%lld more log lines dropped (limit %lld per run)",
-                 (long long)res->log_dropped,
-                 (long long)job->limits.max_log_lines);
-        json_object *line = json_object_new_object();
-        char tbuf[32];
-        hk_time_rfc3339(hk_wall_ms(), tbuf, sizeof(tbuf));
-        json_object_object_add(line, "time", json_object_new_string(tbuf));
-        json_object_object_add(line, "level", json_object_new_string("warn"));
-        json_object_object_add(line, "msg", json_object_new_string(msg));
-        json_object_array_add(res->log, line);
-    }
+    if (!job->stream_log)
+        hk_lua_result_log_summary(res, &job->limits);
     res->duration_ms = hk_mono_ms() - t0;
     return 0;
 }

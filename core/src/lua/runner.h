@@ -66,6 +66,12 @@ struct hk_lua_job {
     bool dry_run;              /* exposed to the script as hawk.dry_run */
     int64_t now;               /* NEXT_RUN: next_run's argument, epoch s */
     const atomic_bool *cancel; /* may be NULL */
+    /* Log lines go to host->on_log only, res->log stays empty and gets
+     * no summary line (the sandbox process: hawk keeps the lines). */
+    bool stream_log;
+    /* Offer hawk._test_crash() and hawk._test_spin(s) (tests of the
+     * sandbox processes only). */
+    bool test_hooks;
 };
 
 enum hk_lua_status {
@@ -93,8 +99,9 @@ struct hk_lua_result {
     int64_t mem_peak;
     int64_t host_calls;
     int64_t duration_ms;
-    json_object *log; /* [{"time","level","msg","fields"}] */
-    int64_t log_dropped;
+    json_object *log;    /* [{"time","level","msg","fields"}] */
+    int64_t log_dropped; /* lines not kept (line or byte limit) */
+    int64_t log_cut;     /* lines kept shortened */
     /* CHECK mode */
     json_object *schedule; /* `schedule` as JSON, NULL when absent */
     int schedule_line;     /* line of `schedule =`, 0 when not found */
@@ -112,6 +119,11 @@ struct hk_lua_result {
  * hk_lua_result_clear(). */
 int hk_lua_run(const struct hk_lua_job *job, const struct hk_lua_host *host,
                struct hk_lua_result *res);
+
+/* Appends the "N log lines dropped" line to res->log when lines were
+ * dropped or cut. */
+void hk_lua_result_log_summary(struct hk_lua_result *res,
+                               const struct hk_lua_limits *lim);
 
 /* Frees what res owns; accepts a zeroed result. */
 void hk_lua_result_clear(struct hk_lua_result *res);
@@ -133,6 +145,8 @@ struct hk_lua_run {
         char error[256];
         bool waiting; /* yielded, runner must perform it */
     } pending;
+    int64_t n_log;     /* lines kept */
+    int64_t log_bytes; /* their bytes */
 };
 
 /* The run of a state. */

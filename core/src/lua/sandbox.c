@@ -48,8 +48,15 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     void *p = hk_try_realloc(ptr, nsize);
-    if (p == NULL)
+    if (p == NULL) {
+        /* Below the cap but the system said no: in a sandbox process
+         * that is its address-space limit.  The run cannot go on. */
+        hk_lua_sandbox_kill(sb, HK_LUA_KILL_MEMORY);
+        snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+                 "out of memory: the sandbox process reached its "
+                 "address-space limit");
         return NULL;
+    }
     sb->refused_ptr = NULL;
     sb->refused_size = 0;
     sb->mem_used = sb->mem_used - osize + nsize;
@@ -125,6 +132,26 @@ void hk_lua_sandbox_kill(struct hk_lua_sandbox *sb, enum hk_lua_kill why)
         snprintf(sb->kill_msg, sizeof(sb->kill_msg),
                  "coroutine.yield called outside a coroutine");
         break;
+    case HK_LUA_KILL_OUTPUT:
+        if (sb->lim.max_output % (1024 * 1024) == 0)
+            snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+                     "output limit of %lld MiB exceeded (log lines, state "
+                     "and values handed to hawk.* in one run)",
+                     (long long)(sb->lim.max_output / (1024 * 1024)));
+        else
+            snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+                     "output limit of %lld bytes exceeded (log lines, state "
+                     "and values handed to hawk.* in one run)",
+                     (long long)sb->lim.max_output);
+        break;
+    case HK_LUA_KILL_CPU:
+        snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+                 "CPU-time limit of the sandbox process exceeded");
+        break;
+    case HK_LUA_KILL_CRASHED:
+        snprintf(sb->kill_msg, sizeof(sb->kill_msg),
+                 "the sandbox process died");
+        break;
     case HK_LUA_KILL_NONE:
         break;
     }
@@ -161,6 +188,32 @@ bool hk_lua_sandbox_expired(struct hk_lua_sandbox *sb)
         return true;
     }
     return false;
+}
+
+/* See lua/sandbox.h. */
+bool hk_lua_sandbox_output(struct hk_lua_sandbox *sb, size_t n, bool hold)
+{
+    sb->output += (int64_t)n;
+    if (sb->lim.max_output > 0 && sb->output > sb->lim.max_output) {
+        hk_lua_sandbox_kill(sb, HK_LUA_KILL_OUTPUT);
+        return false;
+    }
+    if (hold) {
+        if (sb->mem_used + n > sb->mem_limit) {
+            hk_lua_sandbox_kill(sb, HK_LUA_KILL_MEMORY);
+            return false;
+        }
+        sb->mem_used += n;
+        if (sb->mem_used > sb->mem_peak)
+            sb->mem_peak = sb->mem_used;
+    }
+    return sb->killed == HK_LUA_KILL_NONE;
+}
+
+/* See lua/sandbox.h. */
+size_t hk_lua_sandbox_mem_left(const struct hk_lua_sandbox *sb)
+{
+    return sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
 }
 
 /* See lua/sandbox.h. */

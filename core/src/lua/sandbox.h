@@ -27,7 +27,11 @@ enum hk_lua_kill {
     HK_LUA_KILL_WALL,
     HK_LUA_KILL_HOST_CALLS,
     HK_LUA_KILL_CANCELLED,
-    HK_LUA_KILL_STRAY_YIELD
+    HK_LUA_KILL_STRAY_YIELD,
+    HK_LUA_KILL_OUTPUT,  /* bytes handed to the host (lua.max_output) */
+    HK_LUA_KILL_CPU,     /* the sandbox process's CPU-time limit */
+    HK_LUA_KILL_CRASHED, /* the sandbox process died */
+    HK_LUA_KILL_LAST = HK_LUA_KILL_CRASHED
 };
 
 /* Instructions between two count-hook calls.  Small enough that a loop
@@ -54,6 +58,7 @@ struct hk_lua_sandbox {
     int64_t started_ms;   /* monotonic */
     int64_t deadline_ms;  /* monotonic */
     int64_t host_calls;
+    int64_t output;            /* bytes handed to the host so far */
     const atomic_bool *cancel; /* may be NULL */
 
     enum hk_lua_kill killed;
@@ -91,6 +96,15 @@ void hk_lua_sandbox_charge(lua_State *L, int64_t n);
 /* Checks wall clock and cancellation now (used around host calls);
  * returns true and records the kill when the run must end. */
 bool hk_lua_sandbox_expired(struct hk_lua_sandbox *sb);
+
+/* Counts n bytes handed to the host (a converted value, a log line)
+ * against the run's output limit; when held until the run ends (hold),
+ * also against its memory.  Returns false, with the kill recorded, when
+ * a limit is over; the caller then raises. */
+bool hk_lua_sandbox_output(struct hk_lua_sandbox *sb, size_t n, bool hold);
+
+/* Bytes the state may still allocate before the memory limit. */
+size_t hk_lua_sandbox_mem_left(const struct hk_lua_sandbox *sb);
 
 /* Milliseconds left before the wall-clock deadline (>= 0). */
 int64_t hk_lua_sandbox_remaining_ms(const struct hk_lua_sandbox *sb);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hawk/plugin.h"
+#include "lua/pool.h"
 #include "lua/runner.h"
 #include "util/alloc.h"
 #include "util/str.h"
@@ -311,7 +312,8 @@ int64_t hk_lua_schedule_jitter(const struct hk_lua_schedule *s)
 
 static int next_by_script(const struct hk_lua_schedule *s, const char *source,
                           size_t source_len, const char *chunkname,
-                          const struct hk_lua_limits *lim, int64_t after,
+                          const struct hk_lua_limits *lim,
+                          struct hk_lua_pool *pool, int64_t after,
                           int64_t *next, bool *none, char *err, size_t errlen)
 {
     (void)s;
@@ -322,7 +324,7 @@ static int next_by_script(const struct hk_lua_schedule *s, const char *source,
                              .limits = *lim,
                              .now = after};
     struct hk_lua_result res;
-    int rc = hk_lua_run(&job, NULL, &res);
+    int rc = hk_lua_exec(pool, &job, NULL, &res);
     if (rc == 0 && res.status != HK_LUA_OK) {
         hk_strlcpy(err, res.error, errlen);
         rc = HAWK_EINVAL;
@@ -344,7 +346,8 @@ static int next_by_script(const struct hk_lua_schedule *s, const char *source,
 int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
                                const char *source, size_t source_len,
                                const char *chunkname,
-                               const struct hk_lua_limits *lim, int64_t after,
+                               const struct hk_lua_limits *lim,
+                               struct hk_lua_pool *pool, int64_t after,
                                int64_t *out, int n, char *err, size_t errlen)
 {
     int got = 0;
@@ -354,8 +357,8 @@ int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
         int64_t nx = 0;
         if (s->has_next_run) {
             bool none = false;
-            int rc = next_by_script(s, source, source_len, chunkname, lim, t,
-                                    &nx, &none, err, errlen);
+            int rc = next_by_script(s, source, source_len, chunkname, lim, pool,
+                                    t, &nx, &none, err, errlen);
             if (rc < 0)
                 return rc;
             if (none)

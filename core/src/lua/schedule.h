@@ -16,6 +16,8 @@
 #include "sched/cron.h"
 #include "sched/tz.h"
 
+struct hk_lua_pool;
+
 /* Longest jitter accepted. */
 #define HK_LUA_MAX_JITTER_S (6 * 3600)
 
@@ -61,14 +63,16 @@ int64_t hk_lua_schedule_jitter(const struct hk_lua_schedule *s);
 
 /* The next n nominal fire times after `after` (epoch s; quiet hours
  * applied, jitter not).  For next_run schedules the script is run in
- * NEXT_RUN mode (source/chunkname/limits borrowed) once per time.
+ * NEXT_RUN mode (source/chunkname/limits borrowed) once per time, in
+ * pool's sandbox processes (NULL: in the calling thread).
  * Returns the number of times written (fewer when the rule stops firing)
  * or a negative HAWK_E* with err ("workflow:3: next_run must return a
  * time after now"). */
 int hk_lua_schedule_next_times(const struct hk_lua_schedule *s,
                                const char *source, size_t source_len,
                                const char *chunkname,
-                               const struct hk_lua_limits *lim, int64_t after,
+                               const struct hk_lua_limits *lim,
+                               struct hk_lua_pool *pool, int64_t after,
                                int64_t *out, int n, char *err, size_t errlen);
 
 /* Formats t as ISO 8601 with the zone's offset ("2026-11-30T08:30:00+01:00")
