@@ -1,7 +1,9 @@
 #!/bin/sh
-# bench/backup/run.sh - `hawk backup create` to S3 beside the pipeline an
-# administrator would type by hand:
+# bench/backup/run.sh - `hawk backup create` and `hawk backup restore`
+# with S3, beside the pipelines an administrator would type by hand:
 #     pg_dump -Fc -Z0 | zstd -3 | aws s3 cp - s3://bucket/key
+#     aws s3 cp s3://bucket/key - | zstd -d | pg_restore --clean
+#         --if-exists --single-transaction -d DB
 #
 # Starts a private PostgreSQL (tests/pg.sh: Unix socket only, fsync off)
 # and the S3 peer of the tests (tests/peers/s3, checks SigV4), loads
@@ -9,8 +11,11 @@
 # application data: half repeated words, half random hex), then runs each
 # BENCH_REPEAT (2) times, alternating, and prints the best wall time of
 # each, MiB/s of database, the stored sizes, hawk's peak RSS, and hawk's
-# time as a share of the hand pipeline's.  Both use zstd level 3 on one
-# thread and 8 MiB multipart parts.
+# time as a share of the hand pipeline's (each run also shows its CPU
+# seconds); then the same for restoring the
+# last backup of each into the same database (both replace everything in
+# one transaction; hawk also checks the checksum first).  Both use zstd
+# level 3 and 8 MiB multipart parts.
 #
 # Environment: HAWK_BUILD_DIR (default build), BENCH_BACKUP_MB,
 # BENCH_REPEAT, BENCH_PG_PORT (55433).
@@ -90,32 +95,64 @@ export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=u
 cat >"$TMP/hawk.cfg" <<EOF
 data_dir = "$TMP/var";
 database = { url = "$URL"; };
-backup = { storage = "s3"; local = false; compression_level = 3; compression_threads = 0; };
+backup = { storage = "s3"; local = false; compression_level = 3; compression_threads = ${BENCH_ZSTD_THREADS:-0}; };
 plugins = ( { name = "s3"; path = "s3backup.so"; options = {
     endpoint = "$ENDPOINT"; bucket = "$BUCKET"; prefix = "hawk/";
     access_key_id = "$KEY"; secret_access_key = "$SECRET"; part_size = "8MiB"; }; } );
 EOF
 
+# user + system seconds of a command and its children (the S3 peer's own
+# work is outside both): on a busy machine wall times favour whichever
+# side runs more threads, CPU time does not.
+cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
+
 best_hand=
 best_hawk=
 rss=
 for r in $(seq 1 "$REPEAT"); do
-    /usr/bin/time -f "%e" -o "$TMP/t.hand" sh -c \
+    /usr/bin/time -f "%e %U %S" -o "$TMP/t.hand" sh -c \
         "'$BINDIR/pg_dump' -d '$URL' -Fc -Z0 | zstd -3 -q -c | \
          aws --endpoint-url '$ENDPOINT' s3 cp --only-show-errors \
              --expected-size $DB_BYTES - 's3://$BUCKET/hand/run$r.dump.zst'"
-    t=$(cat "$TMP/t.hand")
-    echo "hand pipeline, run $r: $t s"
+    read -r t u sy <"$TMP/t.hand"
+    echo "hand pipeline, run $r: $t s, CPU $(cpu "$u" "$sy") s"
     best_hand=$(awk -v a="$t" -v b="$best_hand" 'BEGIN { print (b == "" || a < b) ? a : b }')
 
-    HAWK_PLUGIN_PATH=$BUILD/plugins /usr/bin/time -f "%e %M" -o "$TMP/t.hawk" \
+    HAWK_PLUGIN_PATH=$BUILD/plugins /usr/bin/time -f "%e %U %S %M" -o "$TMP/t.hawk" \
         "$HAWK" -c "$TMP/hawk.cfg" backup create --json >"$TMP/hawk.json"
-    read -r t kb <"$TMP/t.hawk"
-    echo "hawk backup create, run $r: $t s, peak RSS $((kb / 1024)) MiB"
+    read -r t u sy kb <"$TMP/t.hawk"
+    echo "hawk backup create, run $r: $t s, CPU $(cpu "$u" "$sy") s, peak RSS $((kb / 1024)) MiB"
     best_hawk=$(awk -v a="$t" -v b="$best_hawk" 'BEGIN { print (b == "" || a < b) ? a : b }')
     if [ -z "$rss" ] || [ "$kb" -gt "$rss" ]; then rss=$kb; fi
     sleep 1 # the next backup gets a later name
 done
+HAWK_NAME=$(sed -n 's/.*"name":"\([^"]*\)".*/\1/p' "$TMP/hawk.json")
+
+best_hand_r=
+best_hawk_r=
+rss_r=
+for r in $(seq 1 "$REPEAT"); do
+    /usr/bin/time -f "%e %U %S" -o "$TMP/t.hand" sh -c \
+        "aws --endpoint-url '$ENDPOINT' s3 cp --only-show-errors \
+             's3://$BUCKET/hand/run$REPEAT.dump.zst' - | zstd -d -q -c | \
+         '$BINDIR/pg_restore' --clean --if-exists --single-transaction \
+             --no-owner --no-acl -d '$URL'"
+    read -r t u sy <"$TMP/t.hand"
+    echo "hand restore, run $r: $t s, CPU $(cpu "$u" "$sy") s"
+    best_hand_r=$(awk -v a="$t" -v b="$best_hand_r" 'BEGIN { print (b == "" || a < b) ? a : b }')
+
+    HAWK_PLUGIN_PATH=$BUILD/plugins /usr/bin/time -f "%e %U %S %M" -o "$TMP/t.hawk" \
+        "$HAWK" -c "$TMP/hawk.cfg" backup restore "$HAWK_NAME" --yes --json >/dev/null
+    read -r t u sy kb <"$TMP/t.hawk"
+    echo "hawk backup restore, run $r: $t s, CPU $(cpu "$u" "$sy") s, peak RSS $((kb / 1024)) MiB"
+    best_hawk_r=$(awk -v a="$t" -v b="$best_hawk_r" 'BEGIN { print (b == "" || a < b) ? a : b }')
+    if [ -z "$rss_r" ] || [ "$kb" -gt "$rss_r" ]; then rss_r=$kb; fi
+done
+ROWS_AFTER=$($PSQL "$URL" -A -t -c "SELECT count(*) FROM bench")
+[ "$ROWS_AFTER" = "$ROWS" ] || {
+    echo "run.sh: after the restores the table holds $ROWS_AFTER rows, not $ROWS" >&2
+    exit 1
+}
 
 HAND_SIZE=$(aws --endpoint-url "$ENDPOINT" s3api head-object --bucket "$BUCKET" \
     --key hand/run1.dump.zst --query ContentLength --output text)
@@ -128,4 +165,10 @@ awk -v hand="$best_hand" -v hawk="$best_hawk" -v db="$DB_BYTES" -v hs="$HAND_SIZ
     printf "hawk backup create: %8.2f s  %7.1f MiB/s  stored %d bytes  peak RSS %d MiB\n", \
         hawk, db / 1048576 / hawk, ks, rss / 1024
     printf "hawk time / hand time: %.2f\n", hawk / hand
+}'
+awk -v hand="$best_hand_r" -v hawk="$best_hawk_r" -v db="$DB_BYTES" -v rss="$rss_r" 'BEGIN {
+    printf "hand restore:        %8.2f s  %7.1f MiB/s\n", hand, db / 1048576 / hand
+    printf "hawk backup restore: %8.2f s  %7.1f MiB/s  peak RSS %d MiB (largest of hawk and its children)\n", \
+        hawk, db / 1048576 / hawk, rss / 1024
+    printf "hawk restore time / hand restore time: %.2f\n", hawk / hand
 }'

@@ -29,7 +29,11 @@
 #include "util/str.h"
 #include "util/time.h"
 
-#define BK_RING 4
+/* Blocks of BK_CHUNK in the ring.  The plugin takes a whole part (8 MiB
+ * by default) before it uploads it; while that part is on the wire the
+ * producer must still have room, or pg_dump and zstd stand idle for the
+ * length of every upload.  12 MiB covers a default part and then some. */
+#define BK_RING 12
 
 /* Blocks handed from the producer to the uploading plugin. */
 struct bk_ring {
