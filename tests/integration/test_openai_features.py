@@ -449,7 +449,8 @@ class AnswerTest(FeatureBase):
     def test_llm_answer_cached_then_overridden(self):
         tok, _ = self.user()
         q = "Why do you want to work for us?"
-        self.peer.script([{"content_json": {"answer": "Your data platform matches my experience."}}])
+        self.peer.script([{"content_json": {"answer": "Your data platform matches my experience.",
+                                             "supported": True, "facts_used": ["Python at Acme Corp"]}}])
         r = self.resolve(tok, q, "textarea")["result"]
         self.assertEqual((r["answer"], r["source"]), ("Your data platform matches my experience.", "llm"))
         reqs = self.chat_requests()
@@ -490,8 +491,9 @@ class AnswerTest(FeatureBase):
 
     def test_llm_answer_must_fit_options_and_facts(self):
         tok, _ = self.user()
-        self.peer.script([{"content_json": {"answer": "Maybe"}},
-                          {"content_json": {"answer": "Remote"}}])
+        self.peer.script([{"content_json": {"answer": "Maybe", "supported": True, "facts_used": ["x"]}},
+                          {"content_json": {"answer": "Remote", "supported": True,
+                                            "facts_used": ["work_preferences.remote_work: Yes"]}}])
         r = self.resolve(tok, "Preferred work setting", "single_choice", ["Remote", "Hybrid", "On-site"])
         self.assertEqual(r["result"]["answer"], "Remote")
         reqs = self.chat_requests()
@@ -523,9 +525,37 @@ class AnswerTest(FeatureBase):
         r = self.resolve(tok, q, "number")["result"]
         self.assertEqual((r["answer"], r["source"]), (1, "override"))
 
+    def test_model_must_support_its_answer(self):
+        tok, _ = self.user()
+        self.peer.script([{"content_json": {"answer": "Yes", "supported": False, "facts_used": []}},
+                          {"content_json": {"answer": "Yes", "supported": True, "facts_used": []}}])
+        r = self.resolve(tok, "Do you have a valid driver's license?", "yes_no")["result"]
+        self.assertEqual((r["source"], r["answer"], r["slot"]), ("needs_review", None, "yes_no"))
+        self.assertIn("does not hold", r["reason"])
+        r = self.resolve(tok, "Are you comfortable with occasional travel?", "yes_no")["result"]
+        self.assertEqual((r["source"], r["answer"]), ("needs_review", None))
+        self.assertIn("cited no profile fact", r["reason"])
+        reqs = self.chat_requests()
+        self.assertEqual(len(reqs), 2)
+        system = reqs[0]["body"]["messages"][0]["content"]
+        self.assertIn("Never choose a plausible answer", system)
+        self.assertNotIn("most plausible", system)
+        schema = reqs[0]["body"]["response_format"]["json_schema"]["schema"]
+        self.assertEqual(schema["required"], ["answer", "supported", "facts_used"])
+        # Nothing unsupported is cached: asked again, the model is asked again.
+        self.assertEqual(self.srv.request("GET", "/api/v1/answers", token=tok)[2]["total"], 0)
+
+        # A PhD the resume does not show is a "No" from the profile; the
+        # model is never asked and cannot say otherwise.
+        self.peer.reset()
+        r = self.resolve(tok, "Do you have a PhD?", "yes_no")["result"]
+        self.assertEqual((r["answer"], r["source"], r["slot"]), ("No", "profile", "degree"))
+        self.assertEqual(self.chat_requests(), [])
+
     def test_near_miss_questions_are_not_keyword_hits(self):
         tok, _ = self.user()
-        self.peer.script([{"content_json": {"answer": "I like your data platform."}}])
+        self.peer.script([{"content_json": {"answer": "I like your data platform.", "supported": True,
+                                             "facts_used": []}}])
         r = self.resolve(tok, "Why do you want to join us?", "textarea")["result"]
         self.assertEqual((r["source"], r["slot"]), ("llm", "motivation"))
         self.assertNotIn("notice", r["answer"])

@@ -80,7 +80,8 @@ static void read_q(json_object *e, struct eval_q *x)
         size_t n = json_object_array_length(v);
         assert_true(n <= 16);
         for (size_t i = 0; i < n; i++)
-            x->opts[i] = json_object_get_string(json_object_array_get_idx(v, i));
+            x->opts[i] =
+                json_object_get_string(json_object_array_get_idx(v, i));
         x->q.options = x->opts;
         x->q.n_options = n;
     }
@@ -124,12 +125,10 @@ static void test_evaluation_set(void **state)
             t[s.slot].tp++;
         else
             t[s.slot].fp++;
-        enum hk_llm_slot_status st =
-            hk_llm_slot_answer(profile, &x.q, &s, eval_now(), &got, why,
-                               sizeof(why));
-        const char *want = x.answer != NULL ? json_object_to_json_string(
-                                                  x.answer)
-                                            : x.expect;
+        enum hk_llm_slot_status st = hk_llm_slot_answer(
+            profile, &x.q, &s, eval_now(), &got, why, sizeof(why));
+        const char *want =
+            x.answer != NULL ? json_object_to_json_string(x.answer) : x.expect;
         const char *have = st == HK_LLM_SLOT_ANSWER
                                ? json_object_to_json_string(got)
                            : st == HK_LLM_SLOT_REVIEW ? "needs_review"
@@ -140,8 +139,7 @@ static void test_evaluation_set(void **state)
         if (!ok) {
             failures++;
             printf("MISS %-62.62s slot %s (want %s) answer %s (want %s)%s%s\n",
-                   x.q.text, slot, x.slot, have, want, why[0] ? ": " : "",
-                   why);
+                   x.q.text, slot, x.slot, have, want, why[0] ? ": " : "", why);
         }
         json_object_put(got);
     }
@@ -150,8 +148,8 @@ static void test_evaluation_set(void **state)
         int sup = t[k].tp + t[k].fn;
         if (sup == 0 && t[k].fp == 0)
             continue;
-        double p = t[k].tp + t[k].fp ? 100.0 * t[k].tp / (t[k].tp + t[k].fp)
-                                     : 100.0;
+        double p =
+            t[k].tp + t[k].fp ? 100.0 * t[k].tp / (t[k].tp + t[k].fp) : 100.0;
         double rc = sup ? 100.0 * t[k].tp / sup : 100.0;
         printf("%-20s %8.1f%% %8.1f%% %5d\n", hk_qslot_name(k), p, rc, sup);
     }

@@ -1,16 +1,22 @@
 /*
  * llm/answers.c - answers to application questions.
  *
- * Order of precedence for one question of one user:
+ * The question is first classified into a typed slot (qrules.h).  Then,
+ * for one question of one user:
  *   1. the user's override (PUT /api/v1/answers) - always wins;
- *   2. a deterministic answer from the profile (recomputed every time, so
- *      it follows the resume);
+ *   2. for a slot that is a profile fact, the answer computed from the
+ *      profile (recomputed every time, so it follows the resume), or
+ *      "needs_review" when the resume lacks the fact: never a guess;
  *   3. an answer the LLM gave before (cached by normalized question, so
  *      the same question is never paid for twice);
- *   4. the LLM, with the profile's facts in its context; its answer must
- *      fit the input type (a number, exactly one of the options...) and
- *      must not contradict the facts, else it is asked once more.
- * Answers from 2 and 4 are stored; an override is never overwritten.
+ *   4. the LLM, with the profile's facts in its context.  It must say
+ *      whether the profile supports its answer and cite the facts used;
+ *      unsupported (or a yes/no, number or date citing nothing) is
+ *      "needs_review".  The answer must fit the input type (a number,
+ *      exactly one of the options...) and must not contradict the facts,
+ *      else it is asked once more.
+ * Answers from 2 and 4 are stored; "needs_review" and an override are
+ * never overwritten by a guess.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -373,7 +379,8 @@ static int lookup(struct hk_dbconn *c, int64_t user_id, const char *key,
 
 static char *result_json(const struct hk_llm_question *q, const char *key,
                          const struct hk_qslot *slot, json_object *answer,
-                         const char *source, const char *reason)
+                         json_object *facts, const char *source,
+                         const char *reason)
 {
     json_object *r = json_object_new_object();
     json_object_object_add(r, "question", json_object_new_string(q->text));
@@ -385,6 +392,8 @@ static char *result_json(const struct hk_llm_question *q, const char *key,
     json_object_object_add(r, "source", json_object_new_string(source));
     if (reason != NULL && reason[0] != '\0')
         json_object_object_add(r, "reason", json_object_new_string(reason));
+    if (facts != NULL)
+        json_object_object_add(r, "facts_used", json_object_get(facts));
     char *out = hk_strdup(hk_llm_json(r));
     json_object_put(r);
     return out;
@@ -424,8 +433,23 @@ static json_object *answer_schema(const struct hk_llm_question *q)
     }
     json_object *props = json_object_new_object();
     json_object_object_add(props, "answer", a);
+    /* No guessing: the model says whether the profile supports the
+     * answer and which facts it used (see ask_llm). */
+    json_object *sup = json_object_new_object();
+    json_object_object_add(sup, "type", json_object_new_string("boolean"));
+    json_object_object_add(props, "supported", sup);
+    json_object *item = json_object_new_object();
+    json_object_object_add(item, "type", json_object_new_string("string"));
+    json_object_object_add(item, "maxLength", json_object_new_int(300));
+    json_object *facts = json_object_new_object();
+    json_object_object_add(facts, "type", json_object_new_string("array"));
+    json_object_object_add(facts, "maxItems", json_object_new_int(10));
+    json_object_object_add(facts, "items", item);
+    json_object_object_add(props, "facts_used", facts);
     json_object *req = json_object_new_array();
     json_object_array_add(req, json_object_new_string("answer"));
+    json_object_array_add(req, json_object_new_string("supported"));
+    json_object_array_add(req, json_object_new_string("facts_used"));
     json_object *s = json_object_new_object();
     json_object_object_add(s, "type", json_object_new_string("object"));
     json_object_object_add(s, "additionalProperties",
@@ -473,13 +497,75 @@ static int render_prompts(const struct ask_ctx *a, char **system, char **user)
     return *system != NULL && *user != NULL ? 0 : HAWK_EINTERNAL;
 }
 
-/* Asks the llm, checks fit and facts, once more on a bad answer.
- * *out: the canonical answer (caller puts). */
-static int ask_llm(const struct ask_ctx *a, json_object **out,
-                   struct hawk_error *err)
+/* The model's verdict on one reply. */
+struct verdict {
+    json_object *answer; /* canonical answer, or NULL */
+    json_object *facts;  /* the facts_used array (a reference), or NULL */
+    bool unsupported;    /* the profile does not support an answer */
+};
+
+/* Reads one reply: 0 with v filled (an answer, or unsupported with why
+ * saying so), or -1 with why naming what to fix. */
+static int read_reply(const struct ask_ctx *a, const char *content,
+                      struct verdict *v, char *why, size_t n)
+{
+    json_object *doc = json_tokener_parse(content), *ans = NULL, *sup = NULL,
+                *facts = NULL;
+    int rc = -1;
+    memset(v, 0, sizeof(*v));
+    if (doc == NULL || !json_object_object_get_ex(doc, "answer", &ans)) {
+        snprintf(why, n, "the reply has no answer");
+    } else if (!json_object_object_get_ex(doc, "supported", &sup) ||
+               !json_object_is_type(sup, json_type_boolean)) {
+        snprintf(why, n,
+                 "the reply must say in 'supported' (true or false) whether "
+                 "the profile supports the answer");
+    } else if (!json_object_object_get_ex(doc, "facts_used", &facts) ||
+               !json_object_is_type(facts, json_type_array)) {
+        snprintf(why, n,
+                 "the reply must list the profile facts it used in "
+                 "'facts_used'");
+    } else if (!json_object_get_boolean(sup)) {
+        v->unsupported = true;
+        snprintf(why, n,
+                 "the profile does not hold the facts this question "
+                 "needs");
+        rc = 0;
+    } else if (!is_choice(a->q->type) && strcmp(a->q->type, "text") != 0 &&
+               strcmp(a->q->type, "textarea") != 0 &&
+               json_object_array_length(facts) == 0) {
+        /* A yes/no, number or date needs a fact behind it; "supported"
+         * with none cited is a guess. */
+        v->unsupported = true;
+        snprintf(why, n, "the model cited no profile fact for this answer");
+        rc = 0;
+    } else {
+        v->answer = hk_llm_answer_fit(a->q, ans, why, n);
+        if (v->answer != NULL &&
+            hk_llm_profile_contradiction(a->resume, a->q, a->slot, v->answer,
+                                         a->now_s, why, n) < 0) {
+            json_object_put(v->answer);
+            v->answer = NULL;
+        }
+        if (v->answer != NULL) {
+            v->facts = json_object_get(facts);
+            rc = 0;
+        }
+    }
+    json_object_put(doc);
+    return rc;
+}
+
+/* Asks the llm, checks shape, support and facts, once more on a bad
+ * reply.  0 with v filled: an answer (v->answer, v->facts: caller puts)
+ * or unsupported (reason says why: the question needs the user).  Else
+ * an error. */
+static int ask_llm(const struct ask_ctx *a, struct verdict *v, char *reason,
+                   size_t reason_size, struct hawk_error *err)
 {
     char *system = NULL, *user = NULL, *bad = NULL, *fix = NULL;
     char why[200] = "";
+    memset(v, 0, sizeof(*v));
     int rc = render_prompts(a, &system, &user);
     if (rc < 0) {
         hk_free(system);
@@ -491,8 +577,7 @@ static int ask_llm(const struct ask_ctx *a, json_object **out,
     char *schema_text = hk_strdup(hk_llm_json(schema));
     json_object_put(schema);
     struct hawk_llm_message msgs[4] = {{"system", system}, {"user", user}};
-    *out = NULL;
-    for (int round = 0; round < 2 && *out == NULL; round++) {
+    for (int round = 0; round < 2; round++) {
         struct hk_llm_call c;
         struct hk_llm_out o;
         memset(&c, 0, sizeof(c));
@@ -502,28 +587,17 @@ static int ask_llm(const struct ask_ctx *a, json_object **out,
         c.json_schema = schema_text;
         c.schema_name = "answer";
         c.temperature = 0.2;
-        c.max_tokens = strcmp(a->q->type, "textarea") == 0 ? 1500 : 300;
+        c.max_tokens = strcmp(a->q->type, "textarea") == 0 ? 1500 : 400;
         c.timeout_ms = hk_llm_timeout_ms(a->app);
         c.cancel = a->cancel;
         rc = hk_llm_chat(a->app, a->user_id, &c, &o, err);
         if (rc < 0)
             break;
-        json_object *doc = json_tokener_parse(o.content), *v = NULL;
-        json_object *fit = NULL;
-        if (doc != NULL && json_object_object_get_ex(doc, "answer", &v))
-            fit = hk_llm_answer_fit(a->q, v, why, sizeof(why));
-        else
-            snprintf(why, sizeof(why), "the reply has no answer");
-        if (fit != NULL &&
-            hk_llm_profile_contradiction(a->resume, a->q, a->slot, fit,
-                                         a->now_s, why, sizeof(why)) < 0) {
-            json_object_put(fit);
-            fit = NULL;
-        }
-        json_object_put(doc);
-        if (fit != NULL) {
-            *out = fit;
+        if (read_reply(a, o.content, v, why, sizeof(why)) == 0) {
+            if (v->unsupported)
+                hk_strlcpy(reason, why, reason_size);
             hk_llm_out_release(&o);
+            rc = 0;
             break;
         }
         hk_log(HAWK_LOG_WARN, "llm answer rejected: %s", why);
@@ -626,7 +700,7 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
                   char **answer_json, struct hawk_error *err)
 {
     struct hk_dbconn *c = NULL;
-    json_object *resume = NULL, *answer = NULL;
+    json_object *resume = NULL, *answer = NULL, *facts = NULL;
     const char *source = NULL;
     struct hk_llm_job job;
     bool have_job = false;
@@ -661,9 +735,12 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
         struct ask_ctx a = {
             app,    user_id, q, key, &slot, resume, have_job ? &job : NULL,
             cancel, now_s};
-        rc = ask_llm(&a, &answer, err);
-        source = "llm";
-        if (rc == 0) {
+        struct verdict v;
+        rc = ask_llm(&a, &v, reason, sizeof(reason), err);
+        answer = v.answer;
+        facts = v.facts;
+        source = v.unsupported ? "needs_review" : "llm";
+        if (rc == 0 && answer != NULL) {
             rc = db_step(hk_db_acquire(app->db, &c), err, "save the answer");
             if (rc == 0) {
                 rc = db_step(store(c, user_id, key, q, answer, "llm"), err,
@@ -673,9 +750,11 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
         }
     }
     if (rc >= 0 && (answer != NULL || source != NULL)) {
-        *answer_json = result_json(q, key, &slot, answer, source, reason);
+        *answer_json =
+            result_json(q, key, &slot, answer, facts, source, reason);
         rc = 0;
     }
+    json_object_put(facts);
     if (have_job)
         hk_llm_job_release(&job);
     json_object_put(answer);

@@ -144,16 +144,21 @@ struct hk_llm_question {
     int64_t job_id; /* 0: no job context */
 };
 
-/* Answers a question for user_id: a saved override wins; then a cached
- * answer; then a deterministic answer from the profile (years of
- * experience with a skill, notice period, start date, salary, work
- * authorization, sponsorship, contact fields); only then the LLM, with
- * the computed facts in its context (an answer that contradicts them or
- * does not fit the type is rejected).  The answer is cached by the
- * normalized question.  *answer_json (caller hk_free()s):
- * {"question","answer","source":"override|cache|profile|llm","type"}.
- * Errors: HAWK_EINVAL (empty question, unknown type, choices without
- * options; err names the problem), HAWK_EQUOTA, plugin errors. */
+/* Answers a question for user_id.  The question is classified into a
+ * typed slot by the rule table (llm/qrules.h).  A saved override wins;
+ * then, for a slot that is a profile fact (years with a skill, notice
+ * period, start date, salary, work authorization, sponsorship, degree,
+ * language, contact fields), the answer computed from the profile, or
+ * "needs_review" when the resume lacks the fact; then a cached answer;
+ * only then the LLM, with the computed facts in its context, which must
+ * say whether the profile supports its answer (unsupported is
+ * "needs_review"; an answer that contradicts the facts or does not fit
+ * the type is rejected).  *answer_json (caller hk_free()s):
+ * {"question","key","type","slot","answer","source":"override|cache|
+ * profile|llm|needs_review","reason" (needs_review: the missing fact),
+ * "facts_used" (llm)}; answer is null for needs_review, which is never
+ * cached.  Errors: HAWK_EINVAL (empty question, unknown type, choices
+ * without options; err names the problem), HAWK_EQUOTA, plugin errors. */
 int hk_llm_answer(struct hk_app *app, int64_t user_id,
                   const struct hk_llm_question *q, const atomic_bool *cancel,
                   char **answer_json, struct hawk_error *err);

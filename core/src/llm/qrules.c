@@ -120,8 +120,8 @@ char *hk_qrules_normalize(const char *text)
     for (; *p != '\0'; p++) {
         unsigned char c = *p;
         /* "node.js", "asp.net", "3.5": a dot between word bytes stays. */
-        bool inner_dot = c == '.' && b.len > 0 && !space &&
-                         isalnum(p[1]) && isalnum(p[-1]);
+        bool inner_dot =
+            c == '.' && b.len > 0 && !space && isalnum(p[1]) && isalnum(p[-1]);
         size_t punct = utf8_punct(p);
         if (punct > 0) {
             p += punct - 1;
@@ -249,8 +249,8 @@ static int list_parse(json_object *o, const char *key, bool required,
         }
         if (norm[0] == '\0') {
             hk_free(norm);
-            snprintf(err, errlen, "%s: '%s' entry %zu has no words", where,
-                     key, i + 1);
+            snprintf(err, errlen, "%s: '%s' entry %zu has no words", where, key,
+                     i + 1);
             return HAWK_ECONFIG;
         }
         l->ph[l->n++] = norm;
@@ -325,8 +325,8 @@ static int rule_parse(json_object *o, size_t idx, struct qr_rule *r, char *err,
             json_object_object_add(
                 wrap, "group",
                 json_object_get(json_object_array_get_idx(all, i)));
-            rc = list_parse(wrap, "group", true, where, &r->all[i], err,
-                            errlen);
+            rc =
+                list_parse(wrap, "group", true, where, &r->all[i], err, errlen);
             json_object_put(wrap);
             r->n_all = i + 1;
             if (rc < 0)
@@ -378,8 +378,8 @@ static int lex_parse(json_object *root, const char *key, bool ranked,
                 return HAWK_ECONFIG;
             }
             x->rank = json_object_get_int(v);
-            int rc = list_parse(e, "names", true, where, &x->names, err,
-                                errlen);
+            int rc =
+                list_parse(e, "names", true, where, &x->names, err, errlen);
             if (rc < 0)
                 return rc;
         }
@@ -441,8 +441,8 @@ struct hk_qrules *hk_qrules_parse(const char *json_text, char *err,
                                   size_t errlen)
 {
     struct json_tokener *tok = json_tokener_new();
-    json_object *root = json_tokener_parse_ex(tok, json_text,
-                                              (int)strlen(json_text));
+    json_object *root =
+        json_tokener_parse_ex(tok, json_text, (int)strlen(json_text));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     json_tokener_free(tok);
     if (root == NULL || jerr != json_tokener_success ||
@@ -455,8 +455,8 @@ struct hk_qrules *hk_qrules_parse(const char *json_text, char *err,
     }
     struct hk_qrules *r = hk_calloc(1, sizeof(*r));
     json_object *rules = NULL;
-    int rc = list_parse(root, "stop_words", false, "table", &r->stop, err,
-                        errlen);
+    int rc =
+        list_parse(root, "stop_words", false, "table", &r->stop, err, errlen);
     if (rc == 0)
         rc = list_parse(root, "total_terms", false, "table", &r->total, err,
                         errlen);
@@ -464,8 +464,8 @@ struct hk_qrules *hk_qrules_parse(const char *json_text, char *err,
         rc = lex_parse(root, "regions", false, &r->regions, &r->n_regions, err,
                        errlen);
     if (rc == 0)
-        rc = lex_parse(root, "languages", false, &r->languages,
-                       &r->n_languages, err, errlen);
+        rc = lex_parse(root, "languages", false, &r->languages, &r->n_languages,
+                       err, errlen);
     if (rc == 0)
         rc = lex_parse(root, "degrees", true, &r->degrees, &r->n_degrees, err,
                        errlen);

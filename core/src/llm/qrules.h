@@ -15,37 +15,37 @@
 #include <stddef.h>
 
 /* The slots, in the order of their names in hk_qslot_name(). */
-#define HK_QSLOT_LIST(X)                                                     \
-    X(FREE_TEXT, "free_text")                                                \
-    X(YES_NO, "yes_no")                                                      \
-    X(CHOICE, "choice")                                                      \
-    X(EMAIL, "email")                                                        \
-    X(PHONE, "phone")                                                        \
-    X(PHONE_COUNTRY_CODE, "phone_country_code")                              \
-    X(FIRST_NAME, "first_name")                                              \
-    X(LAST_NAME, "last_name")                                                \
-    X(FULL_NAME, "full_name")                                                \
-    X(CITY, "city")                                                          \
-    X(COUNTRY, "country")                                                    \
-    X(ADDRESS, "address")                                                    \
-    X(POSTAL_CODE, "postal_code")                                            \
-    X(LINKEDIN, "linkedin")                                                  \
-    X(GITHUB, "github")                                                      \
-    X(WEBSITE, "website")                                                    \
-    X(YEARS_TOTAL, "years_total")                                            \
-    X(YEARS_SKILL, "years_skill")                                            \
-    X(YEARS_MANAGEMENT, "years_management")                                  \
-    X(HAS_SKILL, "has_skill")                                                \
-    X(WORK_AUTHORIZATION, "work_authorization")                              \
-    X(SPONSORSHIP, "sponsorship")                                            \
-    X(RELOCATION, "relocation")                                              \
-    X(REMOTE, "remote")                                                      \
-    X(NOTICE_PERIOD, "notice_period")                                        \
-    X(START_DATE, "start_date")                                              \
-    X(SALARY, "salary")                                                      \
-    X(DEGREE, "degree")                                                      \
-    X(EDUCATION_LEVEL, "education_level")                                    \
-    X(LANGUAGE, "language")                                                  \
+#define HK_QSLOT_LIST(X)                                                       \
+    X(FREE_TEXT, "free_text")                                                  \
+    X(YES_NO, "yes_no")                                                        \
+    X(CHOICE, "choice")                                                        \
+    X(EMAIL, "email")                                                          \
+    X(PHONE, "phone")                                                          \
+    X(PHONE_COUNTRY_CODE, "phone_country_code")                                \
+    X(FIRST_NAME, "first_name")                                                \
+    X(LAST_NAME, "last_name")                                                  \
+    X(FULL_NAME, "full_name")                                                  \
+    X(CITY, "city")                                                            \
+    X(COUNTRY, "country")                                                      \
+    X(ADDRESS, "address")                                                      \
+    X(POSTAL_CODE, "postal_code")                                              \
+    X(LINKEDIN, "linkedin")                                                    \
+    X(GITHUB, "github")                                                        \
+    X(WEBSITE, "website")                                                      \
+    X(YEARS_TOTAL, "years_total")                                              \
+    X(YEARS_SKILL, "years_skill")                                              \
+    X(YEARS_MANAGEMENT, "years_management")                                    \
+    X(HAS_SKILL, "has_skill")                                                  \
+    X(WORK_AUTHORIZATION, "work_authorization")                                \
+    X(SPONSORSHIP, "sponsorship")                                              \
+    X(RELOCATION, "relocation")                                                \
+    X(REMOTE, "remote")                                                        \
+    X(NOTICE_PERIOD, "notice_period")                                          \
+    X(START_DATE, "start_date")                                                \
+    X(SALARY, "salary")                                                        \
+    X(DEGREE, "degree")                                                        \
+    X(EDUCATION_LEVEL, "education_level")                                      \
+    X(LANGUAGE, "language")                                                    \
     X(MOTIVATION, "motivation")
 
 enum hk_qslot_id {
@@ -63,9 +63,9 @@ enum hk_qscope { HK_QSCOPE_GLOBAL = 0, HK_QSCOPE_COMPANY, HK_QSCOPE_JOB };
 /* What a question was classified as. */
 struct hk_qslot {
     enum hk_qslot_id slot;
-    char rule[48];   /* the matching rule's id ("" when none matched) */
-    char term[64];   /* years_skill/has_skill: the skill named; "" none */
-    char region[24]; /* work_authorization/sponsorship: "us", "eu"... */
+    char rule[48];     /* the matching rule's id ("" when none matched) */
+    char term[64];     /* years_skill/has_skill: the skill named; "" none */
+    char region[24];   /* work_authorization/sponsorship: "us", "eu"... */
     char language[24]; /* language: the language asked about */
     char degree[24];   /* degree: the level asked about ("bachelor") */
     int degree_rank;   /* its rank in the table (0: none) */

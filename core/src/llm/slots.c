@@ -53,8 +53,7 @@ static enum hk_llm_slot_status done(json_object **answer, json_object *a)
 static json_object *yes_no(const struct hk_llm_question *q, bool yes)
 {
     static const char *const words[2][6] = {
-        {"no", "nein", "non", NULL},
-        {"yes", "ja", "oui", "sí", "si", NULL}};
+        {"no", "nein", "non", NULL}, {"yes", "ja", "oui", "sí", "si", NULL}};
     if (is_type(q, "yes_no") || is_text(q))
         return json_object_new_string(yes ? "Yes" : "No");
     if (!is_type(q, "single_choice"))
@@ -154,16 +153,16 @@ static enum hk_llm_slot_status contact(json_object *resume,
         return HK_LLM_SLOT_MODEL;
     if (slot == HK_QSLOT_PHONE || slot == HK_QSLOT_FULL_NAME) {
         bool phone = slot == HK_QSLOT_PHONE;
-        const char *a = hk_llm_resume_str(resume, PI, phone ? "phone_prefix"
-                                                            : "name");
+        const char *a =
+            hk_llm_resume_str(resume, PI, phone ? "phone_prefix" : "name");
         const char *b =
             hk_llm_resume_str(resume, PI, phone ? "phone" : "surname");
         const char *need = phone ? b : a;
         if (need == NULL)
             return review(why, n, "the resume has no %s",
                           phone ? "phone number" : "name");
-        char *s = hk_asprintf("%s%s%s", a ? a : "", a && b ? " " : "",
-                              b ? b : "");
+        char *s =
+            hk_asprintf("%s%s%s", a ? a : "", a && b ? " " : "", b ? b : "");
         *answer = json_object_new_string(s);
         hk_free(s);
         return HK_LLM_SLOT_ANSWER;
@@ -248,9 +247,8 @@ static enum hk_llm_slot_status has_skill(json_object *resume,
         return HK_LLM_SLOT_MODEL;
     resolve_skill(resume, s->term, skill, sizeof(skill));
     if (hk_llm_experience_months(resume, skill, now_s) == 0)
-        return review(why, n,
-                      "no dated position in the resume mentions '%.60s'",
-                      skill);
+        return review(
+            why, n, "no dated position in the resume mentions '%.60s'", skill);
     return done(answer, yes_no(q, true));
 }
 
@@ -358,8 +356,9 @@ static enum hk_llm_slot_status availability(json_object *resume,
     int days = hk_llm_notice_days(notice);
     if (is_type(q, "date") || is_type(q, "number")) {
         if (days < 0)
-            return review(why, n, "the notice period '%.40s' is not a "
-                                  "number of days, weeks or months",
+            return review(why, n,
+                          "the notice period '%.40s' is not a "
+                          "number of days, weeks or months",
                           notice);
         if (is_type(q, "number")) {
             char *k = hk_qrules_normalize(q->text);
@@ -393,11 +392,10 @@ static enum hk_llm_slot_status availability(json_object *resume,
 
 static enum hk_llm_slot_status salary(json_object *resume,
                                       const struct hk_llm_question *q,
-                                      json_object **answer, char *why,
-                                      size_t n)
+                                      json_object **answer, char *why, size_t n)
 {
-    static const char *const other[] = {"eur", "euro", "euros", "gbp",
-                                        "pounds", "chf", "€", "£", NULL};
+    static const char *const other[] = {"eur", "euro", "euros", "gbp", "pounds",
+                                        "chf", "€",    "£",     NULL};
     const char *s =
         hk_llm_resume_str(resume, "salary_expectations", "salary_range_usd");
     if (s == NULL)
@@ -437,8 +435,7 @@ static json_object *top_degree(json_object *resume, int *rank)
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         json_object *e = json_object_array_get_idx(list, i);
         int r = hk_qrules_degree_rank(
-            hk_qrules_current(),
-            hk_llm_resume_str(e, "education_level", NULL));
+            hk_qrules_current(), hk_llm_resume_str(e, "education_level", NULL));
         if (r > *rank) {
             *rank = r;
             best = e;
@@ -457,10 +454,9 @@ static bool degree_in(json_object *resume, int rank, const char *term)
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         json_object *e = json_object_array_get_idx(list, i);
         int r = hk_qrules_degree_rank(
-            hk_qrules_current(),
-            hk_llm_resume_str(e, "education_level", NULL));
-        char *f = hk_qrules_normalize(
-            hk_llm_resume_str(e, "field_of_study", NULL));
+            hk_qrules_current(), hk_llm_resume_str(e, "education_level", NULL));
+        char *f =
+            hk_qrules_normalize(hk_llm_resume_str(e, "field_of_study", NULL));
         bool hit = r >= rank && hk_qrules_has_phrase(f, term);
         hk_free(f);
         if (hit)
@@ -472,8 +468,7 @@ static bool degree_in(json_object *resume, int rank, const char *term)
 static enum hk_llm_slot_status degree(json_object *resume,
                                       const struct hk_llm_question *q,
                                       const struct hk_qslot *s,
-                                      json_object **answer, char *why,
-                                      size_t n)
+                                      json_object **answer, char *why, size_t n)
 {
     int have = 0;
     /* "a degree" with no level named means at least an associate's. */
@@ -495,8 +490,8 @@ static enum hk_llm_slot_status degree(json_object *resume,
 
 static enum hk_llm_slot_status education_level(json_object *resume,
                                                const struct hk_llm_question *q,
-                                               json_object **answer,
-                                               char *why, size_t n)
+                                               json_object **answer, char *why,
+                                               size_t n)
 {
     int have = 0;
     json_object *e = top_degree(resume, &have);
@@ -512,14 +507,13 @@ static enum hk_llm_slot_status education_level(json_object *resume,
                 have)
                 return done(answer, json_object_new_string(q->options[i]));
         }
-        return review(why, n, "no option matches the resume's '%.40s'",
-                      level);
+        return review(why, n, "no option matches the resume's '%.40s'", level);
     }
     if (!is_text(q))
         return HK_LLM_SLOT_MODEL;
     const char *field = hk_llm_resume_str(e, "field_of_study", NULL);
-    char *t = hk_asprintf("%s%s%s", level, field ? " in " : "",
-                          field ? field : "");
+    char *t =
+        hk_asprintf("%s%s%s", level, field ? " in " : "", field ? field : "");
     json_object *o = json_object_new_string(t);
     hk_free(t);
     return done(answer, o);
@@ -527,11 +521,22 @@ static enum hk_llm_slot_status education_level(json_object *resume,
 
 static bool fluent_level(const char *p)
 {
-    static const char *const words[] = {
-        "native",    "fluent",      "bilingual",    "c1",       "c2",
-        "full professional", "professional working", "mother tongue",
-        "muttersprache", "fließend", "courant", "langue maternelle",
-        "nativo",    "nativa",      "fluido",       NULL};
+    static const char *const words[] = {"native",
+                                        "fluent",
+                                        "bilingual",
+                                        "c1",
+                                        "c2",
+                                        "full professional",
+                                        "professional working",
+                                        "mother tongue",
+                                        "muttersprache",
+                                        "fließend",
+                                        "courant",
+                                        "langue maternelle",
+                                        "nativo",
+                                        "nativa",
+                                        "fluido",
+                                        NULL};
     char *n = hk_qrules_normalize(p);
     bool hit = false;
     for (size_t i = 0; words[i] != NULL && !hit; i++)
@@ -551,9 +556,9 @@ static enum hk_llm_slot_status language(json_object *resume,
         json_object_is_type(list, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(list) && !hit; i++) {
             json_object *e = json_object_array_get_idx(list, i);
-            if (hk_qrules_names_language(
-                    hk_qrules_current(),
-                    hk_llm_resume_str(e, "language", NULL), s->language))
+            if (hk_qrules_names_language(hk_qrules_current(),
+                                         hk_llm_resume_str(e, "language", NULL),
+                                         s->language))
                 hit = e;
         }
     }
@@ -672,8 +677,7 @@ char *hk_llm_profile_facts(json_object *resume, const struct hk_qslot *s,
             (void)hk_buf_printf(&b, "- experience with %s: %d years\n", skill,
                                 m / 12);
         else
-            (void)hk_buf_printf(&b,
-                                "- experience with %s: not in the resume\n",
+            (void)hk_buf_printf(&b, "- experience with %s: not in the resume\n",
                                 skill);
     }
     const char *notice =
