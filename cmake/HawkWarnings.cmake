@@ -6,6 +6,12 @@ target_compile_options(hawk_warnings INTERFACE
 option(HAWK_WERROR "treat warnings as errors" OFF)
 if(HAWK_WERROR OR DEFINED ENV{CI})
   target_compile_options(hawk_warnings INTERFACE -Werror)
+  # GCC's -Wformat-truncation follows value ranges, which the sanitizers'
+  # instrumentation at -O1 blurs: the ASan build warns about snprintf
+  # calls that the optimized build proves safe.  Shown, not fatal, there.
+  if(CMAKE_BUILD_TYPE STREQUAL "Asan")
+    target_compile_options(hawk_warnings INTERFACE -Wno-error=format-truncation)
+  endif()
 endif()
 if(CMAKE_BUILD_TYPE MATCHES "Rel")
   target_compile_options(hawk_warnings INTERFACE -fstack-protector-strong)
