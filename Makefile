@@ -10,8 +10,9 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG     ?= etc/hawk.cfg
+PREFIX     ?= /usr/local
 
-.PHONY: all build run check check-fast deps deps-test bench clean format
+.PHONY: all build run check check-fast deps deps-test bench clean format install
 
 all: build
 
@@ -49,6 +50,16 @@ check-fast:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(TEST_CONFIG)
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 2
+
+# FHS install below PREFIX (DESTDIR prepended, for packages and images):
+# the binary, plugins, the plugin SDK header and pkg-config file, config
+# and templates under <sysconfdir>/hawk, the data directory, units.  The
+# prefix is compiled in (plugin directory), so the tree is configured
+# with it first.
+install:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
 
 bench: build
 	bench/run-all.sh
