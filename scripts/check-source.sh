@@ -39,13 +39,6 @@ domain='queue sched mail backup browser web auth platform llm apply lua health'
 # (docs/architecture.md, "What is left").
 app_pending='
 core/src/apply/submit.c
-core/src/auth/bearer.c
-core/src/auth/cli.c
-core/src/auth/routes_auth.c
-core/src/auth/routes_user.c
-core/src/auth/settings.c
-core/src/auth/tokens.c
-core/src/auth/users.c
 core/src/health/health.c
 core/src/llm/answers.c
 core/src/llm/cli.c

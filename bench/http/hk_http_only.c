@@ -29,10 +29,10 @@ static void h_body(struct hk_req *req, struct hk_resp *resp)
     hk_resp_bytes(resp, 200, "application/json", g_body, g_len);
 }
 
-static int no_auth(struct hk_app *app, const char *authorization,
-                   int64_t *user_id, bool *is_admin, const char **reason)
+static int no_auth(void *ctx, const char *authorization, int64_t *user_id,
+                   bool *is_admin, const char **reason)
 {
-    (void)app;
+    (void)ctx;
     (void)authorization;
     (void)user_id;
     (void)is_admin;

@@ -170,6 +170,61 @@ static void test_values_and_origins(void **state)
     hk_config_release(&c);
 }
 
+/* Every schema row fills its member of c.settings with the value the
+ * getter returns: defaults, file values, lists and group lists alike. */
+static void test_typed_settings(void **state)
+{
+    (void)state;
+    struct hk_config c;
+    char err[512];
+    assert_int_equal(
+        load_text("server = { threads = 16; shutdown_grace = 3; };\n"
+                  "queue = { queues = [\"a\", \"b\"]; };\n"
+                  "log = { stdout = false; };\n"
+                  "backup = { schedule = { enabled = true; }; };\n",
+                  &c, err, sizeof(err)),
+        0);
+    const struct hk_settings *s = &c.settings;
+    assert_string_equal(s->server.listen, "127.0.0.1:8080");
+    assert_int_equal(s->server.threads, 16);
+    assert_int_equal(s->server.shutdown_grace_ms, 3000);
+    assert_int_equal(s->auth.argon2_m_cost, 64 << 20);
+    assert_false(s->log.to_stdout);
+    assert_true(s->backup.schedule_enabled);
+    assert_string_equal(s->database.embedded_run_as, "hawk");
+    assert_int_equal(s->queue.queues.n, 2);
+    assert_string_equal(s->queue.queues.items[1], "b");
+    assert_int_equal(s->queue.concurrency.n, 0);
+    assert_string_equal(s->data_dir, c.data_dir);
+    for (const struct hk_cfg_field *f = hk_config_schema; f->path != NULL;
+         f++) {
+        const char *m = (const char *)s + f->off;
+        int64_t i;
+        bool b;
+        const char *str;
+        switch (f->type) {
+        case HK_CFG_INT:
+        case HK_CFG_DURATION:
+        case HK_CFG_SIZE:
+            memcpy(&i, m, sizeof(i));
+            assert_int_equal(i, hk_cfg_int(&c, f->path));
+            break;
+        case HK_CFG_BOOL:
+            memcpy(&b, m, sizeof(b));
+            assert_int_equal(b, hk_cfg_bool(&c, f->path));
+            break;
+        case HK_CFG_STR:
+        case HK_CFG_SECRET:
+            memcpy(&str, m, sizeof(str));
+            assert_ptr_equal(str, hk_cfg_str(&c, f->path));
+            break;
+        default:
+            break;
+        }
+    }
+    hk_config_release(&c);
+}
+
 static void test_syntax_error(void **state)
 {
     (void)state;
@@ -681,6 +736,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_and_origins, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_typed_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),

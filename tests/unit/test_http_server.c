@@ -128,10 +128,10 @@ static void h_ok(struct hk_req *req, struct hk_resp *resp)
 }
 
 /* Tokens: "user" is user 7, "admin" is admin user 1. */
-static int fake_auth(struct hk_app *app, const char *authz, int64_t *uid,
-                     bool *admin, const char **reason)
+static int fake_auth(void *ctx, const char *authz, int64_t *uid, bool *admin,
+                     const char **reason)
 {
-    assert_ptr_equal(app, &test_app);
+    assert_ptr_equal(ctx, &test_app);
     if (authz == NULL) {
         *reason = "missing access token";
         return HAWK_EAUTH;
@@ -416,6 +416,7 @@ static struct hk_http_opts test_opts(int64_t grace_ms)
         .max_body = 1024,
         .grace_ms = grace_ms,
         .auth = fake_auth,
+        .auth_ctx = &test_app,
     };
     return o;
 }

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/auth.h"
+#include "config/settings.h"
 #include "hawk/plugin.h"
 #include "util/alloc.h"
 #include "util/str.h"
@@ -337,21 +337,35 @@ static void test_oversize(void **state)
     hk_free(pl);
 }
 
+/* An accounts module holding key k (NULL: none), with cheap argon2
+ * parameters (its dummy hash is made at once). */
+static struct hk_auth *auth_with_key(const unsigned char *k, size_t n)
+{
+    const struct hk_cfg_auth cfg = {
+        .access_ttl_ms = 900000,
+        .refresh_ttl_ms = 3600000,
+        .argon2_t_cost = 1,
+        .argon2_m_cost = 8 * 1024,
+        .argon2_parallelism = 1,
+        .login_max_failures = 5,
+        .login_window_ms = 900000,
+    };
+    struct hk_auth *a = NULL;
+    assert_int_equal(hk_auth_new(&cfg, NULL, k, n, &a), 0);
+    return a;
+}
+
 static void test_check_bearer(void **state)
 {
     (void)state;
-    struct hk_app app;
+    struct hk_auth *app;
     struct hk_jwt_claims c = {0};
     int64_t uid = -1;
     bool adm = true;
     const char *reason = NULL;
     char *tok = NULL, *hdr = NULL;
 
-    unsigned char app_key[sizeof key];
-    memcpy(app_key, key, sizeof key);
-    memset(&app, 0, sizeof app);
-    app.jwt_key = app_key;
-    app.jwt_key_len = KEYLEN;
+    app = auth_with_key(key, KEYLEN);
     int64_t now = hk_wall_ms() / 1000;
     c.sub = 99;
     c.iat = now;
@@ -362,7 +376,7 @@ static void test_check_bearer(void **state)
                                           " Bearer\t"};
     for (size_t i = 0; i < 4; i++) {
         hdr = hk_asprintf("%s%s", schemes[i], tok);
-        assert_int_equal(hk_auth_check_bearer(&app, hdr, &uid, &adm, &reason),
+        assert_int_equal(hk_auth_check_bearer(app, hdr, &uid, &adm, &reason),
                          0);
         assert_int_equal(uid, 99);
         assert_false(adm);
@@ -371,27 +385,28 @@ static void test_check_bearer(void **state)
 
     static const char *const missing[] = {"", "Bearer", "Bearer ",
                                           "Basic dXNlcjpwYXNz", "Bearerx y"};
-    assert_int_equal(hk_auth_check_bearer(&app, NULL, &uid, &adm, &reason),
+    assert_int_equal(hk_auth_check_bearer(app, NULL, &uid, &adm, &reason),
                      HAWK_EAUTH);
     assert_string_equal(reason, "missing bearer token");
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
         assert_int_equal(
-            hk_auth_check_bearer(&app, missing[i], &uid, &adm, &reason),
+            hk_auth_check_bearer(app, missing[i], &uid, &adm, &reason),
             HAWK_EAUTH);
         assert_string_equal(reason, "missing bearer token");
         assert_int_equal(uid, 0);
     }
 
     assert_int_equal(
-        hk_auth_check_bearer(&app, "Bearer not.a.token", &uid, &adm, &reason),
+        hk_auth_check_bearer(app, "Bearer not.a.token", &uid, &adm, &reason),
         HAWK_EAUTH);
     assert_string_equal(reason, "invalid token");
 
     /* Signed with another key. */
-    app.jwt_key = (unsigned char *)"some-other-key-of-enough-length!!";
-    app.jwt_key_len = 33;
+    hk_auth_free(app);
+    app = auth_with_key(
+        (const unsigned char *)"some-other-key-of-enough-length!!", 33);
     hdr = hk_asprintf("Bearer %s", tok);
-    assert_int_equal(hk_auth_check_bearer(&app, hdr, &uid, &adm, &reason),
+    assert_int_equal(hk_auth_check_bearer(app, hdr, &uid, &adm, &reason),
                      HAWK_EAUTH);
     assert_string_equal(reason, "invalid token");
     assert_int_equal(uid, 0);
@@ -399,14 +414,14 @@ static void test_check_bearer(void **state)
     hk_free(tok);
 
     /* Expired. */
-    app.jwt_key = app_key;
-    app.jwt_key_len = KEYLEN;
+    hk_auth_free(app);
+    app = auth_with_key(key, KEYLEN);
     c.iat = now - 100;
     c.exp = now - 1;
     c.admin = true;
     assert_int_equal(hk_jwt_sign(key, KEYLEN, &c, &tok), 0);
     hdr = hk_asprintf("Bearer %s", tok);
-    assert_int_equal(hk_auth_check_bearer(&app, hdr, &uid, &adm, &reason),
+    assert_int_equal(hk_auth_check_bearer(app, hdr, &uid, &adm, &reason),
                      HAWK_EAUTH);
     assert_string_equal(reason, "token expired");
     assert_false(adm);
@@ -414,12 +429,13 @@ static void test_check_bearer(void **state)
     hk_free(tok);
 
     /* No key configured: nothing verifies. */
-    app.jwt_key = NULL;
-    app.jwt_key_len = 0;
+    hk_auth_free(app);
+    app = auth_with_key(NULL, 0);
     assert_int_equal(
-        hk_auth_check_bearer(&app, "Bearer a.b.c", &uid, &adm, &reason),
+        hk_auth_check_bearer(app, "Bearer a.b.c", &uid, &adm, &reason),
         HAWK_EAUTH);
     assert_string_equal(reason, "invalid token");
+    hk_auth_free(app);
 }
 
 int main(void)

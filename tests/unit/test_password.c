@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
 #include "auth/auth.h"
 #include "config/config.h"
 #include "auth/internal.h"
@@ -168,33 +167,6 @@ static void test_policy(void **state)
     assert_null(h);
 }
 
-static void test_settings_dummy_hash(void **state)
-{
-    (void)state;
-    /* No config: the documented defaults, and a dummy hash made with
-     * them, so unknown-email logins cost a real verify. */
-    assert_int_equal(hk_auth_init(NULL), 0);
-    const struct hk_auth_settings *s = hk_auth_settings_get(NULL);
-    assert_non_null(s);
-    assert_int_equal(s->argon2.t_cost, 3);
-    assert_int_equal(s->argon2.m_cost_kib, 65536);
-    assert_int_equal(s->argon2.parallelism, 1);
-    assert_int_equal(s->access_ttl_s, 900);
-    assert_int_equal(s->refresh_ttl_s, 30 * 24 * 3600);
-    assert_int_equal(s->login_max_failures, 5);
-    assert_int_equal(s->login_window_ms, 15 * 60 * 1000);
-    assert_non_null(s->dummy_hash);
-    assert_true(strncmp(s->dummy_hash, "$argon2id$v=19$m=65536,t=3,p=1$", 31) ==
-                0);
-    assert_int_equal(hk_password_verify(s->dummy_hash, "guess1234567"),
-                     HAWK_EAUTH);
-    /* Idempotent. */
-    const char *first = s->dummy_hash;
-    assert_int_equal(hk_auth_init(NULL), 0);
-    assert_ptr_equal(hk_auth_settings_get(NULL)->dummy_hash, first);
-    hk_auth_shutdown();
-}
-
 /* Loads a config text into cfg via a temp file; asserts success. */
 static void load_cfg(const char *text, struct hk_config *cfg)
 {
@@ -210,11 +182,42 @@ static void load_cfg(const char *text, struct hk_config *cfg)
         fail_msg("config load failed: %s", err);
 }
 
+static void test_settings_dummy_hash(void **state)
+{
+    (void)state;
+    struct hk_config cfg;
+    struct hk_auth *a = NULL;
+
+    /* Nothing configured: the schema's defaults, and a dummy hash made
+     * with them, so unknown-email logins cost a real verify. */
+    load_cfg("", &cfg);
+    assert_int_equal(hk_auth_new(&cfg.settings.auth, NULL, NULL, 0, &a), 0);
+    const struct hk_auth_settings *s = hk_auth_settings(a);
+    assert_non_null(s);
+    assert_int_equal(s->argon2.t_cost, 3);
+    assert_int_equal(s->argon2.m_cost_kib, 65536);
+    assert_int_equal(s->argon2.parallelism, 1);
+    assert_int_equal(s->access_ttl_s, 900);
+    assert_int_equal(s->refresh_ttl_s, 30 * 24 * 3600);
+    assert_int_equal(s->login_max_failures, 5);
+    assert_int_equal(s->login_window_ms, 15 * 60 * 1000);
+    assert_non_null(s->dummy_hash);
+    assert_true(strncmp(s->dummy_hash, "$argon2id$v=19$m=65536,t=3,p=1$", 31) ==
+                0);
+    assert_int_equal(hk_password_verify(s->dummy_hash, "guess1234567"),
+                     HAWK_EAUTH);
+    /* Made once per module: every read sees the same hash. */
+    const char *first = s->dummy_hash;
+    assert_ptr_equal(hk_auth_settings(a)->dummy_hash, first);
+    hk_auth_free(a);
+    hk_config_release(&cfg);
+}
+
 static void test_settings_from_config(void **state)
 {
     (void)state;
     struct hk_config cfg;
-    struct hk_app app;
+    struct hk_auth *a = NULL;
 
     /* Sizes arrive in bytes and durations in ms; argon2 wants KiB and the
      * tokens want seconds. */
@@ -222,11 +225,8 @@ static void test_settings_from_config(void **state)
              "  argon2 = { t_cost = 2; m_cost = \"1MiB\"; parallelism = 2; };\n"
              "  login_max_failures = 7; login_window = \"90s\"; };\n",
              &cfg);
-    memset(&app, 0, sizeof app);
-    app.cfg = &cfg;
-    hk_auth_shutdown();
-    assert_int_equal(hk_auth_init(&app), 0);
-    const struct hk_auth_settings *s = hk_auth_settings_get(&app);
+    assert_int_equal(hk_auth_new(&cfg.settings.auth, NULL, NULL, 0, &a), 0);
+    const struct hk_auth_settings *s = hk_auth_settings(a);
     assert_non_null(s);
     assert_int_equal(s->argon2.t_cost, 2);
     assert_int_equal(s->argon2.m_cost_kib, 1024);
@@ -237,16 +237,17 @@ static void test_settings_from_config(void **state)
     assert_int_equal(s->login_window_ms, 90000);
     assert_true(strncmp(s->dummy_hash, "$argon2id$v=19$m=1024,t=2,p=2$", 30) ==
                 0);
-    hk_auth_shutdown();
+    hk_auth_free(a);
     hk_config_release(&cfg);
 
     /* Within the schema's ranges but refused by libargon2 (less than 8 KiB
      * per lane): a start-up error, not a crash at the first login. */
     load_cfg("auth = { argon2 = { m_cost = \"8KiB\"; parallelism = 4; }; };\n",
              &cfg);
-    app.cfg = &cfg;
-    assert_int_equal(hk_auth_init(&app), HAWK_ECONFIG);
-    assert_null(hk_auth_settings_get(&app));
+    a = NULL;
+    assert_int_equal(hk_auth_new(&cfg.settings.auth, NULL, NULL, 0, &a),
+                     HAWK_ECONFIG);
+    assert_null(a);
     hk_config_release(&cfg);
 }
 

@@ -20,6 +20,7 @@ struct hk_mail;
 struct hk_backup;
 struct hk_platform;
 struct hk_lua_pool;
+struct hk_auth;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -33,7 +34,8 @@ struct hk_app {
     struct hk_backup *backup;     /* backup/, by hk_app_register_kinds() */
     struct hk_platform *platform; /* platform/, by hk_app_platform() */
     struct hk_lua_pool *lua_pool; /* lua/, by hk_app_lua_pool() */
-    unsigned char *jwt_key;       /* owned; secret */
+    struct hk_auth *auth;         /* auth/, by hk_app_auth() */
+    unsigned char *jwt_key;       /* owned, secret; handed to auth/ and wiped */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */
     int64_t started_mono_ms;

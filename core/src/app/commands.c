@@ -104,9 +104,13 @@ int hk_cmd_serve(const char *config_path)
 
     if (hk_app_db_open(&app) < 0)
         goto out;
+    if (hk_app_auth(&app) < 0) {
+        code = 2;
+        goto out;
+    }
 
     hk_app_routes(&app);
-    struct hk_web_cfg wc = {.dir = hk_cfg_str(app.cfg, "web.dir")};
+    struct hk_web_cfg wc = {.dir = app.cfg->settings.web.dir};
     struct hk_err werr = HK_ERR_INIT;
     if (hk_web_new(&wc, &web, &werr) < 0) {
         hk_log(HAWK_LOG_CRIT, "%s", werr.msg);
@@ -116,7 +120,7 @@ int hk_cmd_serve(const char *config_path)
     int rc;
     char host[256];
     int port = 0;
-    if (parse_listen(hk_cfg_str(app.cfg, "server.listen"), host, sizeof(host),
+    if (parse_listen(app.cfg->settings.server.listen, host, sizeof(host),
                      &port) < 0) {
         fprintf(stderr, "hawk: server.listen must be host:port\n");
         code = 2;
@@ -125,10 +129,11 @@ int hk_cmd_serve(const char *config_path)
     struct hk_http_opts ho = {
         .host = host,
         .port = port,
-        .threads = (int)hk_cfg_int(app.cfg, "server.threads"),
-        .max_body = (size_t)hk_cfg_int(app.cfg, "server.max_body"),
-        .grace_ms = hk_cfg_int(app.cfg, "server.shutdown_grace"),
+        .threads = (int)app.cfg->settings.server.threads,
+        .max_body = (size_t)app.cfg->settings.server.max_body,
+        .grace_ms = app.cfg->settings.server.shutdown_grace_ms,
         .auth = hk_auth_check_bearer,
+        .auth_ctx = app.auth,
         .fallback = hk_web_handle,
         .fallback_ctx = web,
     };
@@ -196,7 +201,7 @@ out:
         hk_http_stop(http);
     hk_sched_stop(sched);
     if (workers != NULL)
-        hk_workers_stop(workers, hk_cfg_int(app.cfg, "queue.shutdown_grace"));
+        hk_workers_stop(workers, app.cfg->settings.queue.shutdown_grace_ms);
     hk_web_free(web);
     hk_app_teardown(&app);
     hk_http_client_global_cleanup();
@@ -379,8 +384,8 @@ int hk_cmd_user(const char *config_path, int argc, char **argv)
     if (hk_log_get_level() < HAWK_LOG_WARN)
         hk_log_set_level(HAWK_LOG_WARN);
     if (hk_app_db_open(&app) == 0 &&
-        hk_app_db_wait(&app, false, true, &set) == 0)
-        code = hk_auth_cli_create_admin(&app, argc, argv);
+        hk_app_db_wait(&app, false, true, &set) == 0 && hk_app_auth(&app) == 0)
+        code = hk_auth_cli_create_admin(app.auth, argc, argv);
     hk_app_teardown(&app);
     return code;
 }

@@ -45,15 +45,15 @@ int hk_app_setup(struct hk_app *app, const char *config_path)
         app->cfg = NULL;
         return HAWK_ECONFIG;
     }
-    const char *file = hk_cfg_str(app->cfg, "log.file");
-    const char *efile = hk_cfg_str(app->cfg, "log.error_file");
+    const char *file = app->cfg->settings.log.file;
+    const char *efile = app->cfg->settings.log.error_file;
     struct hk_log_opts lo = {
-        .level = hk_log_level_parse(hk_cfg_str(app->cfg, "log.level")),
-        .to_stdout = hk_cfg_bool(app->cfg, "log.stdout"),
+        .level = hk_log_level_parse(app->cfg->settings.log.level),
+        .to_stdout = app->cfg->settings.log.to_stdout,
         .file = (file && file[0]) ? file : NULL,
         .error_file = (efile && efile[0]) ? efile : NULL,
-        .max_bytes = hk_cfg_int(app->cfg, "log.max_size"),
-        .keep = (int)hk_cfg_int(app->cfg, "log.keep"),
+        .max_bytes = app->cfg->settings.log.max_size,
+        .keep = (int)app->cfg->settings.log.keep,
     };
     if (lo.level < 0)
         lo.level = HAWK_LOG_INFO;
@@ -115,12 +115,12 @@ static bool wait_signal(const sigset_t *set, int64_t ms)
 int hk_app_db_open(struct hk_app *app)
 {
     char err[1024];
-    const char *url = hk_cfg_str(app->cfg, "database.url");
+    const char *url = app->cfg->settings.database.url;
     if (url == NULL || url[0] == '\0') {
-        const char *bindir = hk_cfg_str(app->cfg, "database.embedded.bindir");
+        const char *bindir = app->cfg->settings.database.embedded_bindir;
         struct hk_pg_embedded_opts eo = {
             .data_dir = app->cfg->data_dir,
-            .run_as = hk_cfg_str(app->cfg, "database.embedded.run_as"),
+            .run_as = app->cfg->settings.database.embedded_run_as,
             .bindir = (bindir && bindir[0]) ? bindir : NULL,
         };
         char *eurl = NULL;
@@ -138,9 +138,9 @@ int hk_app_db_open(struct hk_app *app)
 
     struct hk_db_opts o = {
         .url = app->db_url,
-        .pool_size = (int)hk_cfg_int(app->cfg, "database.pool_size"),
-        .acquire_timeout_ms = hk_cfg_int(app->cfg, "database.acquire_timeout"),
-        .connect_timeout_ms = hk_cfg_int(app->cfg, "database.connect_timeout"),
+        .pool_size = (int)app->cfg->settings.database.pool_size,
+        .acquire_timeout_ms = app->cfg->settings.database.acquire_timeout_ms,
+        .connect_timeout_ms = app->cfg->settings.database.connect_timeout_ms,
     };
     int rc = hk_db_open(&o, &app->db);
     if (rc < 0) {
@@ -158,7 +158,7 @@ int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
     char *shown = hk_redact_conninfo(app->db_url);
     int64_t backoff = 500;
     int64_t give_up =
-        hk_mono_ms() + 10 * hk_cfg_int(app->cfg, "database.connect_timeout");
+        hk_mono_ms() + 10 * app->cfg->settings.database.connect_timeout_ms;
     for (;;) {
         double rtt = 0;
         rc = hk_db_ping(app->db, &rtt);
@@ -211,9 +211,29 @@ int hk_app_load_jwt_key(struct hk_app *app)
     }
     app->jwt_key_len = strlen(secret);
     app->jwt_key = (unsigned char *)secret;
+    return 0;
+}
+
+/* Forgets the process's copy of the JWT key (auth/ keeps its own). */
+static void drop_jwt_key(struct hk_app *app)
+{
+    if (app->jwt_key != NULL) {
+        hk_free_secret((char *)app->jwt_key);
+        app->jwt_key = NULL;
+        app->jwt_key_len = 0;
+    }
+}
+
+int hk_app_auth(struct hk_app *app)
+{
+    if (app->auth != NULL)
+        return 0;
     /* Checks the argon2 settings and precomputes the dummy hash that keeps
      * unknown-email logins as slow as wrong-password ones. */
-    if (hk_auth_init(app) < 0) {
+    int rc = hk_auth_new(&app->cfg->settings.auth, app->db, app->jwt_key,
+                         app->jwt_key_len, &app->auth);
+    drop_jwt_key(app);
+    if (rc < 0) {
         fprintf(stderr, "hawk: invalid auth.argon2 settings (see the log)\n");
         return HAWK_ECONFIG;
     }
@@ -225,7 +245,8 @@ void hk_app_routes(struct hk_app *app)
     if (app->router == NULL)
         app->router = hk_router_new();
     hk_health_routes(app->router);
-    hk_auth_routes(app->router);
+    if (hk_app_auth(app) == 0)
+        hk_auth_routes(app->router, app->auth);
     if (hk_app_platform(app) == 0)
         hk_platform_routes(app->router, app->platform);
     hk_queue_routes(app->router);
@@ -240,9 +261,9 @@ int hk_app_platform(struct hk_app *app)
     if (app->platform != NULL)
         return 0;
     struct hk_platform_cfg pc = {
-        .plans = {.trial_days = hk_cfg_int(app->cfg, "plans.trial_days")},
-        .resumes = {.max_resume_size = (size_t)hk_cfg_int(
-                        app->cfg, "uploads.max_resume_size")},
+        .plans = {.trial_days = app->cfg->settings.plans.trial_days},
+        .resumes = {.max_resume_size =
+                        (size_t)app->cfg->settings.uploads.max_resume_size},
     };
     if (hk_platform_new(&pc, app->db, &app->platform, &err) < 0) {
         hk_log(HAWK_LOG_CRIT, "%s", err.msg);
@@ -286,7 +307,7 @@ static int app_backup(struct hk_app *app)
         rc = hk_backup_new(&bc, app->db, app->db_url, app->plugins,
                            &app->backup, &err);
     }
-    if (rc < 0 && hk_cfg_bool(app->cfg, "backup.schedule.enabled")) {
+    if (rc < 0 && app->cfg->settings.backup.schedule_enabled) {
         hk_log(HAWK_LOG_CRIT, "daily backup: %s", err.msg);
         fprintf(stderr, "hawk: daily backup: %s\n", err.msg);
         return HAWK_ECONFIG;
@@ -357,7 +378,6 @@ int hk_app_load_templates(struct hk_app *app)
 
 void hk_app_teardown(struct hk_app *app)
 {
-    hk_auth_shutdown();
     hk_lua_pool_free(app->lua_pool);
     app->lua_pool = NULL;
     hk_backup_free(app->backup);
@@ -372,6 +392,8 @@ void hk_app_teardown(struct hk_app *app)
         hk_router_free(app->router);
         app->router = NULL;
     }
+    hk_auth_free(app->auth);
+    app->auth = NULL;
     hk_platform_free(app->platform);
     app->platform = NULL;
     if (app->db != NULL) {
@@ -385,10 +407,7 @@ void hk_app_teardown(struct hk_app *app)
     }
     hk_free(app->db_url);
     app->db_url = NULL;
-    if (app->jwt_key != NULL) {
-        hk_free_secret((char *)app->jwt_key);
-        app->jwt_key = NULL;
-    }
+    drop_jwt_key(app);
     if (app->cfg != NULL) {
         hk_config_release(app->cfg);
         hk_free(app->cfg);

@@ -32,6 +32,11 @@ int hk_app_db_wait(struct hk_app *app, bool wait_forever, bool migrate,
 /* Reads (or creates) the JWT secret into app->jwt_key. */
 int hk_app_load_jwt_key(struct hk_app *app);
 
+/* Makes the accounts module (app->auth) from auth.*, app->db (may still
+ * be NULL) and the JWT key when loaded (which it then keeps alone); a
+ * no-op when it exists.  0 or HAWK_ECONFIG (printed). */
+int hk_app_auth(struct hk_app *app);
+
 /* Creates the job platform's modules (app->platform) on app->db, with
  * their typed configuration from app->cfg; a no-op when they exist.
  * Called by hk_app_db_open() and hk_app_routes().  0 or HAWK_ECONFIG

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hk_app;
+struct hk_auth;
+struct hk_cfg_auth;
+struct hk_db;
 struct hk_router;
 
 struct hk_argon2_params {
@@ -43,16 +45,30 @@ int hk_jwt_sign(const unsigned char *key, size_t key_len,
 int hk_jwt_verify(const unsigned char *key, size_t key_len, const char *token,
                   int64_t now_s, struct hk_jwt_claims *c, const char **reason);
 
-/* Used by the router for HK_ROUTE_AUTH routes: validates "Bearer <jwt>". */
-int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
-                         int64_t *user_id, bool *is_admin, const char **reason);
+/* Makes the accounts module from the auth.* section (borrowed), the pool
+ * (borrowed, may be NULL when nothing is served) and the JWT key (copied;
+ * NULL: no tokens).  Checks the argon2 settings and precomputes the dummy
+ * hash that keeps unknown-email logins as slow as wrong-password ones.
+ * Caller frees *out with hk_auth_free().  0, HAWK_ECONFIG (argon2
+ * parameters refused, logged) or HAWK_EIO (no randomness). */
+int hk_auth_new(const struct hk_cfg_auth *cfg, struct hk_db *db,
+                const unsigned char *jwt_key, size_t jwt_key_len,
+                struct hk_auth **out);
+/* Accepts NULL. */
+void hk_auth_free(struct hk_auth *a);
 
-/* Registers /api/v1/auth/... and /api/v1/user... routes. */
-void hk_auth_routes(struct hk_router *r);
+/* The http/ auth check for HK_ROUTE_AUTH routes (hk_http_auth_fn): ctx
+ * is the struct hk_auth; validates "Bearer <jwt>". */
+int hk_auth_check_bearer(void *ctx, const char *authorization, int64_t *user_id,
+                         bool *is_admin, const char **reason);
+
+/* Registers /api/v1/auth/... and /api/v1/user... routes with a as their
+ * context (borrowed, must outlive the router). */
+void hk_auth_routes(struct hk_router *r, struct hk_auth *a);
 
 /* `hawk user create-admin --email E`: password from stdin, or generated
- * and printed once.  Returns a process exit code. */
-int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv);
+ * and printed once.  a needs its pool.  Returns a process exit code. */
+int hk_auth_cli_create_admin(struct hk_auth *a, int argc, char **argv);
 
 /* Password length limits in bytes (the minimum is also checked in
  * characters, which is what the message says). */
@@ -64,16 +80,5 @@ int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv);
  * Returns 0, or HAWK_EINVAL with *msg set to a static user-facing
  * message. */
 int hk_password_policy(const char *password, size_t len, const char **msg);
-
-/* Reads the auth.* settings from app->cfg (defaults when app or cfg is
- * NULL), checks the argon2 parameters, and computes the dummy hash that
- * logins for unknown emails are verified against (so both cases cost one
- * argon2 verify).  Call once at start-up after the config is loaded and
- * before serving; the handlers also call it lazily.  Thread-safe.
- * Returns 0, HAWK_ECONFIG (argon2 parameters refused by libargon2) or
- * HAWK_EIO (no randomness). */
-int hk_auth_init(struct hk_app *app);
-/* Frees what hk_auth_init() computed; call at shutdown. */
-void hk_auth_shutdown(void);
 
 #endif

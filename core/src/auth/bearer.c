@@ -4,22 +4,23 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app/app.h"
-#include "auth/auth.h"
+#include "auth/internal.h"
 #include "hawk/plugin.h"
 #include "log/log.h"
 #include "util/time.h"
 
 /*
  * Validates "Bearer <jwt>" (scheme case-insensitive, RFC 7235) against
- * app->jwt_key.  All pointers are borrowed.  On success returns 0 and
+ * the accounts module ctx (a struct hk_auth) holds.  All pointers are
+ * borrowed.  On success returns 0 and
  * fills *user_id and *is_admin; otherwise returns HAWK_EAUTH with
  * *reason one of "missing bearer token", "token expired", "invalid
  * token" (static strings safe to show to the client).  Thread-safe.
  */
-int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
-                         int64_t *user_id, bool *is_admin, const char **reason)
+int hk_auth_check_bearer(void *ctx, const char *authorization, int64_t *user_id,
+                         bool *is_admin, const char **reason)
 {
+    const struct hk_auth *a = ctx;
     struct hk_jwt_claims c;
     const char *why = NULL;
 
@@ -43,7 +44,7 @@ int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
         return HAWK_EAUTH;
 
     *reason = "invalid token";
-    if (app == NULL || app->jwt_key == NULL || app->jwt_key_len == 0) {
+    if (a == NULL || a->jwt_key == NULL || a->jwt_key_len == 0) {
         hk_error("bearer token check without a jwt key configured");
         return HAWK_EAUTH;
     }
@@ -53,8 +54,8 @@ int hk_auth_check_bearer(struct hk_app *app, const char *authorization,
     memcpy(buf, tok, len);
     buf[len] = '\0';
 
-    int rc = hk_jwt_verify(app->jwt_key, app->jwt_key_len, buf,
-                           hk_wall_ms() / 1000, &c, &why);
+    int rc = hk_jwt_verify(a->jwt_key, a->jwt_key_len, buf, hk_wall_ms() / 1000,
+                           &c, &why);
     if (rc < 0) {
         if (why != NULL && strcmp(why, "expired") == 0)
             *reason = "token expired";

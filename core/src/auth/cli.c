@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
 #include "db/db.h"
 #include "hawk/plugin.h"
@@ -91,14 +90,9 @@ static long read_password_line(char *buf, size_t size)
     return (long)n;
 }
 
-static int hash_password(struct hk_app *app, const char *pw, char **hash)
+static int hash_password(struct hk_auth *a, const char *pw, char **hash)
 {
-    const struct hk_auth_settings *s = hk_auth_settings_get(app);
-    if (s == NULL) {
-        fprintf(stderr, "hawk: cannot hash passwords: check the auth.argon2 "
-                        "settings\n");
-        return -1;
-    }
+    const struct hk_auth_settings *s = hk_auth_settings(a);
     if (hk_password_hash(&s->argon2, pw, hash) < 0) {
         fprintf(stderr, "hawk: cannot hash the password\n");
         return -1;
@@ -106,7 +100,7 @@ static int hash_password(struct hk_app *app, const char *pw, char **hash)
     return 0;
 }
 
-static int store(struct hk_app *app, const char *email, const char *pw,
+static int store(struct hk_auth *a, const char *email, const char *pw,
                  bool generated)
 {
     struct hk_dbconn *c = NULL;
@@ -114,7 +108,7 @@ static int store(struct hk_app *app, const char *email, const char *pw,
     char *hash = NULL;
     int rc, code = EXIT_FAIL;
 
-    if (hk_auth_db_acquire(app, &c) < 0) {
+    if (hk_auth_db_acquire(a, &c) < 0) {
         fprintf(stderr, "hawk: cannot reach the database: check database.url "
                         "and that PostgreSQL is running\n");
         return EXIT_FAIL;
@@ -128,7 +122,7 @@ static int store(struct hk_app *app, const char *email, const char *pw,
     /* A generated password only makes sense for a new account: promoting
      * an existing one keeps the password its owner knows. */
     if (pw != NULL && (!exists || !generated)) {
-        if (hash_password(app, pw, &hash) < 0)
+        if (hash_password(a, pw, &hash) < 0)
             goto out;
     }
     if (!exists) {
@@ -161,18 +155,18 @@ dberr:
     fprintf(stderr, "hawk: database error: %s\n", hk_db_errmsg(c));
 out:
     PQclear(r);
-    hk_db_release(app->db, c);
+    hk_auth_db_release(a, c);
     hk_free(hash);
     return code;
 }
 
 /*
  * Entry point of `hawk user create-admin`.  argv[0] is "create-admin";
- * -c/--config are skipped (main has loaded the config and connected
- * app->db, migrated).  app is borrowed.  Returns the exit code: 0 done,
+ * -c/--config are skipped (app/ has loaded the config and made the
+ * module on a connected, migrated pool).  a is borrowed.  Returns the exit code: 0 done,
  * 1 database failure, 2 bad usage or an unacceptable email/password.
  */
-int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv)
+int hk_auth_cli_create_admin(struct hk_auth *a, int argc, char **argv)
 {
     struct cli_opts o;
     char line[HK_PASSWORD_MAX + 2];
@@ -226,7 +220,7 @@ int hk_auth_cli_create_admin(struct hk_app *app, int argc, char **argv)
         pw = gen;
         generated = true;
     }
-    code = store(app, email, pw, generated);
+    code = store(a, email, pw, generated);
 out:
     explicit_bzero(line, sizeof line);
     explicit_bzero(gen, sizeof gen);

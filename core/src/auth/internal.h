@@ -11,7 +11,7 @@
 
 #include "auth/auth.h"
 
-struct hk_app;
+struct hk_db;
 struct hk_dbconn;
 struct hk_req;
 struct hk_resp;
@@ -26,9 +26,17 @@ struct hk_auth_settings {
     char *dummy_hash; /* argon2id hash of a random password */
 };
 
-/* The settings, initialising them on first use (hk_auth_init).  Borrowed
- * until hk_auth_shutdown(); NULL if initialisation failed (logged). */
-const struct hk_auth_settings *hk_auth_settings_get(struct hk_app *app);
+/* The accounts module (settings.c).  Built once by hk_auth_new() and
+ * read-only afterwards, so handlers share it without a lock. */
+struct hk_auth {
+    struct hk_db *db;       /* borrowed; NULL: every handler answers 503 */
+    unsigned char *jwt_key; /* owned, secret; NULL: no tokens */
+    size_t jwt_key_len;
+    struct hk_auth_settings settings;
+};
+
+/* The settings; borrowed until hk_auth_free(). */
+const struct hk_auth_settings *hk_auth_settings(const struct hk_auth *a);
 
 /* ---- users (users.c) ---- */
 
@@ -47,7 +55,9 @@ bool hk_auth_pg_bool(const PGresult *r, int row, int col);
 
 /* Acquires a pooled connection, mapping every failure to HAWK_EUNAVAIL
  * (the client sees 503 and retries).  Release with hk_db_release(). */
-int hk_auth_db_acquire(struct hk_app *app, struct hk_dbconn **out);
+int hk_auth_db_acquire(struct hk_auth *a, struct hk_dbconn **out);
+/* Gives back a connection from hk_auth_db_acquire(). */
+void hk_auth_db_release(struct hk_auth *a, struct hk_dbconn *c);
 
 /* Checks a username: 3..32 of [A-Za-z0-9_.-]. */
 bool hk_auth_username_valid(const char *s, size_t len);

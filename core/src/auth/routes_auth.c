@@ -18,7 +18,6 @@
  */
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
 #include "db/db.h"
 #include "hawk/plugin.h"
@@ -164,7 +163,7 @@ static int optional_str(json_object *body, const char *name, const char **out,
 /* POST /api/v1/auth/register */
 void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
 {
-    const struct hk_auth_settings *s = hk_auth_settings_get(req->app);
+    const struct hk_auth_settings *s = hk_auth_settings(req->ctx);
     json_object *body = NULL;
     struct hk_dbconn *c = NULL;
     PGresult *r = NULL;
@@ -173,10 +172,6 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
     size_t pwlen;
     int rc;
 
-    if (s == NULL) {
-        hk_resp_from_status(resp, HAWK_EINTERNAL);
-        return;
-    }
     if (read_credentials(req, resp, register_fields, &body, &email, &password,
                          &pwlen) < 0)
         goto out;
@@ -201,7 +196,7 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, HAWK_EINTERNAL);
         goto out;
     }
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
@@ -222,7 +217,7 @@ void hk_auth_h_register(struct hk_req *req, struct hk_resp *resp)
 out:
     PQclear(r);
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     hk_free(email);
     hk_free(hash);
     json_object_put(body);
@@ -247,7 +242,7 @@ static int login_lookup(struct hk_req *req, const struct hk_auth_settings *s,
     int64_t retry = 0;
     int rc;
 
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         return rc;
@@ -278,7 +273,7 @@ static int login_lookup(struct hk_req *req, const struct hk_auth_settings *s,
     }
 out:
     PQclear(r);
-    hk_db_release(req->app->db, c);
+    hk_auth_db_release(req->ctx, c);
     return rc;
 }
 
@@ -299,7 +294,7 @@ static void login_failed(struct hk_req *req, const struct hk_auth_settings *s,
 /* POST /api/v1/auth/login */
 void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
 {
-    const struct hk_auth_settings *s = hk_auth_settings_get(req->app);
+    const struct hk_auth_settings *s = hk_auth_settings(req->ctx);
     struct login_row row = {false, false, false, 0, NULL};
     json_object *body = NULL;
     struct hk_dbconn *c = NULL;
@@ -309,10 +304,6 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
     size_t pwlen;
     int rc;
 
-    if (s == NULL) {
-        hk_resp_from_status(resp, HAWK_EINTERNAL);
-        return;
-    }
     if (read_credentials(req, resp, login_fields, &body, &email, &password,
                          &pwlen) < 0)
         goto out;
@@ -328,7 +319,7 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
                  (long long)row.id);
     bool ok = rc == 0 && row.found && row.active && pwlen <= HK_PASSWORD_MAX;
 
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
@@ -361,7 +352,7 @@ void hk_auth_h_login(struct hk_req *req, struct hk_resp *resp)
 out:
     PQclear(r);
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     hk_free(row.hash);
     hk_free(email);
     json_object_put(body);
@@ -370,7 +361,7 @@ out:
 /* POST /api/v1/auth/refresh */
 void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
 {
-    const struct hk_auth_settings *s = hk_auth_settings_get(req->app);
+    const struct hk_auth_settings *s = hk_auth_settings(req->ctx);
     enum hk_refresh_result result = HK_REFRESH_UNKNOWN;
     struct hk_dbconn *c = NULL;
     json_object *body = NULL, *o = NULL;
@@ -379,17 +370,13 @@ void hk_auth_h_refresh(struct hk_req *req, struct hk_resp *resp)
     bool by_cookie = false;
     int rc;
 
-    if (s == NULL) {
-        hk_resp_from_status(resp, HAWK_EINTERNAL);
-        return;
-    }
     body = read_body(req, resp, token_fields);
     if (body == NULL)
         return;
     if (presented_token(req, resp, body, cookie, sizeof(cookie), &token,
                         &by_cookie) < 0)
         goto out;
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
@@ -429,7 +416,7 @@ out:
     explicit_bzero(cookie, sizeof(cookie));
     json_object_put(o);
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     json_object_put(body);
 }
 
@@ -451,7 +438,7 @@ void hk_auth_h_logout(struct hk_req *req, struct hk_resp *resp)
     if (presented_token(req, resp, body, cookie, sizeof(cookie), &token,
                         &by_cookie) < 0)
         goto out;
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc == 0 && token[0] != '\0')
         rc = hk_auth_revoke_family_of(c, token);
     if (rc < 0) {
@@ -464,15 +451,16 @@ void hk_auth_h_logout(struct hk_req *req, struct hk_resp *resp)
 out:
     explicit_bzero(cookie, sizeof(cookie));
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     json_object_put(body);
 }
 
 /*
- * Registers the accounts routes on r (borrowed).  Bodies are small JSON
+ * Registers the accounts routes on r (borrowed) with the module a
+ * (borrowed, must outlive the router) as their context.  Bodies are small JSON
  * documents, so they get a 16 KiB limit instead of the server default.
  */
-void hk_auth_routes(struct hk_router *r)
+void hk_auth_routes(struct hk_router *r, struct hk_auth *a)
 {
     static const struct {
         const char *method;
@@ -490,8 +478,8 @@ void hk_auth_routes(struct hk_router *r)
          HK_ROUTE_AUTH},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        struct hk_route_opts o = {.flags = routes[i].flags,
-                                  .max_body = (size_t)16 * 1024};
+        struct hk_route_opts o = {
+            .flags = routes[i].flags, .max_body = (size_t)16 * 1024, .ctx = a};
         if (hk_router_add_opts(r, routes[i].method, routes[i].pattern,
                                routes[i].fn, &o) < 0)
             hk_error("cannot register route %s %s", routes[i].method,

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
 #include "db/db.h"
 #include "hawk/plugin.h"
@@ -77,7 +76,7 @@ void hk_auth_h_user_get(struct hk_req *req, struct hk_resp *resp)
     char uid[24];
     int rc;
 
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         return;
@@ -92,7 +91,7 @@ void hk_auth_h_user_get(struct hk_req *req, struct hk_resp *resp)
     else
         hk_resp_json(resp, 200, hk_auth_user_json(r, 0));
     PQclear(r);
-    hk_db_release(req->app->db, c);
+    hk_auth_db_release(req->ctx, c);
 }
 
 /* One PATCH member: whether it was sent and its text value (NULL for
@@ -153,7 +152,7 @@ void hk_auth_h_user_patch(struct hk_req *req, struct hk_resp *resp)
         review.value = json_object_get_boolean(v) ? "true" : "false";
     }
 
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
@@ -172,7 +171,7 @@ void hk_auth_h_user_patch(struct hk_req *req, struct hk_resp *resp)
 out:
     PQclear(r);
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     json_object_put(body);
 }
 
@@ -188,7 +187,7 @@ static int change_lookup(struct hk_req *req, const struct hk_auth_settings *s,
     char uid[24];
     int rc;
 
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         return rc;
@@ -214,7 +213,7 @@ static int change_lookup(struct hk_req *req, const struct hk_auth_settings *s,
         hk_resp_from_status(resp, rc);
 out:
     PQclear(r);
-    hk_db_release(req->app->db, c);
+    hk_auth_db_release(req->ctx, c);
     return rc;
 }
 
@@ -263,7 +262,7 @@ fail:
 /* POST /api/v1/user/change-password */
 void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
 {
-    const struct hk_auth_settings *s = hk_auth_settings_get(req->app);
+    const struct hk_auth_settings *s = hk_auth_settings(req->ctx);
     json_object *body = NULL, *o = NULL;
     struct hk_dbconn *c = NULL;
     char *email = NULL, *old_hash = NULL, *new_hash = NULL;
@@ -271,10 +270,6 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
     size_t cur_len, new_len;
     int rc;
 
-    if (s == NULL) {
-        hk_resp_from_status(resp, HAWK_EINTERNAL);
-        return;
-    }
     if (hk_req_json(req, resp, &body) < 0)
         return;
     if (hk_json_check(body, change_fields, resp) < 0)
@@ -294,7 +289,7 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
     if (rc == HAWK_EINVAL)
         hk_error("stored password hash of the user is malformed");
     if (rc < 0 || cur_len > HK_PASSWORD_MAX) {
-        rc = hk_auth_db_acquire(req->app, &c);
+        rc = hk_auth_db_acquire(req->ctx, &c);
         if (rc == 0)
             rc = hk_auth_throttle_fail(c, s, email, req->remote_addr);
         if (rc < 0)
@@ -310,7 +305,7 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
         hk_resp_from_status(resp, HAWK_EINTERNAL);
         goto out;
     }
-    rc = hk_auth_db_acquire(req->app, &c);
+    rc = hk_auth_db_acquire(req->ctx, &c);
     if (rc < 0) {
         hk_resp_from_status(resp, rc);
         goto out;
@@ -329,7 +324,7 @@ void hk_auth_h_change_password(struct hk_req *req, struct hk_resp *resp)
 out:
     json_object_put(o);
     if (c != NULL)
-        hk_db_release(req->app->db, c);
+        hk_auth_db_release(req->ctx, c);
     hk_free(email);
     hk_free(old_hash);
     hk_free(new_hash);

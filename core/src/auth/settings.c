@@ -1,32 +1,16 @@
 /*
- * auth/settings.c - the auth.* settings and the dummy password hash.
+ * auth/settings.c - the accounts module object: its settings from the
+ * auth.* section, the JWT key and the dummy password hash.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
-#include "config/config.h"
+#include "config/settings.h"
 #include "hawk/plugin.h"
 #include "log/log.h"
 #include "util/alloc.h"
 #include "util/str.h"
-
-static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hk_auth_settings settings;
-static bool settings_ready;
-
-static void load_defaults(struct hk_auth_settings *s)
-{
-    s->argon2.t_cost = 3;
-    s->argon2.m_cost_kib = 64 * 1024;
-    s->argon2.parallelism = 1;
-    s->access_ttl_s = (int64_t)15 * 60;
-    s->refresh_ttl_s = (int64_t)30 * 24 * 3600;
-    s->login_max_failures = 5;
-    s->login_window_ms = (int64_t)15 * 60 * 1000;
-}
 
 static int64_t ms_to_s_ceil(int64_t ms)
 {
@@ -34,14 +18,15 @@ static int64_t ms_to_s_ceil(int64_t ms)
     return s < 1 ? 1 : s;
 }
 
-static void load_config(struct hk_auth_settings *s, const struct hk_config *c)
+/* Converts the auth.* section into the units the module works in.  The
+ * schema bounds every value; clamping keeps a schema slip from turning
+ * into a silent wrap-around. */
+static void load_config(struct hk_auth_settings *s, const struct hk_cfg_auth *c)
 {
-    int64_t m_bytes = hk_cfg_int(c, "auth.argon2.m_cost");
-    int64_t t = hk_cfg_int(c, "auth.argon2.t_cost");
-    int64_t p = hk_cfg_int(c, "auth.argon2.parallelism");
+    int64_t m_bytes = c->argon2_m_cost;
+    int64_t t = c->argon2_t_cost;
+    int64_t p = c->argon2_parallelism;
 
-    /* The schema bounds these; clamping keeps a schema slip from turning
-     * into a silent wrap-around. */
     s->argon2.m_cost_kib = (uint32_t)(m_bytes / 1024 > UINT32_MAX
                                           ? UINT32_MAX
                                           : (m_bytes < 0 ? 0 : m_bytes / 1024));
@@ -49,84 +34,80 @@ static void load_config(struct hk_auth_settings *s, const struct hk_config *c)
         (uint32_t)(t < 0 ? 0 : (t > UINT32_MAX ? UINT32_MAX : t));
     s->argon2.parallelism =
         (uint32_t)(p < 0 ? 0 : (p > UINT32_MAX ? UINT32_MAX : p));
-    s->access_ttl_s = ms_to_s_ceil(hk_cfg_int(c, "auth.access_ttl"));
-    s->refresh_ttl_s = ms_to_s_ceil(hk_cfg_int(c, "auth.refresh_ttl"));
-    s->login_max_failures = hk_cfg_int(c, "auth.login_max_failures");
+    s->access_ttl_s = ms_to_s_ceil(c->access_ttl_ms);
+    s->refresh_ttl_s = ms_to_s_ceil(c->refresh_ttl_ms);
+    s->login_max_failures = c->login_max_failures;
     if (s->login_max_failures < 1)
         s->login_max_failures = 1;
-    s->login_window_ms = hk_cfg_int(c, "auth.login_window");
+    s->login_window_ms = c->login_window_ms;
     if (s->login_window_ms < 1000)
         s->login_window_ms = 1000;
 }
 
 /*
- * Resolves the settings from app->cfg (or defaults) and computes the
- * dummy hash with the configured argon2 parameters.  `app` is borrowed
- * and may be NULL.  Idempotent and thread-safe.  Returns 0, HAWK_ECONFIG
- * when libargon2 refuses the parameters, HAWK_EIO without randomness.
+ * Makes the accounts module: resolves the settings from cfg (borrowed),
+ * copies the JWT key (may be NULL: tokens can then be neither issued nor
+ * verified), and computes the dummy hash that logins for unknown emails
+ * are verified against (so both cases cost one argon2 verify).  db is
+ * borrowed, must outlive the module, and may be NULL for commands that
+ * only list routes (handlers then answer 503).  *out is freed with
+ * hk_auth_free().  Returns 0, HAWK_ECONFIG when libargon2 refuses the
+ * parameters (logged), HAWK_EIO without randomness.
  */
-int hk_auth_init(struct hk_app *app)
+int hk_auth_new(const struct hk_cfg_auth *cfg, struct hk_db *db,
+                const unsigned char *jwt_key, size_t jwt_key_len,
+                struct hk_auth **out)
 {
-    struct hk_auth_settings s;
     unsigned char rnd[24];
     char pw[33];
-    int rc = 0;
+    struct hk_auth *a = hk_calloc(1, sizeof(*a));
+    int rc;
 
-    pthread_mutex_lock(&settings_lock);
-    if (settings_ready)
-        goto out;
-
-    memset(&s, 0, sizeof s);
-    load_defaults(&s);
-    if (app != NULL && app->cfg != NULL)
-        load_config(&s, app->cfg);
-
+    *out = NULL;
+    a->db = db;
+    load_config(&a->settings, cfg);
+    if (jwt_key != NULL && jwt_key_len > 0) {
+        a->jwt_key = hk_malloc(jwt_key_len);
+        memcpy(a->jwt_key, jwt_key, jwt_key_len);
+        a->jwt_key_len = jwt_key_len;
+    }
     rc = hk_random_bytes(rnd, sizeof rnd);
     if (rc < 0)
         goto out;
     hk_b64url_encode(rnd, sizeof rnd, pw);
-    rc = hk_password_hash(&s.argon2, pw, &s.dummy_hash);
+    rc = hk_password_hash(&a->settings.argon2, pw, &a->settings.dummy_hash);
     explicit_bzero(pw, sizeof pw);
     if (rc < 0) {
         hk_error("auth.argon2 parameters refused by libargon2 "
                  "(t_cost=%u m_cost=%u KiB parallelism=%u): m_cost must be "
                  "at least 8 KiB per lane",
-                 s.argon2.t_cost, s.argon2.m_cost_kib, s.argon2.parallelism);
+                 a->settings.argon2.t_cost, a->settings.argon2.m_cost_kib,
+                 a->settings.argon2.parallelism);
         rc = HAWK_ECONFIG;
         goto out;
     }
-    settings = s;
-    settings_ready = true;
+    *out = a;
+    a = NULL;
 out:
-    pthread_mutex_unlock(&settings_lock);
+    hk_auth_free(a);
     return rc;
 }
 
-/* Frees the dummy hash; the next hk_auth_init() starts over. */
-void hk_auth_shutdown(void)
+/* Frees the module; the key copy is wiped first.  Accepts NULL. */
+void hk_auth_free(struct hk_auth *a)
 {
-    pthread_mutex_lock(&settings_lock);
-    if (settings_ready) {
-        hk_free(settings.dummy_hash);
-        memset(&settings, 0, sizeof settings);
-        settings_ready = false;
+    if (a == NULL)
+        return;
+    if (a->jwt_key != NULL) {
+        explicit_bzero(a->jwt_key, a->jwt_key_len);
+        hk_free(a->jwt_key);
     }
-    pthread_mutex_unlock(&settings_lock);
+    hk_free(a->settings.dummy_hash);
+    hk_free(a);
 }
 
-/*
- * The resolved settings, initialising on first use.  The pointer is
- * borrowed until hk_auth_shutdown(), which must not run while requests
- * are served.  NULL when initialisation failed.
- */
-const struct hk_auth_settings *hk_auth_settings_get(struct hk_app *app)
+/* The resolved settings; borrowed until hk_auth_free(). */
+const struct hk_auth_settings *hk_auth_settings(const struct hk_auth *a)
 {
-    bool ready;
-
-    pthread_mutex_lock(&settings_lock);
-    ready = settings_ready;
-    pthread_mutex_unlock(&settings_lock);
-    if (!ready && hk_auth_init(app) < 0)
-        return NULL;
-    return &settings;
+    return &a->settings;
 }

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
 #include "db/db.h"
 #include "hawk/plugin.h"
@@ -122,7 +121,7 @@ static void user_agent_copy(struct hk_req *req, char out[UA_MAX + 1])
         out[0] = '\0';
 }
 
-static int make_access_token(struct hk_app *app,
+static int make_access_token(const struct hk_auth *a,
                              const struct hk_auth_settings *s, int64_t user_id,
                              bool is_admin, char **out)
 {
@@ -137,11 +136,11 @@ static int make_access_token(struct hk_app *app,
     c.admin = is_admin;
     c.iat = hk_wall_ms() / 1000;
     c.exp = c.iat + s->access_ttl_s;
-    if (app == NULL || app->jwt_key == NULL || app->jwt_key_len == 0) {
+    if (a == NULL || a->jwt_key == NULL || a->jwt_key_len == 0) {
         hk_error("cannot issue access token: no jwt key configured");
         return HAWK_EINTERNAL;
     }
-    return hk_jwt_sign(app->jwt_key, app->jwt_key_len, &c, out);
+    return hk_jwt_sign(a->jwt_key, a->jwt_key_len, &c, out);
 }
 
 /*
@@ -184,7 +183,8 @@ int hk_auth_issue_tokens(struct hk_req *req, struct hk_dbconn *c,
     if (rc < 0)
         goto out;
 
-    rc = make_access_token(req->app, s, user_id, is_admin, &access);
+    /* req->ctx is the module: every auth route is registered with it. */
+    rc = make_access_token(req->ctx, s, user_id, is_admin, &access);
     if (rc < 0)
         goto out;
     json_object_object_add(obj, "access_token", json_object_new_string(access));

@@ -4,7 +4,6 @@
  */
 #include <string.h>
 
-#include "app/app.h"
 #include "auth/internal.h"
 #include "db/db.h"
 #include "hawk/plugin.h"
@@ -58,20 +57,26 @@ json_object *hk_auth_user_json(const PGresult *r, int row)
 }
 
 /*
- * Borrows a connection from app->db.  A missing pool, an unreachable
+ * Borrows a connection from the module's pool.  A missing pool, an unreachable
  * server and an exhausted pool all become HAWK_EUNAVAIL, which the
  * handlers turn into 503 so clients retry.  Release with hk_db_release().
  */
-int hk_auth_db_acquire(struct hk_app *app, struct hk_dbconn **out)
+int hk_auth_db_acquire(struct hk_auth *a, struct hk_dbconn **out)
 {
     *out = NULL;
-    if (app == NULL || app->db == NULL)
+    if (a == NULL || a->db == NULL)
         return HAWK_EUNAVAIL;
-    if (hk_db_acquire(app->db, out) < 0) {
+    if (hk_db_acquire(a->db, out) < 0) {
         *out = NULL;
         return HAWK_EUNAVAIL;
     }
     return 0;
+}
+
+/* See internal.h. */
+void hk_auth_db_release(struct hk_auth *a, struct hk_dbconn *c)
+{
+    hk_db_release(a->db, c);
 }
 
 /* 3..32 bytes of [A-Za-z0-9_.-]; `s` is borrowed, len its byte length. */

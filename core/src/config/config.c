@@ -269,6 +269,81 @@ static int apply_defaults(struct load_ctx *L)
     return 0;
 }
 
+/* The size a settings member of each type has (HK_AT checks against it). */
+static size_t member_size(enum hk_cfg_type t)
+{
+    switch (t) {
+    case HK_CFG_STR:
+    case HK_CFG_SECRET:
+        return sizeof(const char *);
+    case HK_CFG_INT:
+    case HK_CFG_DURATION:
+    case HK_CFG_SIZE:
+        return sizeof(int64_t);
+    case HK_CFG_BOOL:
+        return sizeof(bool);
+    case HK_CFG_DOUBLE:
+        return sizeof(double);
+    case HK_CFG_STR_LIST:
+        return sizeof(struct hk_cfg_list);
+    case HK_CFG_GROUP_LIST:
+        return sizeof(const config_setting_t *);
+    }
+    return 0;
+}
+
+/* Copies every resolved value into the member its row names (strings
+ * stay owned by the value table).  A row whose member does not fit its
+ * type is a programming error in schema.c: HAWK_EINTERNAL naming it. */
+static int fill_settings(struct load_ctx *L)
+{
+    char *base = (char *)&L->c->settings;
+    for (size_t i = 0; i < L->st->n; i++) {
+        const struct hk_cfg_field *f = &hk_config_schema[i];
+        const struct hk_cfg_value *v = &L->st->v[i];
+        if (f->size != member_size(f->type) ||
+            f->off + f->size > sizeof(struct hk_settings)) {
+            snprintf(L->err, L->errlen,
+                     "internal: schema row '%s' fills a member of %zu "
+                     "bytes, its type needs %zu",
+                     f->path, f->size, member_size(f->type));
+            return HAWK_EINTERNAL;
+        }
+        char *m = base + f->off;
+        switch (f->type) {
+        case HK_CFG_STR:
+        case HK_CFG_SECRET: {
+            const char *s = v->set ? v->s : NULL;
+            memcpy(m, &s, sizeof(s));
+            break;
+        }
+        case HK_CFG_INT:
+        case HK_CFG_DURATION:
+        case HK_CFG_SIZE:
+            memcpy(m, &v->i, sizeof(v->i));
+            break;
+        case HK_CFG_BOOL:
+            memcpy(m, &v->b, sizeof(v->b));
+            break;
+        case HK_CFG_DOUBLE:
+            memcpy(m, &v->d, sizeof(v->d));
+            break;
+        case HK_CFG_STR_LIST: {
+            struct hk_cfg_list l = {
+                .items = (const char *const *)v->items,
+                .n = v->set ? v->n_items : 0,
+            };
+            memcpy(m, &l, sizeof(l));
+            break;
+        }
+        case HK_CFG_GROUP_LIST:
+            memcpy(m, &v->raw, sizeof(v->raw));
+            break;
+        }
+    }
+    return 0;
+}
+
 /* Makes data_dir absolute against the working directory. */
 static int resolve_data_dir(struct load_ctx *L)
 {
@@ -374,6 +449,8 @@ int hk_config_load(const char *path, struct hk_config *out, char *err,
         rc = apply_defaults(&L);
     if (rc == 0)
         rc = resolve_data_dir(&L);
+    if (rc == 0)
+        rc = fill_settings(&L);
     if (rc < 0) {
         hk_config_release(out);
         return rc == HAWK_EINTERNAL ? rc : HAWK_ECONFIG;

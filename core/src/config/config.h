@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/settings.h"
+
 enum hk_cfg_type {
     HK_CFG_STR = 1,
     HK_CFG_INT,
@@ -39,7 +41,16 @@ struct hk_cfg_field {
      * overrides).  Returns 0, or HAWK_ECONFIG with msg set to
      * "<what> must be ..." (no file:line prefix). */
     int (*check)(const char *what, const char *value, char *msg, size_t msglen);
+    /* The member of struct hk_settings the value fills (HK_AT): its
+     * offset and size, checked against the type when the config loads. */
+    size_t off;
+    size_t size;
 };
+
+/* The settings member a schema row fills: HK_AT(auth.access_ttl_ms). */
+#define HK_AT(member)                                                          \
+    offsetof(struct hk_settings, member),                                      \
+        sizeof(((struct hk_settings *)0)->member)
 
 /* One entry of the `plugins` list. */
 struct hk_plugin_cfg {
@@ -58,6 +69,9 @@ struct hk_config {
     size_t n_plugins;
     config_t lc;  /* kept alive for plugin option settings */
     void *values; /* private: resolved values by schema row */
+    /* Every key as a typed member (config/settings.h), filled by
+     * hk_config_load(); read-only afterwards. */
+    struct hk_settings settings;
 };
 
 /* The schema table, NULL-terminated (config/schema.c). */

@@ -209,8 +209,9 @@ void hk_router_at(const struct hk_router *r, size_t i, const char **method,
 struct hk_http_server;
 
 /* Checks an Authorization header value for HK_ROUTE_AUTH routes: 0 with
- * the user filled in, or HAWK_EAUTH with *reason (static text). */
-typedef int (*hk_http_auth_fn)(struct hk_app *app, const char *authorization,
+ * the user filled in, or HAWK_EAUTH with *reason (static text).  ctx is
+ * hk_http_opts.auth_ctx. */
+typedef int (*hk_http_auth_fn)(void *ctx, const char *authorization,
                                int64_t *user_id, bool *is_admin,
                                const char **reason);
 
@@ -228,6 +229,7 @@ struct hk_http_opts {
      * composes the process picks it (app/ passes hk_auth_check_bearer),
      * so http/ never depends on the auth module. */
     hk_http_auth_fn auth;
+    void *auth_ctx; /* handed to auth; borrowed, must outlive the server */
     /* Answers the GET and HEAD requests that no route matches (the web
      * pages and their files), with fallback_ctx as req->ctx and req->path
      * the path as sent, %xx escapes not decoded; NULL: 404. */

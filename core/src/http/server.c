@@ -42,6 +42,7 @@ struct hk_http_server {
     struct hk_app *app;
     struct hk_router *router;
     hk_http_auth_fn auth;
+    void *auth_ctx;
     hk_handler_fn fallback;
     void *fallback_ctx;
     size_t max_body;
@@ -289,7 +290,7 @@ static struct hk_resp *refusal(struct hk_http_ctx *c)
         int64_t uid = 0;
         bool admin = false;
         const char *reason = NULL;
-        int rc = s->auth(s->app, authz, &uid, &admin, &reason);
+        int rc = s->auth(s->auth_ctx, authz, &uid, &admin, &reason);
         if (rc < 0 || uid <= 0) {
             if (reason == NULL || reason[0] == '\0')
                 reason = "a valid access token is required; log in and "
@@ -618,6 +619,7 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->app = app;
     s->router = router;
     s->auth = o->auth;
+    s->auth_ctx = o->auth_ctx;
     s->fallback = o->fallback;
     s->fallback_ctx = o->fallback_ctx;
     s->max_body = o->max_body ? o->max_body : HK_HTTP_DEFAULT_MAX_BODY;
