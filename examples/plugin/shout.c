@@ -54,9 +54,13 @@ static int shout_chat(struct hawk_instance *in, struct hawk_call *call,
 {
     (void)call;
     const char *last = NULL;
-    for (size_t i = 0; i < req->n_messages; i++)
-        if (strcmp(req->messages[i].role, "user") == 0)
-            last = req->messages[i].content;
+    /* The host's messages, stepped by the element size it declared. */
+    for (size_t i = 0; i < req->n_messages; i++) {
+        const struct hawk_llm_message *m =
+            HAWK_AT(hawk_llm_message, req->messages, req->message_size, i);
+        if (strcmp(m->role, "user") == 0)
+            last = m->content;
+    }
     if (last == NULL) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "no user message");
         return HAWK_EINVAL;
@@ -76,9 +80,9 @@ static int shout_chat(struct hawk_instance *in, struct hawk_call *call,
     if (rc < 0)
         return rc;
     if (result != NULL) {
-        result->usage.prompt_tokens = (int64_t)len;
-        result->usage.completion_tokens = (int64_t)len;
-        result->usage.total_tokens = 2 * (int64_t)len;
+        result->usage->prompt_tokens = (int64_t)len;
+        result->usage->completion_tokens = (int64_t)len;
+        result->usage->total_tokens = 2 * (int64_t)len;
         snprintf(result->model, sizeof(result->model), "shout-1");
         snprintf(result->finish_reason, sizeof(result->finish_reason), "stop");
         result->attempts = 1;

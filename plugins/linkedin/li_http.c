@@ -61,6 +61,7 @@ int li_http_get(struct hawk_instance *in, struct hawk_call *call,
             .url = url,
             .headers = hdrs,
             .n_headers = sizeof(hdrs) / sizeof(hdrs[0]),
+            .header_size = sizeof(struct hawk_http_header),
             .timeout_ms = (int)in->request_timeout_ms,
             .max_response_bytes = LI_PAGE_MAX,
         };

@@ -99,12 +99,16 @@ static void put_messages(struct oai_buf *b, const struct hawk_instance *in,
         ilen = strlen(instr);
     }
     put(b, "[");
-    if (instr != NULL && strcmp(req->messages[0].role, "system") != 0) {
+    if (instr != NULL &&
+        strcmp(HAWK_AT(hawk_llm_message, req->messages, req->message_size, 0)
+                   ->role,
+               "system") != 0) {
         put_msg(b, &first, "system", instr, ilen, NULL, 0);
         merged = true;
     }
     for (size_t i = 0; i < req->n_messages; i++) {
-        const struct hawk_llm_message *m = &req->messages[i];
+        const struct hawk_llm_message *m =
+            HAWK_AT(hawk_llm_message, req->messages, req->message_size, i);
         size_t n = strlen(m->content);
         if (instr != NULL && !merged && strcmp(m->role, "system") == 0) {
             put_msg(b, &first, m->role, m->content, n, instr, ilen);

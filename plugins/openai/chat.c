@@ -164,8 +164,15 @@ static bool oai_name_ok(const char *s)
 
 static int oai_check_req(const struct hawk_llm_req *req, struct hawk_error *err)
 {
-    if (req == NULL || req->struct_size < sizeof(struct hawk_llm_req)) {
+    if (req == NULL || req->struct_size < HAWK_LLM_REQ_SIZE_1_0) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "invalid llm request");
+        return HAWK_EINVAL;
+    }
+    if (req->n_messages > 0 && req->message_size < HAWK_LLM_MESSAGE_SIZE_1_0) {
+        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
+                     "invalid llm request: message_size is %zu; set it to "
+                     "sizeof(struct hawk_llm_message)",
+                     req->message_size);
         return HAWK_EINVAL;
     }
     if (req->n_messages == 0 || req->messages == NULL ||
@@ -175,7 +182,8 @@ static int oai_check_req(const struct hawk_llm_req *req, struct hawk_error *err)
         return HAWK_EINVAL;
     }
     for (size_t i = 0; i < req->n_messages; i++) {
-        const struct hawk_llm_message *m = &req->messages[i];
+        const struct hawk_llm_message *m =
+            HAWK_AT(hawk_llm_message, req->messages, req->message_size, i);
         if (!oai_role_ok(m->role)) {
             HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
                          "message %zu has an invalid role: use system, user "
@@ -299,12 +307,12 @@ static void oai_add_usage(const struct hawk_instance *in,
     if (!oai_cost(in, model, r->prompt_tokens, r->completion_tokens, &cost))
         oai_cost(in, req->model != NULL ? req->model : in->model,
                  r->prompt_tokens, r->completion_tokens, &cost);
-    res->usage.prompt_tokens += r->prompt_tokens;
-    res->usage.completion_tokens += r->completion_tokens;
-    res->usage.total_tokens += r->total_tokens > 0
-                                   ? r->total_tokens
-                                   : r->prompt_tokens + r->completion_tokens;
-    res->usage.cost_usd += cost;
+    res->usage->prompt_tokens += r->prompt_tokens;
+    res->usage->completion_tokens += r->completion_tokens;
+    res->usage->total_tokens += r->total_tokens > 0
+                                    ? r->total_tokens
+                                    : r->prompt_tokens + r->completion_tokens;
+    res->usage->cost_usd += cost;
     snprintf(res->model, sizeof(res->model), "%s",
              r->model[0] ? r->model : (req->model ? req->model : in->model));
     snprintf(res->finish_reason, sizeof(res->finish_reason), "%s",
@@ -380,15 +388,23 @@ int oai_chat(struct hawk_instance *in, struct hawk_call *call,
     char *bad = NULL;
     int rc;
 
-    if (err != NULL)
-        memset(err, 0, sizeof(*err));
-    if (result == NULL || result->struct_size < sizeof(*result) ||
+    /* result, its usage and err belong to the host and may be smaller
+     * than this build's structs: only their 1.0 fields are written. */
+    if (result == NULL || result->struct_size < HAWK_LLM_RESULT_SIZE_1_0 ||
+        result->usage == NULL ||
+        result->usage->struct_size < HAWK_LLM_USAGE_SIZE_1_0 ||
         content == NULL || content->write == NULL) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "invalid llm call");
         return HAWK_EINVAL;
     }
-    memset(result, 0, sizeof(*result));
-    result->struct_size = sizeof(*result);
+    result->usage->prompt_tokens = 0;
+    result->usage->completion_tokens = 0;
+    result->usage->total_tokens = 0;
+    result->usage->cost_usd = 0;
+    result->model[0] = '\0';
+    result->finish_reason[0] = '\0';
+    result->response_id[0] = '\0';
+    result->attempts = 0;
     rc = oai_check_req(req, err);
     if (rc == 0 && req->json_schema != NULL)
         rc = oai_schema_get(in, req->json_schema, &schema, err);

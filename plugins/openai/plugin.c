@@ -395,6 +395,7 @@ static int oai_health(struct hawk_instance *in, struct hawk_call *call,
     req.url = in->models_url;
     req.headers = in->headers;
     req.n_headers = in->n_headers;
+    req.header_size = sizeof(struct hawk_http_header);
     req.timeout_ms = OAI_HEALTH_TIMEOUT_MS;
     req.max_response_bytes = (size_t)4 << 20;
     int rc = in->api->http_request(call, &req, &resp, err);

@@ -30,8 +30,13 @@ const char *oai_header(const struct hawk_http_resp *resp, const char *name)
     if (resp == NULL)
         return NULL;
     for (size_t i = 0; i < resp->n_headers; i++) {
-        if (strcmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
+        if (strcmp(
+                HAWK_AT(hawk_http_header, resp->headers, resp->header_size, i)
+                    ->name,
+                name) == 0)
+            return HAWK_AT(hawk_http_header, resp->headers, resp->header_size,
+                           i)
+                ->value;
     }
     return NULL;
 }
@@ -213,6 +218,7 @@ int oai_transport(struct hawk_instance *in, struct hawk_call *call,
     hr.url = s->url;
     hr.headers = in->headers;
     hr.n_headers = in->n_headers;
+    hr.header_size = sizeof(struct hawk_http_header);
     hr.body = s->body;
     hr.body_len = s->body_len;
     hr.timeout_ms = s->timeout_ms;

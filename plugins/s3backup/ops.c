@@ -120,9 +120,13 @@ int s3_head(struct hawk_instance *in, struct hawk_call *call, const char *key,
     struct hawk_kv md[S3_MAX_META];
     size_t n = 0;
     for (size_t i = 0; i < resp.n_headers && n < S3_MAX_META; i++) {
-        const char *name = resp.headers[i].name;
+        const char *name =
+            HAWK_AT(hawk_http_header, resp.headers, resp.header_size, i)->name;
         if (strncmp(name, "x-amz-meta-", 11) == 0 && name[11] != '\0')
-            md[n++] = (struct hawk_kv){name + 11, resp.headers[i].value};
+            md[n++] = (struct hawk_kv){
+                name + 11,
+                HAWK_AT(hawk_http_header, resp.headers, resp.header_size, i)
+                    ->value};
     }
     const char *cl = s3_header(&resp, "content-length");
     const char *lm = s3_header(&resp, "last-modified");
@@ -134,6 +138,7 @@ int s3_head(struct hawk_instance *in, struct hawk_call *call, const char *key,
         .etag = s3_header(&resp, "etag"),
         .metadata = md,
         .n_metadata = n,
+        .metadata_size = sizeof(md[0]),
     };
     rc = out->emit(out, &o);
     in->api->http_response_free(&resp);

@@ -60,11 +60,17 @@ static bool s3_meta_value_ok(const char *s)
 }
 
 static int s3_obj_headers(const struct hawk_instance *in,
-                          const struct hawk_kv *md, size_t n_md,
-                          struct s3_obj_headers *oh, struct hawk_error *err)
+                          const struct hawk_kv *metadata, size_t n_md,
+                          size_t kv_size, struct s3_obj_headers *oh,
+                          struct hawk_error *err)
 {
     size_t meta_bytes = 0;
     memset(oh, 0, sizeof(*oh));
+    if (n_md > 0 && (metadata == NULL || kv_size < HAWK_KV_SIZE_1_0)) {
+        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
+                     "s3 put: invalid metadata array (kv_size %zu)", kv_size);
+        return HAWK_EINVAL;
+    }
     if (n_md > S3_MAX_PUT_HEADERS - 6) {
         HAWK_ERR_SET(err, HAWK_ETOOBIG, false, 0,
                      "s3 put: %zu metadata entries, at most %d", n_md,
@@ -74,18 +80,20 @@ static int s3_obj_headers(const struct hawk_instance *in,
     oh->h[oh->n++] = (struct hawk_http_header){
         "Content-Type", "application/octet-stream", false};
     for (size_t i = 0; i < n_md; i++) {
-        if (md[i].key == NULL || md[i].value == NULL ||
-            !s3_meta_name_ok(md[i].key) || !s3_meta_value_ok(md[i].value)) {
+        /* The host's elements, at its build's size. */
+        const struct hawk_kv *md = HAWK_AT(hawk_kv, metadata, kv_size, i);
+        if (md->key == NULL || md->value == NULL || !s3_meta_name_ok(md->key) ||
+            !s3_meta_value_ok(md->value)) {
             HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
                          "s3 put: metadata '%.40s' must be a [a-z0-9_-] name "
                          "with a printable ASCII value",
-                         md[i].key != NULL ? md[i].key : "(null)");
+                         md->key != NULL ? md->key : "(null)");
             return HAWK_EINVAL;
         }
-        meta_bytes += strlen(md[i].key) + strlen(md[i].value);
-        char *name = s3_xasprintf("x-amz-meta-%s", md[i].key);
+        meta_bytes += strlen(md->key) + strlen(md->value);
+        char *name = s3_xasprintf("x-amz-meta-%s", md->key);
         oh->owned[oh->n_owned++] = name;
-        oh->h[oh->n++] = (struct hawk_http_header){name, md[i].value, false};
+        oh->h[oh->n++] = (struct hawk_http_header){name, md->value, false};
     }
     if (meta_bytes > S3_MAX_META_BYTES) {
         HAWK_ERR_SET(err, HAWK_ETOOBIG, false, 0,
@@ -341,7 +349,7 @@ static void s3_mpu_abort(struct hawk_instance *in, struct hawk_call *call,
 
 int s3_put(struct hawk_instance *in, struct hawk_call *call, const char *key,
            struct hawk_reader *body, int64_t size,
-           const struct hawk_kv *metadata, size_t n_metadata,
+           const struct hawk_kv *metadata, size_t n_metadata, size_t kv_size,
            struct hawk_error *err)
 {
     struct s3_obj_headers oh;
@@ -357,7 +365,7 @@ int s3_put(struct hawk_instance *in, struct hawk_call *call, const char *key,
                      key != NULL ? key : "(null)");
         return HAWK_EINVAL;
     }
-    rc = s3_obj_headers(in, metadata, n_metadata, &oh, err);
+    rc = s3_obj_headers(in, metadata, n_metadata, kv_size, &oh, err);
     if (rc < 0)
         goto out;
     full = s3_full_key(in, key);

@@ -22,8 +22,13 @@
 const char *s3_header(const struct hawk_http_resp *resp, const char *name)
 {
     for (size_t i = 0; i < resp->n_headers; i++) {
-        if (strcmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
+        if (strcmp(
+                HAWK_AT(hawk_http_header, resp->headers, resp->header_size, i)
+                    ->name,
+                name) == 0)
+            return HAWK_AT(hawk_http_header, resp->headers, resp->header_size,
+                           i)
+                ->value;
     }
     return NULL;
 }
@@ -66,6 +71,7 @@ int s3_send(struct hawk_instance *in, struct hawk_call *call,
         .url = url,
         .headers = h,
         .n_headers = nh,
+        .header_size = sizeof(struct hawk_http_header),
         .body = r->body,
         .body_len = r->body_len,
         .timeout_ms = (int)(r->timeout_ms > 0 ? r->timeout_ms : in->timeout_ms),

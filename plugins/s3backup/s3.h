@@ -158,7 +158,7 @@ int s3_backoff(struct hawk_instance *in, struct hawk_call *call, int n,
 /* ---- put.c ---- */
 int s3_put(struct hawk_instance *in, struct hawk_call *call, const char *key,
            struct hawk_reader *body, int64_t size,
-           const struct hawk_kv *metadata, size_t n_metadata,
+           const struct hawk_kv *metadata, size_t n_metadata, size_t kv_size,
            struct hawk_error *err);
 
 /* ---- ops.c ---- */

@@ -18,8 +18,13 @@ static const char *stp_header(const struct hawk_http_resp *resp,
                               const char *name)
 {
     for (size_t i = 0; i < resp->n_headers; i++) {
-        if (strcmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
+        if (strcmp(
+                HAWK_AT(hawk_http_header, resp->headers, resp->header_size, i)
+                    ->name,
+                name) == 0)
+            return HAWK_AT(hawk_http_header, resp->headers, resp->header_size,
+                           i)
+                ->value;
     }
     return NULL;
 }
@@ -292,6 +297,7 @@ int stp_call(struct hawk_instance *in, struct hawk_call *call,
     hr.url = url;
     hr.headers = h;
     hr.n_headers = nh;
+    hr.header_size = sizeof(struct hawk_http_header);
     hr.body = post ? (r->form != NULL ? r->form : "") : NULL;
     hr.body_len = hr.body != NULL ? strlen(hr.body) : 0;
     hr.timeout_ms = (int)in->timeout_ms;

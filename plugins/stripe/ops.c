@@ -244,7 +244,7 @@ int stp_checkout_session(struct hawk_instance *in, struct hawk_call *call,
     struct stp_form f;
     char key[STP_IDEM_MAX];
 
-    if (req == NULL || req->struct_size < sizeof(*req))
+    if (req == NULL || req->struct_size < HAWK_CHECKOUT_REQ_SIZE_1_0)
         return stp_bad_arg(err, what, "request");
     if (!stp_id_ok(req->price_id, NULL))
         return stp_bad_arg(err, what, "price id");

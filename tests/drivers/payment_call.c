@@ -23,6 +23,7 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "plugin/calls.h"
 #include "plugin/http_client.h"
 #include "plugin/plugins.h"
 #include "util/buf.h"
@@ -63,34 +64,32 @@ static bool arg_bool(json_object *a, const char *k)
            json_object_get_boolean(v);
 }
 
-/* True when the plugin's ops table is new enough to hold `fn` and sets
- * it (the optional ops appended after verify_webhook). */
-#define OP_HAS(ops, fn)                                                        \
-    (offsetof(struct hawk_payment_ops, fn) + sizeof((ops)->fn) <=              \
-         (ops)->struct_size &&                                                 \
-     (ops)->fn != NULL)
-
 static int run_optional(const struct hk_plugin_entry *e, const char *op,
                         json_object *a, struct hawk_call *call,
                         struct hawk_text_sink *out, struct hawk_error *err)
 {
-    const struct hawk_payment_ops *ops = e->desc->ops;
-    if (strcmp(op, "find_customer") == 0 && OP_HAS(ops, find_customer))
-        return ops->find_customer(e->instance, call, arg_str(a, "email"),
-                                  arg_str(a, "user_ref"), out, err);
-    if (strcmp(op, "subscription") == 0 && OP_HAS(ops, get_subscription))
-        return ops->get_subscription(e->instance, call, arg_str(a, "sub"), out,
-                                     err);
-    if (strcmp(op, "cancel") == 0 && OP_HAS(ops, cancel_subscription))
-        return ops->cancel_subscription(e->instance, call, arg_str(a, "sub"),
-                                        arg_bool(a, "at_period_end"),
-                                        arg_str(a, "key"), out, err);
-    if (strcmp(op, "cancel_now") == 0 && OP_HAS(ops, cancel_now))
-        return ops->cancel_now(e->instance, call, arg_str(a, "sub"), out, err);
-    if (strcmp(op, "change_price") == 0 && OP_HAS(ops, change_price))
-        return ops->change_price(e->instance, call, arg_str(a, "sub"),
-                                 arg_str(a, "price"), arg_str(a, "proration"),
-                                 arg_str(a, "key"), out, err);
+    if (strcmp(op, "find_customer") == 0 &&
+        hk_plugin_has_op(e, HK_OP_PAYMENT_FIND_CUSTOMER))
+        return hk_plugin_payment_find_customer(
+            e, call, arg_str(a, "email"), arg_str(a, "user_ref"), out, err);
+    if (strcmp(op, "subscription") == 0 &&
+        hk_plugin_has_op(e, HK_OP_PAYMENT_GET_SUBSCRIPTION))
+        return hk_plugin_payment_get_subscription(e, call, arg_str(a, "sub"),
+                                                  out, err);
+    if (strcmp(op, "cancel") == 0 &&
+        hk_plugin_has_op(e, HK_OP_PAYMENT_CANCEL_SUBSCRIPTION))
+        return hk_plugin_payment_cancel_subscription(
+            e, call, arg_str(a, "sub"), arg_bool(a, "at_period_end"),
+            arg_str(a, "key"), out, err);
+    if (strcmp(op, "cancel_now") == 0 &&
+        hk_plugin_has_op(e, HK_OP_PAYMENT_CANCEL_NOW))
+        return hk_plugin_payment_cancel_now(e, call, arg_str(a, "sub"), out,
+                                            err);
+    if (strcmp(op, "change_price") == 0 &&
+        hk_plugin_has_op(e, HK_OP_PAYMENT_CHANGE_PRICE))
+        return hk_plugin_payment_change_price(
+            e, call, arg_str(a, "sub"), arg_str(a, "price"),
+            arg_str(a, "proration"), arg_str(a, "key"), out, err);
     HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "unknown op %s", op);
     return HAWK_EINVAL;
 }
@@ -115,12 +114,11 @@ static char *read_file(const char *path, size_t *len)
 static int run(const struct hk_plugin_entry *e, const char *op, json_object *a,
                struct hawk_text_sink *out, struct hawk_error *err)
 {
-    const struct hawk_payment_ops *ops = e->desc->ops;
     struct hawk_call call;
     hk_call_init(&call, 1, "test-request", 60000, NULL);
     if (strcmp(op, "create_customer") == 0)
-        return ops->create_customer(e->instance, &call, arg_str(a, "email"),
-                                    arg_str(a, "user_ref"), out, err);
+        return hk_plugin_payment_create_customer(
+            e, &call, arg_str(a, "email"), arg_str(a, "user_ref"), out, err);
     if (strcmp(op, "checkout") == 0) {
         struct hawk_checkout_req r;
         memset(&r, 0, sizeof(r));
@@ -133,24 +131,25 @@ static int run(const struct hk_plugin_entry *e, const char *op, json_object *a,
         r.client_reference_id = arg_str(a, "user_ref");
         r.trial_days = arg_int(a, "trial_days", 0);
         r.idempotency_key = arg_str(a, "key");
-        return ops->checkout_session(e->instance, &call, &r, out, err);
+        return hk_plugin_payment_checkout_session(e, &call, &r, out, err);
     }
     if (strcmp(op, "portal") == 0)
-        return ops->portal_session(e->instance, &call, arg_str(a, "customer"),
-                                   arg_str(a, "return_url"), out, err);
+        return hk_plugin_payment_portal_session(
+            e, &call, arg_str(a, "customer"), arg_str(a, "return_url"), out,
+            err);
     if (strcmp(op, "invoices") == 0)
-        return ops->list_invoices(e->instance, &call, arg_str(a, "customer"),
-                                  arg_int(a, "limit", 10), arg_str(a, "after"),
-                                  out, err);
+        return hk_plugin_payment_list_invoices(e, &call, arg_str(a, "customer"),
+                                               arg_int(a, "limit", 10),
+                                               arg_str(a, "after"), out, err);
     if (strcmp(op, "verify") == 0) {
         size_t len = 0;
         const char *file = arg_str(a, "body_file");
         char *body = file != NULL ? read_file(file, &len) : NULL;
         json_object *now = NULL;
         json_object_object_get_ex(a, "now", &now);
-        int rc = ops->verify_webhook(e->instance, &call, body, len,
-                                     arg_str(a, "header"),
-                                     json_object_get_int64(now), out, err);
+        int rc = hk_plugin_payment_verify_webhook(
+            e, &call, body, len, arg_str(a, "header"),
+            json_object_get_int64(now), out, err);
         free(body);
         return rc;
     }
@@ -186,14 +185,13 @@ int main(int argc, char **argv)
         HAWK_ERR_SET(&err, HAWK_ECONFIG, false, 0, "%.250s",
                      rc < 0 ? msg : "no payment plugin loaded");
         if (plugins != NULL && hk_plugins_count(plugins) > 0 &&
-            hk_plugins_at(plugins, 0)->status != HK_PLUGIN_LOADED)
+            hk_plugin_entry_status(hk_plugins_at(plugins, 0)) !=
+                HK_PLUGIN_LOADED)
             snprintf(err.msg, sizeof(err.msg), "%.250s",
-                     hk_plugins_at(plugins, 0)->reason);
+                     hk_plugin_entry_reason(hk_plugins_at(plugins, 0)));
         rc = HAWK_ECONFIG;
     } else {
-        hk_plugin_call_begin(e);
         rc = run(e, argv[2], a, &c.sink, &err);
-        hk_plugin_call_end(e);
     }
     json_object *res = json_object_new_object();
     json_object_object_add(res, "rc", json_object_new_int(rc));

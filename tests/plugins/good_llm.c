@@ -120,8 +120,13 @@ static int good_chat(struct hawk_instance *in, struct hawk_call *call,
     }
     const char *last = NULL;
     for (size_t i = 0; i < req->n_messages; i++) {
-        if (strcmp(req->messages[i].role, "user") == 0)
-            last = req->messages[i].content;
+        if (strcmp(
+                HAWK_AT(hawk_llm_message, req->messages, req->message_size, i)
+                    ->role,
+                "user") == 0)
+            last =
+                HAWK_AT(hawk_llm_message, req->messages, req->message_size, i)
+                    ->content;
     }
     if (last == NULL) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "no user message");
@@ -135,9 +140,9 @@ static int good_chat(struct hawk_instance *in, struct hawk_call *call,
         in->api->cfg_list_item(in->cfg, "models", 0, &model) < 0)
         model = "echo";
     if (result != NULL) {
-        result->usage.prompt_tokens = (int64_t)strlen(last);
-        result->usage.completion_tokens = (int64_t)strlen(last);
-        result->usage.total_tokens = 2 * (int64_t)strlen(last);
+        result->usage->prompt_tokens = (int64_t)strlen(last);
+        result->usage->completion_tokens = (int64_t)strlen(last);
+        result->usage->total_tokens = 2 * (int64_t)strlen(last);
         snprintf(result->model, sizeof(result->model), "%s", model);
         snprintf(result->finish_reason, sizeof(result->finish_reason), "stop");
         result->attempts = 1;

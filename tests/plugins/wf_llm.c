@@ -55,10 +55,20 @@ static int wf_chat(struct hawk_instance *in, struct hawk_call *call,
     const char *last = "";
     const char *system = "";
     for (size_t i = 0; i < req->n_messages; i++) {
-        if (strcmp(req->messages[i].role, "user") == 0)
-            last = req->messages[i].content;
-        else if (strcmp(req->messages[i].role, "system") == 0)
-            system = req->messages[i].content;
+        if (strcmp(
+                HAWK_AT(hawk_llm_message, req->messages, req->message_size, i)
+                    ->role,
+                "user") == 0)
+            last =
+                HAWK_AT(hawk_llm_message, req->messages, req->message_size, i)
+                    ->content;
+        else if (strcmp(HAWK_AT(hawk_llm_message, req->messages,
+                                req->message_size, i)
+                            ->role,
+                        "system") == 0)
+            system =
+                HAWK_AT(hawk_llm_message, req->messages, req->message_size, i)
+                    ->content;
     }
     if (strstr(last, "FAIL") != NULL) {
         HAWK_ERR_SET(err, HAWK_EUNAVAIL, true, 503, "model unavailable");
@@ -89,10 +99,10 @@ static int wf_chat(struct hawk_instance *in, struct hawk_call *call,
     if (rc < 0)
         return rc;
     if (result != NULL) {
-        result->usage.prompt_tokens = 10;
-        result->usage.completion_tokens = 5;
-        result->usage.total_tokens = 15;
-        result->usage.cost_usd = 0.001;
+        result->usage->prompt_tokens = 10;
+        result->usage->completion_tokens = 5;
+        result->usage->total_tokens = 15;
+        result->usage->cost_usd = 0.001;
         snprintf(result->model, sizeof(result->model), "wf-1");
         snprintf(result->finish_reason, sizeof(result->finish_reason), "stop");
         result->attempts = 1;

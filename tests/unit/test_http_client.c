@@ -173,6 +173,7 @@ static void test_status_headers_body(void **state)
     req_init(&r, "POST", url("/v1/x?api_key=hidden&b=2"));
     r.headers = h;
     r.n_headers = 2;
+    r.header_size = sizeof(struct hawk_http_header);
     r.body = "{\"a\":1}";
     r.body_len = 7;
     assert_int_equal(hk_http_client_request(&call, &r, &resp, &err), 0);
@@ -351,12 +352,23 @@ static void test_policy(void **state)
     req_init(&r, "GET", url("/inject"));
     r.headers = bad;
     r.n_headers = 1;
+    r.header_size = sizeof(struct hawk_http_header);
     assert_int_equal(hk_http_client_request(NULL, &r, &resp, &err),
                      HAWK_EINVAL);
     hk_http_client_response_free(&resp);
     r.headers = badname;
     assert_int_equal(hk_http_client_request(NULL, &r, &resp, &err),
                      HAWK_EINVAL);
+    hk_http_client_response_free(&resp);
+    /* A header array without its element size is refused, saying how to
+     * fix it, and nothing is sent. */
+    struct hawk_http_header ok[] = {{"X-A", "v", false}};
+    r.headers = ok;
+    r.header_size = 0;
+    assert_int_equal(hk_http_client_request(NULL, &r, &resp, &err),
+                     HAWK_EINVAL);
+    assert_string_equal(err.msg, "invalid http request: header_size is 0; set "
+                                 "it to sizeof(struct hawk_http_header)");
     hk_http_client_response_free(&resp);
     assert_int_equal(atomic_load(&srv.requests), n);
 }

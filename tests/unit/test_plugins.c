@@ -20,6 +20,8 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "plugin/calls.h"
+#include "plugin/internal.h"
 #include "plugin/metrics.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
@@ -196,27 +198,27 @@ static void test_good_llm_chat(void **state)
     snprintf(want, sizeof(want), "%s/good_llm.so", g_fx);
     assert_string_equal(e->path, want);
 
-    const struct hawk_llm_ops *ops = e->desc->ops;
     struct hawk_llm_message msgs[] = {{"system", "be terse"},
                                       {"user", "first"},
                                       {"assistant", "ok"},
                                       {"user", "hello there"}};
-    struct hawk_llm_req req = {
-        .struct_size = sizeof(req), .messages = msgs, .n_messages = 4};
+    struct hawk_llm_req req = {.struct_size = sizeof(req),
+                               .messages = msgs,
+                               .n_messages = 4,
+                               .message_size = sizeof(msgs[0])};
     struct hk_buf out;
     hk_buf_init(&out, 4096);
     struct hawk_text_sink sink = {.opaque = &out, .write = text_write};
-    struct hawk_llm_result res = {.struct_size = sizeof(res)};
+    struct hawk_llm_usage usage = {.struct_size = sizeof(usage)};
+    struct hawk_llm_result res = {.struct_size = sizeof(res), .usage = &usage};
     struct hawk_error herr = {0};
     struct hawk_call call;
     hk_call_init(&call, 42, "req-1", 5000, NULL);
-    hk_plugin_call_begin(e);
-    int rc = ops->chat(e->instance, &call, &req, &sink, &res, &herr);
-    hk_plugin_call_end(e);
+    int rc = hk_plugin_llm_chat(e, &call, &req, &sink, &res, &herr);
     assert_int_equal(rc, 0);
     assert_string_equal(hk_buf_str(&out), "hello there");
     assert_string_equal(res.model, "echo-1");
-    assert_int_equal(res.usage.total_tokens, 22);
+    assert_int_equal(res.usage->total_tokens, 22);
     hk_buf_release(&out);
 
     struct hk_buf m;
@@ -843,7 +845,6 @@ static void test_jobboard_registry(void **state)
     assert_string_equal(e->name, "jobs");
     assert_null(e->lock_); /* declared thread-safe */
     assert_non_null(entry(p, "a")->lock_);
-    const struct hawk_jobboard_ops *ops = e->desc->ops;
     struct hawk_job_query q = {.struct_size = sizeof(q),
                                .keywords = "C Developer!"};
     struct jobs js = {0};
@@ -851,7 +852,7 @@ static void test_jobboard_registry(void **state)
     struct hawk_error herr = {0};
     struct hawk_call call;
     hk_call_init(&call, 1, NULL, 0, NULL);
-    assert_int_equal(ops->search(e->instance, &call, &q, &sink, &herr), 0);
+    assert_int_equal(hk_plugin_jobboard_search(e, &call, &q, &sink, &herr), 0);
     assert_int_equal(js.n, 3);
     assert_string_equal(js.ids[0], "c-developer-1");
     assert_string_equal(js.titles[0], "Senior c developer");
@@ -861,11 +862,11 @@ static void test_jobboard_registry(void **state)
     q.easy_apply_only = true;
     q.limit = 1;
     q.offset = 1;
-    assert_int_equal(ops->search(e->instance, &call, &q, &sink, &herr), 0);
+    assert_int_equal(hk_plugin_jobboard_search(e, &call, &q, &sink, &herr), 0);
     assert_int_equal(js.n, 1);
     assert_string_equal(js.ids[0], "c-developer-2");
     q.keywords = "error";
-    assert_int_equal(ops->search(e->instance, &call, &q, &sink, &herr),
+    assert_int_equal(hk_plugin_jobboard_search(e, &call, &q, &sink, &herr),
                      HAWK_EUNAVAIL);
     assert_true(herr.retryable);
     assert_string_equal(herr.msg, "board unavailable");
@@ -964,8 +965,10 @@ static void test_test_clock(void **state)
     assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_find(p, HAWK_KIND_LLM, "a");
     struct hawk_llm_message msg = {"user", "hi"};
-    struct hawk_llm_req req = {
-        .struct_size = sizeof(req), .messages = &msg, .n_messages = 1};
+    struct hawk_llm_req req = {.struct_size = sizeof(req),
+                               .messages = &msg,
+                               .n_messages = 1,
+                               .message_size = sizeof(msg)};
     struct hk_buf out;
     hk_buf_init(&out, 1024);
     struct hawk_text_sink sink = {.opaque = &out, .write = text_write};
@@ -973,9 +976,7 @@ static void test_test_clock(void **state)
     hk_buf_reset(&g_log);
     hk_call_init(&call, 0, "t", 0, NULL);
     t0 = hk_mono_ms();
-    assert_int_equal(((const struct hawk_llm_ops *)e->desc->ops)
-                         ->chat(e->instance, &call, &req, &sink, NULL, &herr),
-                     0);
+    assert_int_equal(hk_plugin_llm_chat(e, &call, &req, &sink, NULL, &herr), 0);
     assert_true(hk_mono_ms() - t0 < 1000);
     assert_string_equal(hk_buf_str(&out), "hi");
     assert_non_null(
@@ -983,8 +984,7 @@ static void test_test_clock(void **state)
     /* with a 10 s deadline the same call times out after 10 virtual s */
     hk_buf_reset(&g_log);
     hk_call_init(&call, 0, "t", 10000, NULL);
-    assert_int_equal(((const struct hawk_llm_ops *)e->desc->ops)
-                         ->chat(e->instance, &call, &req, &sink, NULL, &herr),
+    assert_int_equal(hk_plugin_llm_chat(e, &call, &req, &sink, NULL, &herr),
                      HAWK_ETIMEDOUT);
     assert_non_null(
         strstr(hk_buf_str(&g_log), "\"msg\":\"plugin sleep\",\"ms\":10000}"));
@@ -1017,10 +1017,11 @@ static void d_fini(struct hawk_instance *in)
 
 static int d_put(struct hawk_instance *in, struct hawk_call *call,
                  const char *key, struct hawk_reader *body, int64_t size,
-                 const struct hawk_kv *md, size_t n, struct hawk_error *err)
+                 const struct hawk_kv *md, size_t n, size_t kv_size,
+                 struct hawk_error *err)
 {
     (void)in, (void)call, (void)key, (void)body, (void)size, (void)md;
-    (void)n, (void)err;
+    (void)n, (void)kv_size, (void)err;
     return 0;
 }
 

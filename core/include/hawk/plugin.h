@@ -13,8 +13,33 @@
  *    plugin kind) comes through the `struct hawk_host_api` table passed to
  *    init().  The table is append-only; test optional entries with
  *    HAWK_API_HAS().
- *  - Every struct that crosses the boundary starts with `struct_size` and
- *    only grows at the end.
+ *
+ * The version rules (ABI 1.0 is frozen; see docs/plugins.md):
+ *  - Every struct that crosses the boundary starts with `struct_size`, set
+ *    by whoever fills the struct to sizeof() of its own build, and only
+ *    ever grows at the end.  A new minor appends fields; it never moves,
+ *    retypes or removes one.
+ *  - Each such struct has a frozen 1.0 size, HAWK_<NAME>_SIZE_1_0: the end
+ *    of its last 1.0 field (not sizeof(), which includes tail padding that
+ *    a later field may fill).  A reader refuses less than that and reads a
+ *    field added after 1.0 only when HAWK_HAS(type, ptr, field) says the
+ *    writer's struct has it.  So a 1.0 plugin works with a 1.3 host, and a
+ *    1.3 plugin works with a 1.0 host as long as it tests what it uses.
+ *  - A struct written by the other side into memory you own (hawk_error,
+ *    hawk_llm_result, hawk_llm_usage) follows the same rule in reverse:
+ *    write a field added after 1.0 only when HAWK_HAS() says the owner's
+ *    struct has room for it.
+ *  - Arrays of structs carry their element size next to the pointer
+ *    (`header_size`, `message_size`, ...; the descriptor's
+ *    `config_key_size`), so elements may grow too.  Step through them with
+ *    HAWK_AT(); never index them as C arrays.  Set the size to sizeof() of
+ *    the element you built; 0 is refused whenever the count is not 0.
+ *  - No field has an enum type (its size is the compiler's choice): kinds,
+ *    types and levels are int32_t/uint32_t holding the constants below.
+ *  - Sinks and readers (a context pointer and a callback) are frozen as
+ *    they are: a minor that needs another callback adds a new sink type.
+ *  - A plugin that needs something a minor added sets min_host_minor; the
+ *    host refuses to load it on an older minor, naming both versions.
  *  - Inputs are borrowed for the duration of the call.  Results flow out
  *    through host-provided sinks and the host copies them: no heap memory
  *    changes owner across the boundary.
@@ -58,6 +83,22 @@ extern "C" {
 #define HAWK_EXPORT
 #define HAWK_PRINTF(f, a)
 #endif
+
+/* The end of `field` in `type`: the smallest struct_size that has it. */
+#define HAWK_SIZE_TO(type, field)                                              \
+    (offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* True when the struct at ptr (whose struct_size its writer set) is new
+ * enough to have `field`.  type is the struct tag without `struct`:
+ *   if (HAWK_HAS(hawk_job, job, some_1_1_field)) ... */
+#define HAWK_HAS(type, ptr, field)                                             \
+    ((ptr)->struct_size >= HAWK_SIZE_TO(struct type, field))
+
+/* Element i of an array whose elements are `stride` bytes apart (the
+ * element size the array's writer declared). */
+#define HAWK_AT(type, base, stride, i)                                         \
+    ((const struct type *)(const void *)((const char *)(base) +                \
+                                         (size_t)(i) * (size_t)(stride)))
 
 /* ------------------------------------------------------------------------
  * Status codes: 0 or a negative HAWK_E* value.  One list generates the
@@ -125,15 +166,21 @@ static inline const char *hawk_strerror(int code)
 }
 
 /* Filled by the callee on failure; owned by the caller (usually on its
- * stack).  `msg` is lower-case, without a trailing period, and never holds
- * a secret. */
+ * stack), who sets struct_size (HAWK_ERROR_INIT does).  `msg` is
+ * lower-case, without a trailing period, and never holds a secret. */
 struct hawk_error {
+    size_t struct_size;
     int code;           /* HAWK_E* */
     bool retryable;     /* true when the same call may succeed later */
     int http_status;    /* upstream HTTP status when there was one, else 0 */
     int retry_after_ms; /* upstream hint, 0 when none */
     char msg[256];
 };
+#define HAWK_ERROR_SIZE_1_0 HAWK_SIZE_TO(struct hawk_error, msg)
+#define HAWK_ERROR_INIT                                                        \
+    {                                                                          \
+        .struct_size = sizeof(struct hawk_error)                               \
+    }
 
 enum hawk_log_level {
     HAWK_LOG_DEBUG = 0,
@@ -174,11 +221,14 @@ struct hawk_text_sink {
  * thread; deadlines, cancellation, TLS policy and secret redaction are
  * enforced by the host).
  * --------------------------------------------------------------------- */
+/* An element of a header array: step with HAWK_AT() and the array's
+ * header_size. */
 struct hawk_http_header {
     const char *name;
     const char *value;
     bool secret; /* redacted in every log line */
 };
+#define HAWK_HTTP_HEADER_SIZE_1_0 HAWK_SIZE_TO(struct hawk_http_header, secret)
 
 struct hawk_http_req {
     size_t struct_size;
@@ -186,7 +236,8 @@ struct hawk_http_req {
     const char *url;
     const struct hawk_http_header *headers;
     size_t n_headers;
-    const char *body; /* may be NULL */
+    size_t header_size; /* sizeof(struct hawk_http_header) */
+    const char *body;   /* may be NULL */
     size_t body_len;
     int timeout_ms;            /* 0: the call's deadline only */
     size_t max_response_bytes; /* 0: host default (16 MiB) */
@@ -199,6 +250,7 @@ struct hawk_http_req {
     const char *aws_sigv4;
     const char *user_pwd;
 };
+#define HAWK_HTTP_REQ_SIZE_1_0 HAWK_SIZE_TO(struct hawk_http_req, user_pwd)
 
 /* Filled by http_request(); the memory stays owned by the host and is
  * released by http_response_free().  Valid until then. */
@@ -209,9 +261,12 @@ struct hawk_http_resp {
     size_t body_len;
     const struct hawk_http_header *headers; /* names lower-case */
     size_t n_headers;
+    size_t header_size; /* element stride of headers */
     double total_ms;
     void *host_private_;
 };
+#define HAWK_HTTP_RESP_SIZE_1_0                                                \
+    HAWK_SIZE_TO(struct hawk_http_resp, host_private_)
 
 /* ------------------------------------------------------------------------
  * Host API: host -> plugin.  Append only; never reorder.
@@ -278,12 +333,11 @@ struct hawk_host_api {
 
     /* v1.1+: new entries go here, never in the middle. */
 };
+#define HAWK_HOST_API_SIZE_1_0 HAWK_SIZE_TO(struct hawk_host_api, metric_add)
 
 /* True when the host's table is new enough to have `fn` and it is set. */
 #define HAWK_API_HAS(api, fn)                                                  \
-    (offsetof(struct hawk_host_api, fn) + sizeof((api)->fn) <=                 \
-         (api)->struct_size &&                                                 \
-     (api)->fn != NULL)
+    (HAWK_HAS(hawk_host_api, api, fn) && (api)->fn != NULL)
 
 /* ------------------------------------------------------------------------
  * Plugin-declared configuration
@@ -301,14 +355,17 @@ enum hawk_cfg_type {
 
 #define HAWK_CFG_REQUIRED 0x1u
 
+/* An element of the descriptor's config_keys table (stride
+ * config_key_size, which HAWK_PLUGIN_HEADER sets). */
 struct hawk_cfg_key {
     const char *name;
-    enum hawk_cfg_type type;
-    unsigned flags;            /* HAWK_CFG_REQUIRED */
+    uint32_t type;             /* HAWK_CFG_* */
+    uint32_t flags;            /* HAWK_CFG_REQUIRED */
     const char *default_value; /* text form; NULL for none */
     const char *help;
     int64_t min, max; /* for INT/DURATION/SIZE; both 0: no range */
 };
+#define HAWK_CFG_KEY_SIZE_1_0 HAWK_SIZE_TO(struct hawk_cfg_key, max)
 
 /* ------------------------------------------------------------------------
  * Kind: jobboard
@@ -326,13 +383,14 @@ struct hawk_job_query {
     const char *location;
     int distance_miles;      /* 0: board default */
     int posted_within_s;     /* 0: any time */
-    unsigned workplace_mask; /* 1 << HAWK_WORKPLACE_* bits, 0 = any */
+    uint32_t workplace_mask; /* 1 << HAWK_WORKPLACE_* bits, 0 = any */
     const char *experience;  /* comma list: internship,entry,... */
     const char *job_types;   /* comma list: full-time,contract,... */
     bool easy_apply_only;
     int limit; /* max jobs to emit, 0: board default */
     int offset;
 };
+#define HAWK_JOB_QUERY_SIZE_1_0 HAWK_SIZE_TO(struct hawk_job_query, offset)
 
 /* A normalized posting.  All strings borrowed for the emit() call. */
 struct hawk_job {
@@ -342,7 +400,7 @@ struct hawk_job {
     const char *title;
     const char *company;
     const char *location;
-    enum hawk_workplace workplace;
+    int32_t workplace; /* HAWK_WORKPLACE_* */
     const char *salary;
     int applicants;          /* -1 unknown */
     int64_t posted_at;       /* unix seconds, 0 unknown */
@@ -350,6 +408,7 @@ struct hawk_job {
     const char *url;
     bool easy_apply;
 };
+#define HAWK_JOB_SIZE_1_0 HAWK_SIZE_TO(struct hawk_job, easy_apply)
 
 struct hawk_job_sink {
     void *opaque;
@@ -370,6 +429,7 @@ struct hawk_apply_req {
     const char *profile_json;      /* contact fields for forms */
     bool dry_run;                  /* fill but never submit */
 };
+#define HAWK_APPLY_REQ_SIZE_1_0 HAWK_SIZE_TO(struct hawk_apply_req, dry_run)
 
 struct hawk_jobboard_ops {
     size_t struct_size;
@@ -386,22 +446,27 @@ struct hawk_jobboard_ops {
                  const struct hawk_apply_req *req,
                  struct hawk_text_sink *result_json, struct hawk_error *err);
 };
+#define HAWK_JOBBOARD_OPS_SIZE_1_0 HAWK_SIZE_TO(struct hawk_jobboard_ops, apply)
 
 /* ------------------------------------------------------------------------
  * Kind: llm
  * --------------------------------------------------------------------- */
+/* An element of hawk_llm_req.messages: step with HAWK_AT() and
+ * message_size. */
 struct hawk_llm_message {
     const char *role; /* "system", "user", "assistant" */
     const char *content;
 };
+#define HAWK_LLM_MESSAGE_SIZE_1_0 HAWK_SIZE_TO(struct hawk_llm_message, content)
 
 struct hawk_llm_req {
     size_t struct_size;
     const char *model; /* NULL: the instance's default model */
     const struct hawk_llm_message *messages;
     size_t n_messages;
-    double temperature; /* < 0: server default */
-    int max_tokens;     /* 0: server default */
+    size_t message_size; /* sizeof(struct hawk_llm_message) */
+    double temperature;  /* < 0: server default */
+    int max_tokens;      /* 0: server default */
     /* Structured output: a JSON schema (text) the reply must satisfy, or
      * NULL for free text.  With a schema, the content written to the sink
      * is a JSON document valid for it, or the call fails. */
@@ -409,23 +474,31 @@ struct hawk_llm_req {
     const char *schema_name; /* e.g. "job_match" */
     int timeout_ms;          /* per HTTP attempt; 0: instance default */
 };
+#define HAWK_LLM_REQ_SIZE_1_0 HAWK_SIZE_TO(struct hawk_llm_req, timeout_ms)
 
+/* Tokens and cost of one chat() (also when it failed after being billed).
+ * Its own struct with its own size so new counters can be appended
+ * without moving anything in hawk_llm_result. */
 struct hawk_llm_usage {
+    size_t struct_size;
     int64_t prompt_tokens;
     int64_t completion_tokens;
     int64_t total_tokens;
     double cost_usd; /* from the instance's price table; 0 if unknown */
 };
+#define HAWK_LLM_USAGE_SIZE_1_0 HAWK_SIZE_TO(struct hawk_llm_usage, cost_usd)
 
-/* Filled by chat() on success; owned by the caller. */
+/* Filled by chat(); owned by the caller, who also owns *usage (never
+ * NULL when the host calls). */
 struct hawk_llm_result {
     size_t struct_size;
-    struct hawk_llm_usage usage;
+    struct hawk_llm_usage *usage;
     char model[128];
     char finish_reason[32];
     char response_id[128];
     int attempts; /* HTTP attempts made, >= 1 */
 };
+#define HAWK_LLM_RESULT_SIZE_1_0 HAWK_SIZE_TO(struct hawk_llm_result, attempts)
 
 struct hawk_llm_ops {
     size_t struct_size;
@@ -434,6 +507,7 @@ struct hawk_llm_ops {
                 const struct hawk_llm_req *req, struct hawk_text_sink *content,
                 struct hawk_llm_result *result, struct hawk_error *err);
 };
+#define HAWK_LLM_OPS_SIZE_1_0 HAWK_SIZE_TO(struct hawk_llm_ops, chat)
 
 /* ------------------------------------------------------------------------
  * Kind: payment
@@ -449,6 +523,8 @@ struct hawk_checkout_req {
     int trial_days;
     const char *idempotency_key;
 };
+#define HAWK_CHECKOUT_REQ_SIZE_1_0                                             \
+    HAWK_SIZE_TO(struct hawk_checkout_req, idempotency_key)
 
 struct hawk_payment_ops {
     size_t struct_size;
@@ -518,14 +594,19 @@ struct hawk_payment_ops {
                         struct hawk_text_sink *out_json,
                         struct hawk_error *err);
 };
+#define HAWK_PAYMENT_OPS_SIZE_1_0                                              \
+    HAWK_SIZE_TO(struct hawk_payment_ops, verify_webhook)
 
 /* ------------------------------------------------------------------------
  * Kind: storage
  * --------------------------------------------------------------------- */
+/* An element of a metadata array: step with HAWK_AT() and its kv_size /
+ * metadata_size. */
 struct hawk_kv {
     const char *key;
     const char *value;
 };
+#define HAWK_KV_SIZE_1_0 HAWK_SIZE_TO(struct hawk_kv, value)
 
 /* Pull source for uploads: read() fills up to cap bytes, sets *got (0 at
  * end) and returns 0 or a negative HAWK_E*. */
@@ -542,7 +623,10 @@ struct hawk_object_info {
     const char *etag;
     const struct hawk_kv *metadata;
     size_t n_metadata;
+    size_t metadata_size; /* sizeof(struct hawk_kv) */
 };
+#define HAWK_OBJECT_INFO_SIZE_1_0                                              \
+    HAWK_SIZE_TO(struct hawk_object_info, metadata_size)
 
 struct hawk_object_sink {
     void *opaque;
@@ -554,7 +638,7 @@ struct hawk_storage_ops {
     int (*put)(struct hawk_instance *in, struct hawk_call *call,
                const char *key, struct hawk_reader *body, int64_t size,
                const struct hawk_kv *metadata, size_t n_metadata,
-               struct hawk_error *err);
+               size_t kv_size, struct hawk_error *err);
     int (*get)(struct hawk_instance *in, struct hawk_call *call,
                const char *key, struct hawk_text_sink *body,
                struct hawk_error *err);
@@ -567,6 +651,7 @@ struct hawk_storage_ops {
                 const char *key, struct hawk_object_sink *out,
                 struct hawk_error *err);
 };
+#define HAWK_STORAGE_OPS_SIZE_1_0 HAWK_SIZE_TO(struct hawk_storage_ops, head)
 
 /* ------------------------------------------------------------------------
  * The descriptor
@@ -583,9 +668,10 @@ struct hawk_plugin {
     const char *name;    /* [a-z0-9_-]{1,32} */
     const char *version; /* plugin's own version, e.g. "1.0.0" */
     const char *description;
-    enum hawk_kind kind;
-    unsigned flags;                         /* HAWK_PLUGIN_* */
+    uint32_t kind;                          /* HAWK_KIND_* */
+    uint32_t flags;                         /* HAWK_PLUGIN_* */
     const struct hawk_cfg_key *config_keys; /* {NULL}-terminated; may be NULL */
+    size_t config_key_size;                 /* sizeof(struct hawk_cfg_key) */
 
     /* Allocates the instance; validates config semantics; no network.
      * `api`, `host` and `cfg` stay valid until fini(). */
@@ -604,6 +690,7 @@ struct hawk_plugin {
 
     const void *ops; /* struct hawk_<kind>_ops, chosen by `kind` */
 };
+#define HAWK_PLUGIN_SIZE_1_0 HAWK_SIZE_TO(struct hawk_plugin, ops)
 
 /* Define the descriptor in a plugin with:
  *   HAWK_PLUGIN_DEFINE = { .magic = HAWK_PLUGIN_MAGIC, ... };  */
@@ -613,9 +700,11 @@ struct hawk_plugin {
 #define HAWK_PLUGIN_HEADER                                                     \
     .magic = HAWK_PLUGIN_MAGIC, .abi_major = HAWK_ABI_MAJOR,                   \
     .min_host_minor = 0, .struct_size = sizeof(struct hawk_plugin),            \
-    .build_sig = HAWK_BUILD_SIG
+    .build_sig = HAWK_BUILD_SIG,                                               \
+    .config_key_size = sizeof(struct hawk_cfg_key)
 
-/* Convenience for plugins: fill an error. */
+/* Convenience for plugins: fill an error (its 1.0 fields only, which
+ * every host's hawk_error has). */
 #define HAWK_ERR_SET(err, c, retry, status, ...)                               \
     do {                                                                       \
         if ((err) != NULL) {                                                   \

@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "log/log.h"
 #include "platform/platform.h"
+#include "plugin/calls.h"
 #include "plugin/metrics.h"
 #include "plugin/plugins.h"
 #include "queue/queue.h"
@@ -240,23 +241,6 @@ static void job_result(struct hk_buf *out, const struct target *t,
 static int sink_write(struct hawk_text_sink *s, const char *data, size_t len)
 {
     return hk_buf_append(s->opaque, data, len) < 0 ? HAWK_ETOOBIG : 0;
-}
-
-/* The entry's apply op, or NULL when the instance has none (an older or
- * search-only plugin). */
-static const struct hawk_jobboard_ops *apply_ops(
-    const struct hk_plugin_entry *e)
-{
-    if (e == NULL || e->desc == NULL || e->instance == NULL ||
-        e->desc->kind != HAWK_KIND_JOBBOARD)
-        return NULL;
-    const struct hawk_jobboard_ops *ops = e->desc->ops;
-    if (ops == NULL ||
-        ops->struct_size <
-            offsetof(struct hawk_jobboard_ops, apply) + sizeof(ops->apply) ||
-        ops->apply == NULL)
-        return NULL;
-    return ops;
 }
 
 /* A question the plugin reported: a string, or {"question", "type",
@@ -478,7 +462,7 @@ static int plugin_failed(struct run *r, int rc, struct hawk_error *perr)
 /* Sends the locked application through the plugin and records the
  * outcome; ends the transaction. */
 static int submit(struct run *r, const struct hk_plugin_entry *e,
-                  const struct hawk_jobboard_ops *ops, int64_t timeout_ms)
+                  int64_t timeout_ms)
 {
     struct hk_apply_docs docs;
     int rc = hk_apply_docs_prepare(r->t.pf->resumes, r->c, r->t.user_id,
@@ -508,15 +492,12 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
     struct hk_buf out;
     hk_buf_init(&out, RESULT_MAX);
     struct hawk_text_sink sink = {.opaque = &out, .write = sink_write};
-    struct hawk_error perr;
-    memset(&perr, 0, sizeof(perr));
+    struct hawk_error perr = HAWK_ERROR_INIT;
     hk_log(HAWK_LOG_INFO,
            "submitting application %lld to %s (job %s, resume %s)",
            (long long)r->t.app_id, r->t.board, r->t.external_id,
            docs.resume_source[0] != '\0' ? docs.resume_source : "none");
-    hk_plugin_call_begin(e);
-    rc = ops->apply(e->instance, &call, &req, &sink, &perr);
-    hk_plugin_call_end(e);
+    rc = hk_plugin_jobboard_apply(e, &call, &req, &sink, &perr);
     hk_apply_docs_release(&docs);
     if (rc < 0) {
         rc = plugin_failed(r, rc, &perr);
@@ -604,11 +585,12 @@ static int run_submit(struct hk_job_ctx *ctx, const char *payload,
         strcmp(r.t.board, "manual") == 0 || app->plugins == NULL
             ? NULL
             : hk_plugins_find(app->plugins, HAWK_KIND_JOBBOARD, r.t.board);
-    const struct hawk_jobboard_ops *ops = apply_ops(e);
-    if (ops == NULL)
+    /* An instance without apply (an older or search-only board) is
+     * handled as no plugin at all. */
+    if (!hk_plugin_has_op(e, HK_OP_JOBBOARD_APPLY))
         rc = no_plugin(&r);
     else
-        rc = submit(&r, e, ops, timeout_ms);
+        rc = submit(&r, e, timeout_ms);
 out:
     /* Ends a transaction nothing committed (a skip, an error). */
     hk_db_release(app->db, r.c);

@@ -374,7 +374,7 @@ int hk_backup_create(struct hk_backup *b, const struct hk_backup_progress *pr,
     bk_catalog_start(b, info.name, info.started_ms, &run_id);
     hk_log(HAWK_LOG_INFO, "backup %s: started (%s%s%s)", info.name,
            info.local ? "local" : "", info.local && info.remote ? " + " : "",
-           info.remote ? b->store->name : "");
+           info.remote ? hk_plugin_entry_name(b->store) : "");
 
     if (info.local) {
         char path[4400];

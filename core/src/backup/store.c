@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backup/backup_int.h"
+#include "plugin/calls.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -123,18 +124,15 @@ int bk_local_read_small(struct hk_backup *b, const char *file,
 
 /* ---- remote -------------------------------------------------------------- */
 
-static const struct hawk_storage_ops *bk_ops(const struct hk_backup *b)
-{
-    return (const struct hawk_storage_ops *)b->store->desc->ops;
-}
-
 static int bk_plugin_err(struct hk_backup *b, int rc,
                          const struct hawk_error *pe, struct hk_err *err)
 {
-    if (pe->msg[0] == '\0')
-        return hk_err_set(err, rc, NULL, NULL, "storage %s: %s", b->store->name,
+    const char *name = hk_plugin_entry_name(b->store);
+    /* A plugin that said nothing gets the code's text (plugin/calls.c). */
+    if (strcmp(pe->msg, hawk_strerror(rc)) == 0)
+        return hk_err_set(err, rc, NULL, NULL, "storage %s: %s", name,
                           hawk_strerror(rc));
-    hk_err_from_plugin(err, pe, b->store->name);
+    hk_err_from_plugin(err, pe, name);
     err->code = rc;
     return rc;
 }
@@ -144,13 +142,10 @@ int bk_remote_put_stream(struct hk_backup *b, const char *key,
                          struct hk_err *err)
 {
     struct hawk_call call;
-    struct hawk_error pe;
-    memset(&pe, 0, sizeof(pe));
+    struct hawk_error pe = HAWK_ERROR_INIT;
     hk_call_init(&call, 0, NULL, 0, NULL);
-    hk_plugin_call_begin(b->store);
     int rc =
-        bk_ops(b)->put(b->store->instance, &call, key, r, -1, m->kv, m->n, &pe);
-    hk_plugin_call_end(b->store);
+        hk_plugin_storage_put(b->store, &call, key, r, -1, m->kv, m->n, &pe);
     return rc < 0 ? bk_plugin_err(b, rc, &pe, err) : 0;
 }
 
@@ -185,12 +180,9 @@ int bk_remote_get(struct hk_backup *b, const char *key,
                   struct hawk_text_sink *sink, struct hk_err *err)
 {
     struct hawk_call call;
-    struct hawk_error pe;
-    memset(&pe, 0, sizeof(pe));
+    struct hawk_error pe = HAWK_ERROR_INIT;
     hk_call_init(&call, 0, NULL, 0, NULL);
-    hk_plugin_call_begin(b->store);
-    int rc = bk_ops(b)->get(b->store->instance, &call, key, sink, &pe);
-    hk_plugin_call_end(b->store);
+    int rc = hk_plugin_storage_get(b->store, &call, key, sink, &pe);
     return rc < 0 ? bk_plugin_err(b, rc, &pe, err) : 0;
 }
 
@@ -209,12 +201,9 @@ int bk_remote_get_small(struct hk_backup *b, const char *key,
 int bk_remote_del(struct hk_backup *b, const char *key, struct hk_err *err)
 {
     struct hawk_call call;
-    struct hawk_error pe;
-    memset(&pe, 0, sizeof(pe));
+    struct hawk_error pe = HAWK_ERROR_INIT;
     hk_call_init(&call, 0, NULL, 60000, NULL);
-    hk_plugin_call_begin(b->store);
-    int rc = bk_ops(b)->del(b->store->instance, &call, key, &pe);
-    hk_plugin_call_end(b->store);
+    int rc = hk_plugin_storage_del(b->store, &call, key, &pe);
     return rc < 0 ? bk_plugin_err(b, rc, &pe, err) : 0;
 }
 
@@ -249,13 +238,10 @@ int bk_remote_list(struct hk_backup *b, struct bk_obj **out, size_t *n,
                    struct hk_err *err)
 {
     struct hawk_call call;
-    struct hawk_error pe;
+    struct hawk_error pe = HAWK_ERROR_INIT;
     struct bk_list_sink l = {{NULL, bk_list_emit}, NULL, 0, 0};
-    memset(&pe, 0, sizeof(pe));
     hk_call_init(&call, 0, NULL, 300000, NULL);
-    hk_plugin_call_begin(b->store);
-    int rc = bk_ops(b)->list(b->store->instance, &call, "hawk-", &l.s, &pe);
-    hk_plugin_call_end(b->store);
+    int rc = hk_plugin_storage_list(b->store, &call, "hawk-", &l.s, &pe);
     if (rc < 0) {
         hk_free(l.objs);
         return bk_plugin_err(b, rc, &pe, err);

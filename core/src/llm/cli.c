@@ -175,13 +175,13 @@ static void print_json(const struct hk_llm_out *out)
     json_object_object_add(o, "attempts", json_object_new_int(r->attempts));
     json_object *u = json_object_new_object();
     json_object_object_add(u, "prompt_tokens",
-                           json_object_new_int64(r->usage.prompt_tokens));
+                           json_object_new_int64(out->usage.prompt_tokens));
     json_object_object_add(u, "completion_tokens",
-                           json_object_new_int64(r->usage.completion_tokens));
+                           json_object_new_int64(out->usage.completion_tokens));
     json_object_object_add(u, "total_tokens",
-                           json_object_new_int64(r->usage.total_tokens));
+                           json_object_new_int64(out->usage.total_tokens));
     json_object_object_add(u, "cost_usd",
-                           json_object_new_double(r->usage.cost_usd));
+                           json_object_new_double(out->usage.cost_usd));
     json_object_object_add(o, "usage", u);
     printf("%s\n",
            json_object_to_json_string_ext(
@@ -243,10 +243,11 @@ static bool report_failed(const struct hk_plugins *p)
     bool any = false;
     for (size_t i = 0; i < hk_plugins_count(p); i++) {
         const struct hk_plugin_entry *e = hk_plugins_at(p, i);
-        if (e->status == HK_PLUGIN_FAILED &&
-            (e->desc == NULL || e->desc->kind == HAWK_KIND_LLM)) {
-            fprintf(stderr, "hawk: plugin '%s' failed to load: %s\n", e->name,
-                    e->reason);
+        uint32_t kind = hk_plugin_entry_kind(e);
+        if (hk_plugin_entry_status(e) == HK_PLUGIN_FAILED &&
+            (kind == 0 || kind == HAWK_KIND_LLM)) {
+            fprintf(stderr, "hawk: plugin '%s' failed to load: %s\n",
+                    hk_plugin_entry_name(e), hk_plugin_entry_reason(e));
             any = true;
         }
     }

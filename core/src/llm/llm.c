@@ -20,6 +20,7 @@
 #include "llm/llm_int.h"
 #include "log/log.h"
 #include "platform/platform.h"
+#include "plugin/calls.h"
 #include "plugin/metrics.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
@@ -100,11 +101,11 @@ static void usage_record(struct hk_app *app, int64_t user_id,
         return;
     snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
     snprintf(fail, sizeof(fail), "%d", failed ? 1 : 0);
-    snprintf(pt, sizeof(pt), "%lld", (long long)res->usage.prompt_tokens);
-    snprintf(ct, sizeof(ct), "%lld", (long long)res->usage.completion_tokens);
+    snprintf(pt, sizeof(pt), "%lld", (long long)res->usage->prompt_tokens);
+    snprintf(ct, sizeof(ct), "%lld", (long long)res->usage->completion_tokens);
     snprintf(cost, sizeof(cost), "%.6f",
-             isfinite(res->usage.cost_usd) && res->usage.cost_usd > 0
-                 ? res->usage.cost_usd
+             isfinite(res->usage->cost_usd) && res->usage->cost_usd > 0
+                 ? res->usage->cost_usd
                  : 0.0);
     const char *params[] = {
         uid,  plugin, model, c->purpose ? c->purpose : "chat",
@@ -114,9 +115,9 @@ static void usage_record(struct hk_app *app, int64_t user_id,
         rc = hk_db_begin(conn);
     if (rc == 0)
         rc = hk_db_query(conn, sql_usage_upsert, 8, params, NULL);
-    if (rc == 0 && res->usage.cost_usd > 0)
+    if (rc == 0 && res->usage->cost_usd > 0)
         rc = hk_plans_usage_add(app->platform->plans, conn, user_id, "llm_usd",
-                                res->usage.cost_usd, NULL);
+                                res->usage->cost_usd, NULL);
     if (rc == 0)
         rc = hk_db_commit(conn);
     if (rc < 0) {
@@ -124,7 +125,7 @@ static void usage_record(struct hk_app *app, int64_t user_id,
             (void)hk_db_rollback(conn);
         hk_log(HAWK_LOG_ERROR,
                "cannot record llm usage for user %lld (%s, $%.6f): %s",
-               (long long)user_id, plugin, res->usage.cost_usd,
+               (long long)user_id, plugin, res->usage->cost_usd,
                hawk_strerror(rc));
     }
     if (conn != NULL)
@@ -150,12 +151,12 @@ static void metrics_record(const char *plugin, const char *purpose,
              rc == 0 ? "ok" : hawk_err_name(rc));
     (void)hk_metrics_add("hawk_llm_calls_total", with_status, 1);
     (void)hk_metrics_add("hawk_llm_prompt_tokens_total", labels,
-                         (double)res->usage.prompt_tokens);
+                         (double)res->usage->prompt_tokens);
     (void)hk_metrics_add("hawk_llm_completion_tokens_total", labels,
-                         (double)res->usage.completion_tokens);
-    if (res->usage.cost_usd > 0 && isfinite(res->usage.cost_usd))
+                         (double)res->usage->completion_tokens);
+    if (res->usage->cost_usd > 0 && isfinite(res->usage->cost_usd))
         (void)hk_metrics_add("hawk_llm_cost_usd_total", labels,
-                             res->usage.cost_usd);
+                             res->usage->cost_usd);
     if (res->attempts > 1)
         (void)hk_metrics_add("hawk_llm_retries_total", labels,
                              (double)(res->attempts - 1));
@@ -196,9 +197,11 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
     memset(err, 0, sizeof(*err));
     memset(out, 0, sizeof(*out));
     out->result.struct_size = sizeof(out->result);
+    out->usage.struct_size = sizeof(out->usage);
+    out->result.usage = &out->usage;
 
     const struct hk_plugin_entry *e = pick_instance(app, c->plugin);
-    if (e == NULL || e->desc == NULL || e->instance == NULL) {
+    if (e == NULL) {
         if (c->plugin != NULL)
             HAWK_ERR_SET(err, HAWK_EUNAVAIL, false, 0,
                          "llm plugin instance '%.60s' is not loaded",
@@ -209,7 +212,8 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
                          "the plugins list");
         return HAWK_EUNAVAIL;
     }
-    hk_strlcpy(out->plugin, e->name, sizeof(out->plugin));
+    const char *name = hk_plugin_entry_name(e);
+    hk_strlcpy(out->plugin, name, sizeof(out->plugin));
 
     if (user_id > 0 && app->db != NULL) {
         struct hk_dbconn *conn = NULL;
@@ -231,6 +235,7 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
     req.model = c->model;
     req.messages = c->messages;
     req.n_messages = c->n_messages;
+    req.message_size = sizeof(struct hawk_llm_message);
     req.temperature = c->temperature;
     req.max_tokens = c->max_tokens;
     req.json_schema = c->json_schema;
@@ -243,35 +248,24 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
     hk_call_init(&call, user_id, NULL,
                  c->timeout_ms > 0 ? c->timeout_ms : LLM_DEFAULT_TIMEOUT_MS,
                  c->cancel);
-    const struct hawk_llm_ops *ops = e->desc->ops;
     int64_t t0 = hk_plugin_mono_ms();
-
-    hk_plugin_call_begin(e);
-    int rc = ops->chat(e->instance, &call, &req, &sink, &out->result, err);
-    hk_plugin_call_end(e);
-    if (rc > 0)
-        rc = HAWK_EINTERNAL;
-    if (rc < 0 && err->code == 0) {
-        err->code = rc;
-        hk_strlcpy(err->msg, hawk_strerror(rc), sizeof(err->msg));
-    }
+    int rc = hk_plugin_llm_chat(e, &call, &req, &sink, &out->result, err);
 
     const char *purpose = c->purpose != NULL ? c->purpose : "chat";
-    bool billed =
-        out->result.usage.total_tokens > 0 || out->result.usage.cost_usd > 0;
+    bool billed = out->usage.total_tokens > 0 || out->usage.cost_usd > 0;
     if (rc == 0 || billed)
-        usage_record(app, user_id, c, e->name, &out->result, rc < 0);
-    metrics_record(e->name, purpose, &out->result, rc);
+        usage_record(app, user_id, c, name, &out->result, rc < 0);
+    metrics_record(name, purpose, &out->result, rc);
 
     char fields[512];
     snprintf(fields, sizeof(fields),
              "{\"plugin\":\"%s\",\"purpose\":\"%s\",\"ms\":%lld,"
              "\"attempts\":%d,\"prompt_tokens\":%lld,"
              "\"completion_tokens\":%lld,\"cost_usd\":%.6f,\"status\":\"%s\"}",
-             e->name, purpose, (long long)(hk_plugin_mono_ms() - t0),
-             out->result.attempts, (long long)out->result.usage.prompt_tokens,
-             (long long)out->result.usage.completion_tokens,
-             out->result.usage.cost_usd, rc == 0 ? "ok" : hawk_err_name(rc));
+             name, purpose, (long long)(hk_plugin_mono_ms() - t0),
+             out->result.attempts, (long long)out->usage.prompt_tokens,
+             (long long)out->usage.completion_tokens, out->usage.cost_usd,
+             rc == 0 ? "ok" : hawk_err_name(rc));
     hk_log_fields(rc == 0 ? HAWK_LOG_INFO : HAWK_LOG_WARN,
                   rc == 0 ? "llm call" : "llm call failed", fields);
 

@@ -62,7 +62,8 @@ struct hk_llm_call {
 struct hk_llm_out {
     char *content; /* caller releases with hk_llm_out_release() */
     size_t len;
-    struct hawk_llm_result result;
+    struct hawk_llm_result result; /* result.usage points at usage */
+    struct hawk_llm_usage usage;
     char plugin[64]; /* instance that answered */
 };
 

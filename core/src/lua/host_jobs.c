@@ -12,6 +12,7 @@
 #include "lua/host.h"
 #include "platform/jobconfigs/filters.h"
 #include "platform/platform.h"
+#include "plugin/calls.h"
 #include "plugin/plugins.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -74,7 +75,7 @@ static const struct hk_plugin_entry *find_board(struct hk_lua_env *env,
         env->app->plugins != NULL
             ? hk_plugins_find(env->app->plugins, HAWK_KIND_JOBBOARD, name)
             : NULL;
-    if (e == NULL || e->instance == NULL) {
+    if (e == NULL) {
         if (name != NULL)
             snprintf(hc->error, sizeof(hc->error),
                      "%s: no job board named '%s' is loaded (see `hawk "
@@ -166,7 +167,6 @@ int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
     const struct hk_plugin_entry *e = find_board(env, board, "hawk.search", hc);
     if (e == NULL)
         return HAWK_ENOTFOUND;
-    const struct hawk_jobboard_ops *ops = e->desc->ops;
 
     struct hawk_job_query jq = {.struct_size = sizeof(jq)};
     jq.keywords = opt_str(q, "keywords");
@@ -209,8 +209,8 @@ int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
     col.base.opaque = &col;
     struct hawk_call call;
     hk_call_init(&call, env->user_id, NULL, timeout_ms, env->cancel);
-    struct hawk_error err = {0};
-    int rc = ops->search(e->instance, &call, &jq, &col.base, &err);
+    struct hawk_error err = HAWK_ERROR_INIT;
+    int rc = hk_plugin_jobboard_search(e, &call, &jq, &col.base, &err);
     hk_buf_release(&exp);
     hk_buf_release(&types);
     if (rc == 0 && col.rc < 0)
@@ -218,7 +218,8 @@ int hk_lua_host_search(struct hk_lua_env *env, struct hk_dbconn *c,
     if (rc < 0) {
         json_object_put(col.arr);
         snprintf(hc->error, sizeof(hc->error), "hawk.search: %.40s: %.180s",
-                 e->name, err.msg[0] != '\0' ? err.msg : hawk_strerror(rc));
+                 hk_plugin_entry_name(e),
+                 err.msg[0] != '\0' ? err.msg : hawk_strerror(rc));
         return rc;
     }
     hc->result = col.arr;
@@ -239,8 +240,7 @@ int hk_lua_host_description(struct hk_lua_env *env, struct hk_dbconn *c,
         find_board(env, board, "job.description", hc);
     if (e == NULL)
         return HAWK_ENOTFOUND;
-    const struct hawk_jobboard_ops *ops = e->desc->ops;
-    if (ops->fetch == NULL)
+    if (!hk_plugin_has_op(e, HK_OP_JOBBOARD_FETCH))
         return 0;
     struct collect col = {.base = {.emit = collect_emit},
                           .env = env,
@@ -249,8 +249,8 @@ int hk_lua_host_description(struct hk_lua_env *env, struct hk_dbconn *c,
     col.base.opaque = &col;
     struct hawk_call call;
     hk_call_init(&call, env->user_id, NULL, timeout_ms, env->cancel);
-    struct hawk_error err = {0};
-    int rc = ops->fetch(e->instance, &call, id, &col.base, &err);
+    struct hawk_error err = HAWK_ERROR_INIT;
+    int rc = hk_plugin_jobboard_fetch(e, &call, id, &col.base, &err);
     if (rc == 0 && col.rc < 0)
         rc = col.rc;
     if (rc == 0) {

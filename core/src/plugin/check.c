@@ -123,10 +123,12 @@ int hk_plugin_check_desc(const struct hawk_plugin *d, char *reason,
                  HAWK_ABI_MINOR);
         return HAWK_EABI;
     }
-    if (d->struct_size < sizeof(struct hawk_plugin)) {
+    /* The 1.0 size, not sizeof(): a plugin built before fields were
+     * appended to the descriptor must still load. */
+    if (d->struct_size < HAWK_PLUGIN_SIZE_1_0) {
         snprintf(reason, reasonlen,
                  "descriptor is %zu bytes, smaller than the %zu of ABI v%d",
-                 d->struct_size, sizeof(struct hawk_plugin), HAWK_ABI_MAJOR);
+                 d->struct_size, (size_t)HAWK_PLUGIN_SIZE_1_0, HAWK_ABI_MAJOR);
         return HAWK_EABI;
     }
     if (d->build_sig == NULL || strcmp(d->build_sig, HAWK_BUILD_SIG) != 0) {
@@ -151,6 +153,14 @@ int hk_plugin_check_desc(const struct hawk_plugin *d, char *reason,
     if ((int)d->kind < HAWK_KIND_JOBBOARD || (int)d->kind > HAWK_KIND_STORAGE) {
         snprintf(reason, reasonlen, "unknown kind %d", (int)d->kind);
         return HAWK_EINVAL;
+    }
+    if (d->config_keys != NULL && (d->config_key_size < HAWK_CFG_KEY_SIZE_1_0 ||
+                                   d->config_key_size > OPS_SIZE_MAX)) {
+        snprintf(reason, reasonlen,
+                 "plugin '%s' declares config keys of %zu bytes each (at "
+                 "least %zu): set config_key_size, or use HAWK_PLUGIN_HEADER",
+                 d->name, d->config_key_size, (size_t)HAWK_CFG_KEY_SIZE_1_0);
+        return HAWK_EABI;
     }
     if (d->init == NULL || d->fini == NULL || d->ops == NULL) {
         snprintf(reason, reasonlen, "plugin '%s' has no %s", d->name,

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "plugin/calls.h"
 #include "plugin/internal.h"
 #include "util/buf.h"
 
@@ -50,16 +51,13 @@ static void health_of(const struct hk_plugin_entry *e, struct hk_buf *out)
     const struct hawk_plugin *d = e->desc;
     struct hk_buf detail;
     hk_buf_init(&detail, HEALTH_DETAIL_MAX);
-    struct hawk_error herr;
-    memset(&herr, 0, sizeof(herr));
+    struct hawk_error herr = HAWK_ERROR_INIT;
     int rc = 0;
-    if (d->health != NULL) {
+    if (hk_plugin_has_op(e, HK_OP_HEALTH)) {
         struct hawk_call call;
         hk_call_init(&call, 0, NULL, HEALTH_TIMEOUT_MS, NULL);
         struct hawk_text_sink sink = {.opaque = &detail, .write = sink_write};
-        hk_plugin_call_begin(e);
-        rc = d->health(e->instance, &call, &sink, &herr);
-        hk_plugin_call_end(e);
+        rc = hk_plugin_health_call(e, &call, &sink, &herr);
     }
     hk_buf_printf(out, "{\"status\":\"%s\"", rc == 0 ? "ok" : "error");
     put_str(out, "kind", hk_plugin_kind_name(d->kind));
@@ -67,11 +65,8 @@ static void health_of(const struct hk_plugin_entry *e, struct hk_buf *out)
     if (rc == 0) {
         put_detail(out, &detail);
     } else {
-        herr.msg[sizeof(herr.msg) - 1] = '\0';
-        char msg[sizeof(herr.msg)];
-        memcpy(msg, herr.msg, sizeof(msg));
-        hk_plugin_options_redact(e->options, msg, sizeof(msg));
-        put_str(out, "error", msg[0] != '\0' ? msg : hawk_strerror(rc));
+        /* calls.c already cut, filled and redacted the message. */
+        put_str(out, "error", herr.msg);
     }
     hk_buf_putc(out, '}');
     hk_buf_release(&detail);

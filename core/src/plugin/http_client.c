@@ -32,6 +32,8 @@
 
 #define HC_DEFAULT_MAX_RESPONSE ((size_t)16 << 20)
 #define HC_MAX_HEADERS 128
+/* Largest element size believed for a plugin's array: more is garbage. */
+#define HC_MAX_ELEM_SIZE 4096
 #define HC_MAX_HEADER_BYTES ((size_t)64 << 10)
 #define HC_USER_AGENT "hawk/" HAWK_VERSION
 
@@ -277,10 +279,18 @@ static bool hc_header_value_ok(const char *s)
     return true;
 }
 
+/* Header i of a plugin's request, at the element size the plugin's build
+ * declared (checked by hc_check_req). */
+static const struct hawk_http_header *hc_req_header(
+    const struct hawk_http_req *req, size_t i)
+{
+    return HAWK_AT(hawk_http_header, req->headers, req->header_size, i);
+}
+
 static bool hc_has_header(const struct hawk_http_req *req, const char *name)
 {
     for (size_t i = 0; i < req->n_headers; i++) {
-        if (hk_str_ieq(req->headers[i].name, name))
+        if (hk_str_ieq(hc_req_header(req, i)->name, name))
             return true;
     }
     return false;
@@ -294,7 +304,7 @@ static int hc_build_headers(const struct hawk_http_req *req,
     struct curl_slist *list = NULL;
 
     for (size_t i = 0; i < req->n_headers; i++) {
-        const struct hawk_http_header *h = &req->headers[i];
+        const struct hawk_http_header *h = hc_req_header(req, i);
         if (!hc_header_token_ok(h->name) || h->value == NULL ||
             !hc_header_value_ok(h->value)) {
             curl_slist_free_all(list);
@@ -498,7 +508,9 @@ static int hc_setup(CURL *e, struct hc_xfer *x, struct curl_slist *headers,
 
 static int hc_check_req(const struct hawk_http_req *req, struct hawk_error *err)
 {
-    if (req == NULL || req->struct_size < sizeof(struct hawk_http_req) ||
+    /* The 1.0 size: a plugin built before fields were appended to the
+     * request still works. */
+    if (req == NULL || req->struct_size < HAWK_HTTP_REQ_SIZE_1_0 ||
         req->method == NULL || req->url == NULL) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "invalid http request");
         return HAWK_EINVAL;
@@ -516,6 +528,14 @@ static int hc_check_req(const struct hawk_http_req *req, struct hawk_error *err)
     }
     if (req->n_headers > 0 && req->headers == NULL) {
         HAWK_ERR_SET(err, HAWK_EINVAL, false, 0, "invalid http request");
+        return HAWK_EINVAL;
+    }
+    if (req->n_headers > 0 && (req->header_size < HAWK_HTTP_HEADER_SIZE_1_0 ||
+                               req->header_size > HC_MAX_ELEM_SIZE)) {
+        HAWK_ERR_SET(err, HAWK_EINVAL, false, 0,
+                     "invalid http request: header_size is %zu; set it to "
+                     "sizeof(struct hawk_http_header)",
+                     req->header_size);
         return HAWK_EINVAL;
     }
     return 0;
@@ -546,6 +566,7 @@ int hk_http_client_request(struct hawk_call *call,
 
     memset(resp, 0, sizeof(*resp));
     resp->struct_size = sizeof(*resp);
+    resp->header_size = sizeof(struct hawk_http_header);
     if (err != NULL)
         memset(err, 0, sizeof(*err));
     rc = hc_check_req(req, err);
@@ -615,6 +636,7 @@ int hk_http_client_request(struct hawk_call *call,
     resp->body_len = priv->body.len;
     resp->headers = priv->headers;
     resp->n_headers = priv->n_headers;
+    resp->header_size = sizeof(*priv->headers);
     resp->total_ms = (double)(hk_mono_us() - t0) / 1000.0;
     if (rc < 0)
         resp->status = 0;

@@ -15,6 +15,27 @@
 
 struct hk_buf;
 
+/* One configured plugin instance (see plugins.h).  Owned by the
+ * registry; only plugin/ sees inside. */
+struct hk_plugin_entry {
+    char *name; /* instance name from the config */
+    char *path; /* resolved .so path */
+    enum hk_plugin_status status;
+    char reason[1024];              /* why FAILED/DISABLED, "" when loaded */
+    const struct hawk_plugin *desc; /* NULL unless the descriptor was read */
+    struct hawk_instance *instance; /* NULL unless init succeeded */
+    struct hawk_host *host;         /* host handle given to init */
+    void *dl;                       /* dlopen handle */
+    bool required;
+    struct hawk_config *options; /* validated options; NULL until read */
+    int line;                    /* line of the entry in the config */
+    bool started;                /* start() succeeded (or is absent) */
+    /* Serialises calls into an instance that did not declare
+     * HAWK_PLUGIN_THREADSAFE (NULL for thread-safe ones); taken only by
+     * plugin/calls.c. */
+    void *lock_;
+};
+
 /* The registry. */
 struct hk_plugins {
     struct hk_plugin_entry *v; /* one per config entry, stable addresses */
@@ -32,7 +53,8 @@ struct hawk_host {
 
 /* A plugin's options, validated against its declared keys. */
 struct hawk_config {
-    const struct hawk_cfg_key *keys; /* borrowed from the descriptor */
+    struct hawk_cfg_key *keys; /* owned copy of the descriptor's,
+                                        at this build's stride */
     size_t n;
     struct hk_cfg_value *vals; /* n values, same order as keys */
 };

@@ -21,7 +21,7 @@
 #include "util/str.h"
 
 /* See plugins.h. */
-const char *hk_plugin_kind_name(enum hawk_kind kind)
+const char *hk_plugin_kind_name(uint32_t kind)
 {
     switch (kind) {
     case HAWK_KIND_JOBBOARD:
@@ -370,8 +370,7 @@ const struct hk_plugin_entry *hk_plugins_at(const struct hk_plugins *p,
 
 /* See plugins.h. */
 const struct hk_plugin_entry *hk_plugins_find(const struct hk_plugins *p,
-                                              enum hawk_kind kind,
-                                              const char *name)
+                                              uint32_t kind, const char *name)
 {
     for (size_t i = 0; p != NULL && i < p->n; i++) {
         const struct hk_plugin_entry *e = &p->v[i];
@@ -384,15 +383,25 @@ const struct hk_plugin_entry *hk_plugins_find(const struct hk_plugins *p,
 }
 
 /* See plugins.h. */
-void hk_plugin_call_begin(const struct hk_plugin_entry *e)
+const char *hk_plugin_entry_name(const struct hk_plugin_entry *e)
 {
-    if (e != NULL && e->lock_ != NULL)
-        pthread_mutex_lock(e->lock_);
+    return e->name;
 }
 
 /* See plugins.h. */
-void hk_plugin_call_end(const struct hk_plugin_entry *e)
+enum hk_plugin_status hk_plugin_entry_status(const struct hk_plugin_entry *e)
 {
-    if (e != NULL && e->lock_ != NULL)
-        pthread_mutex_unlock(e->lock_);
+    return e->status;
+}
+
+/* See plugins.h. */
+const char *hk_plugin_entry_reason(const struct hk_plugin_entry *e)
+{
+    return e->reason;
+}
+
+/* See plugins.h. */
+uint32_t hk_plugin_entry_kind(const struct hk_plugin_entry *e)
+{
+    return e->desc != NULL ? e->desc->kind : 0;
 }

@@ -15,9 +15,9 @@
 
 #define REDACTED "<redacted>"
 
-/* The SDK's enum hawk_cfg_type and the core's enum hk_cfg_type differ
- * only in name; map explicitly so either may grow. */
-static int map_type(enum hawk_cfg_type t, enum hk_cfg_type *out)
+/* The SDK's HAWK_CFG_* and the core's enum hk_cfg_type differ only in
+ * name; map explicitly so either may grow. */
+static int map_type(uint32_t t, enum hk_cfg_type *out)
 {
     switch (t) {
     case HAWK_CFG_STR:
@@ -48,6 +48,14 @@ static int map_type(enum hawk_cfg_type t, enum hk_cfg_type *out)
     return HAWK_EINVAL;
 }
 
+/* Key i of the plugin's table, stepping by the element size it declared
+ * (its build's sizeof(struct hawk_cfg_key), which may differ from ours). */
+static const struct hawk_cfg_key *plugin_key(const struct hawk_plugin *d,
+                                             size_t i)
+{
+    return HAWK_AT(hawk_cfg_key, d->config_keys, d->config_key_size, i);
+}
+
 /* Counts and sanity-checks the declared keys. */
 static int count_keys(const struct hawk_plugin *d, size_t *n, char *reason,
                       size_t reasonlen)
@@ -55,8 +63,15 @@ static int count_keys(const struct hawk_plugin *d, size_t *n, char *reason,
     *n = 0;
     if (d->config_keys == NULL)
         return 0;
-    for (size_t i = 0; d->config_keys[i].name != NULL; i++) {
-        const struct hawk_cfg_key *k = &d->config_keys[i];
+    if (d->config_key_size < HAWK_CFG_KEY_SIZE_1_0) {
+        snprintf(reason, reasonlen,
+                 "plugin declares config keys of %zu bytes each (at least "
+                 "%zu): set config_key_size, or use HAWK_PLUGIN_HEADER",
+                 d->config_key_size, (size_t)HAWK_CFG_KEY_SIZE_1_0);
+        return HAWK_EABI;
+    }
+    for (size_t i = 0; plugin_key(d, i)->name != NULL; i++) {
+        const struct hawk_cfg_key *k = plugin_key(d, i);
         enum hk_cfg_type t;
         if (i >= HK_PLUGIN_MAX_KEYS) {
             snprintf(reason, reasonlen,
@@ -71,7 +86,7 @@ static int count_keys(const struct hawk_plugin *d, size_t *n, char *reason,
             return HAWK_EINVAL;
         }
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(d->config_keys[j].name, k->name) == 0) {
+            if (strcmp(plugin_key(d, j)->name, k->name) == 0) {
                 snprintf(reason, reasonlen,
                          "plugin declares config key '%.64s' twice", k->name);
                 return HAWK_EINVAL;
@@ -231,7 +246,14 @@ int hk_plugin_options_build(const struct hk_plugin_cfg *pc,
     if (rc < 0)
         return rc;
     struct hawk_config *c = hk_calloc(1, sizeof(*c));
-    c->keys = d->config_keys;
+    /* Our own copy at our own stride: the rest of the host indexes keys
+     * as a plain array, and fields the plugin's build lacks read as 0. */
+    struct hawk_cfg_key *keys = hk_calloc(n + 1, sizeof(*keys));
+    size_t take =
+        d->config_key_size < sizeof(*keys) ? d->config_key_size : sizeof(*keys);
+    for (size_t i = 0; i < n; i++)
+        memcpy(&keys[i], plugin_key(d, i), take);
+    c->keys = keys;
     c->n = n;
     c->vals = hk_calloc(n + 1, sizeof(struct hk_cfg_value));
     rc = read_present(c, pc, cfg_path, reason, reasonlen);
@@ -253,6 +275,7 @@ void hk_plugin_options_free(struct hawk_config *c)
     for (size_t i = 0; i < c->n; i++)
         hk_cfg_value_clear(&c->vals[i]);
     hk_free(c->vals);
+    hk_free(c->keys);
     hk_free(c);
 }
 

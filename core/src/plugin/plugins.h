@@ -23,23 +23,10 @@ enum hk_plugin_status {
     HK_PLUGIN_FAILED
 };
 
-/* One configured plugin instance.  Owned by the registry. */
-struct hk_plugin_entry {
-    char *name; /* instance name from the config */
-    char *path; /* resolved .so path */
-    enum hk_plugin_status status;
-    char reason[1024];              /* why FAILED/DISABLED, "" when loaded */
-    const struct hawk_plugin *desc; /* NULL unless the descriptor was read */
-    struct hawk_instance *instance; /* NULL unless init succeeded */
-    struct hawk_host *host;         /* host handle given to init */
-    void *dl;                       /* dlopen handle */
-    bool required;
-    /* v1.1 additions */
-    struct hawk_config *options; /* validated options; NULL until read */
-    int line;                    /* line of the entry in the config */
-    bool started;                /* start() succeeded (or is absent) */
-    void *lock_;                 /* private: per-instance call lock */
-};
+/* One configured plugin instance, owned by the registry.  Opaque outside
+ * plugin/: read it with the accessors below and call its ops only
+ * through plugin/calls.h. */
+struct hk_plugin_entry;
 
 struct hk_plugins;
 
@@ -76,10 +63,18 @@ const struct hk_plugin_entry *hk_plugins_at(const struct hk_plugins *p,
                                             size_t i);
 /* A loaded instance of `kind`; name NULL picks the first loaded one. */
 const struct hk_plugin_entry *hk_plugins_find(const struct hk_plugins *p,
-                                              enum hawk_kind kind,
-                                              const char *name);
+                                              uint32_t kind, const char *name);
 /* "jobboard", "llm", "payment", "storage", or "unknown"; static. */
-const char *hk_plugin_kind_name(enum hawk_kind kind);
+const char *hk_plugin_kind_name(uint32_t kind);
+
+/* An entry's instance name from the config; borrowed from the registry. */
+const char *hk_plugin_entry_name(const struct hk_plugin_entry *e);
+enum hk_plugin_status hk_plugin_entry_status(const struct hk_plugin_entry *e);
+/* Why it is FAILED or DISABLED, "" when loaded; borrowed. */
+const char *hk_plugin_entry_reason(const struct hk_plugin_entry *e);
+/* HAWK_KIND_*, or 0 when the descriptor was never read (disabled, or it
+ * failed before its descriptor could be trusted). */
+uint32_t hk_plugin_entry_kind(const struct hk_plugin_entry *e);
 
 /* Appends JSON object members (no braces: the caller writes them), one
  * per configured instance, comma-separated, in config order:
@@ -92,12 +87,6 @@ const char *hk_plugin_kind_name(enum hawk_kind kind);
  * not valid JSON.  No option values appear.  p may be NULL (nothing is
  * appended). */
 void hk_plugins_health_json(const struct hk_plugins *p, struct hk_buf *buf);
-
-/* Serialise calls into an instance that did not declare
- * HAWK_PLUGIN_THREADSAFE (no-ops for thread-safe ones).  Every caller of
- * an op wraps the call in begin/end.  Not reentrant per instance. */
-void hk_plugin_call_begin(const struct hk_plugin_entry *e);
-void hk_plugin_call_end(const struct hk_plugin_entry *e);
 
 /* Checks a descriptor before any of its function pointers is used.
  * Returns 0, or HAWK_EABI / HAWK_EINVAL with a one-line reason

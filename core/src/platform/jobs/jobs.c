@@ -62,7 +62,9 @@ int hk_jobs_upsert(struct hk_jobs *jb, struct hk_dbconn *c,
     static const char *const wp[] = {"any", "onsite", "remote", "hybrid"};
     PGresult *r = NULL;
     *job_id = 0;
-    if (job == NULL || job->struct_size < sizeof(*job) ||
+    /* The 1.0 size, not sizeof(): a board built before fields were
+     * appended to hawk_job still stores its jobs. */
+    if (job == NULL || job->struct_size < HAWK_JOB_SIZE_1_0 ||
         !text_ok(job->board, 64, true) ||
         !text_ok(job->external_id, 300, true) ||
         !text_ok(job->title, 1000, true) ||
