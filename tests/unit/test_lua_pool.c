@@ -37,7 +37,7 @@ static int host_call(void *ctx, struct hk_lua_hostcall *hc, int64_t timeout)
         for (int i = 1; i <= 2; i++) {
             json_object *j = json_object_new_object();
             json_object_object_add(j, "board", json_object_new_string("fake"));
-            char id[8];
+            char id[16];
             snprintf(id, sizeof(id), "j%d", i);
             json_object_object_add(j, "id", json_object_new_string(id));
             json_object_array_add(hc->result, j);

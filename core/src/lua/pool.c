@@ -45,6 +45,7 @@ struct proc {
     int fd;
     int runs;
     bool reaped; /* killed and waited for: pid and fd are gone */
+    bool killed; /* SIGKILLed by hawk, socket closed, not waited for */
     struct proc *next;
 };
 
@@ -52,7 +53,8 @@ struct hk_lua_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct proc *idle;
-    int live; /* idle + busy */
+    struct proc *dead; /* killed, to be waited for (reap_dead) */
+    int live;          /* idle + busy */
     int busy;
     struct hk_lua_pool_opts o;
     char *path;
@@ -61,6 +63,8 @@ struct hk_lua_pool {
     /* pids of busy processes, for tests */
     pid_t *busy_pids;
 };
+
+static void reap_dead(struct hk_lua_pool *p, bool block);
 
 /* ------------------------------------------------------------------------
  * Options
@@ -292,6 +296,7 @@ void hk_lua_pool_free(struct hk_lua_pool *p)
         /* Closing the socket ends an idle process by itself. */
         proc_end(pr, false);
     }
+    reap_dead(p, true);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     hk_free(p->busy_pids);
@@ -309,6 +314,14 @@ static void busy_set(struct hk_lua_pool *p, pid_t old, pid_t now)
     }
 }
 
+/* An idle process has nothing to say: a readable or hung-up socket means
+ * it is gone. */
+static bool idle_alive(struct proc *pr)
+{
+    struct pollfd pfd = {.fd = pr->fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) == 0;
+}
+
 /* Takes a free process, starting one when fewer than `processes` live,
  * or waits for one until deadline_ms.  NULL with err set on failure. */
 static struct proc *acquire(struct hk_lua_pool *p, int64_t deadline_ms,
@@ -319,6 +332,16 @@ static struct proc *acquire(struct hk_lua_pool *p, int64_t deadline_ms,
         if (p->idle != NULL) {
             struct proc *pr = p->idle;
             p->idle = pr->next;
+            if (!idle_alive(pr)) {
+                /* Killed while idle (an operator, the OOM killer): replace
+                 * it instead of failing the run handed to it. */
+                p->live--;
+                p->replaced++;
+                pthread_mutex_unlock(&p->mu);
+                proc_end(pr, true);
+                pthread_mutex_lock(&p->mu);
+                continue;
+            }
             p->busy++;
             busy_set(p, 0, pr->pid);
             pthread_mutex_unlock(&p->mu);
@@ -381,8 +404,37 @@ static void release(struct hk_lua_pool *p, struct proc *pr, bool healthy)
     }
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    if (!keep)
+    if (!keep && pr->killed) {
+        pthread_mutex_lock(&p->mu);
+        pr->next = p->dead;
+        p->dead = pr;
+        pthread_mutex_unlock(&p->mu);
+    } else if (!keep) {
         proc_end(pr, !healthy);
+    }
+}
+
+/* Waits for killed processes: those already gone (block false) or all
+ * of them (block true, when the pool is freed). */
+static void reap_dead(struct hk_lua_pool *p, bool block)
+{
+    pthread_mutex_lock(&p->mu);
+    struct proc **pp = &p->dead;
+    while (*pp != NULL) {
+        struct proc *pr = *pp;
+        int st = 0;
+        pid_t w;
+        do {
+            w = waitpid(pr->pid, &st, block ? 0 : WNOHANG);
+        } while (w < 0 && errno == EINTR);
+        if (w == 0) {
+            pp = &pr->next;
+            continue;
+        }
+        *pp = pr->next;
+        hk_free(pr);
+    }
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* See lua/pool.h. */
@@ -479,11 +531,12 @@ static void describe_death(struct prun *r)
 static void kill_run(struct prun *r, enum hk_lua_kill why)
 {
     int st = 0;
+    /* Not waited for here: a process that held a lot of memory takes a
+     * while to go, and the run's answer must not wait for that. */
+    (void)st;
     kill(r->pr->pid, SIGKILL);
     close(r->pr->fd);
-    while (waitpid(r->pr->pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    r->pr->reaped = true;
+    r->pr->killed = true;
     char what[160];
     if (why == HK_LUA_KILL_CANCELLED) {
         snprintf(what, sizeof(what), "run cancelled");
@@ -671,6 +724,7 @@ int hk_lua_pool_run(struct hk_lua_pool *p, const struct hk_lua_job *job,
     int64_t t0 = hk_mono_ms();
     char err[512];
     err[0] = '\0';
+    reap_dead(p, false);
     struct proc *pr =
         acquire(p, t0 + job->limits.max_wall_ms, err, sizeof(err));
     if (pr == NULL) {
@@ -690,6 +744,8 @@ int hk_lua_pool_run(struct hk_lua_pool *p, const struct hk_lua_job *job,
                      .deadline_ms = hk_mono_ms() + job->limits.max_wall_ms +
                                     HK_LUA_POOL_GRACE_MS};
     json_object *m = hk_lua_wire_job(job);
+    if (p->o.test_hooks)
+        json_object_object_add(m, "test_hooks", json_object_new_boolean(1));
     int rc = hk_lua_wire_send(pr->fd, m);
     json_object_put(m);
     bool healthy;

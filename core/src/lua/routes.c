@@ -279,6 +279,30 @@ static void finish_save(struct hk_req *req, struct hk_resp *resp,
     hk_resp_json(resp, status, with_next_runs(json, ck));
 }
 
+/* The plan's workflow count, checked before any Lua runs: a user at the
+ * limit gets the 403 at once instead of after the top-level code (which
+ * may take up to the wall-clock limit).  The check is repeated under the
+ * user's lock before the insert. */
+static int precheck_count(struct hk_req *req, struct hk_resp *resp)
+{
+    struct hk_dbconn *c = NULL;
+    if (acquire(req, resp, &c) < 0)
+        return HAWK_EUNAVAIL;
+    int64_t count = 0;
+    int rc = hk_wf_count(c, req->user_id, &count);
+    struct hk_err e = HK_ERR_INIT;
+    if (rc == 0)
+        rc =
+            hk_plans_check_used(req->app->platform->plans, c, req->user_id,
+                                HK_PLANS_WORKFLOWS, (double)count, 1, NULL, &e);
+    release(req, c);
+    if (rc == HAWK_EQUOTA)
+        hk_resp_from_err(resp, &e);
+    else if (rc < 0)
+        hk_resp_from_status(resp, rc);
+    return rc;
+}
+
 static void h_create(struct hk_req *req, struct hk_resp *resp)
 {
     json_object *body = NULL;
@@ -295,6 +319,8 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
     bool enabled = !json_object_object_get_ex(body, "enabled", &ev) ||
                    json_object_get_boolean(ev);
     if (!name_ok(resp, name))
+        goto out;
+    if (precheck_count(req, resp) < 0)
         goto out;
     if (check_script(req, resp, source, "workflow:new", &ck) < 0)
         goto out;

@@ -396,6 +396,12 @@ static const char *kill_name(int limit)
         return "max_host_calls";
     case HK_LUA_KILL_CANCELLED:
         return "cancelled";
+    case HK_LUA_KILL_OUTPUT:
+        return "max_output";
+    case HK_LUA_KILL_CPU:
+        return "sandbox_cpu";
+    case HK_LUA_KILL_CRASHED:
+        return "sandbox_crashed";
     default:
         return NULL;
     }

@@ -1,0 +1,225 @@
+"""Workflows in sandbox processes, through the real server: a sandbox that
+crashes mid-run, one killed with SIGKILL from outside, a C call that
+outlives the wall clock, an allocation outside the Lua state against the
+address-space limit, and the plan's workflow count checked before any Lua
+runs.  In each case /health keeps answering, the run is failed (not
+retried) with a message naming what happened, and the next run works.
+
+The server runs with HAWK_LUA_TEST_HOOKS=1, which gives scripts the
+hawk._test_* functions (lua/api_test.c) that do what no script can.
+"""
+
+import os
+import threading
+import time
+import unittest
+
+import hawktest
+
+PLUGINS = (
+    '{ name = "good_jobboard"; path = "%s/good_jobboard.so"; },'
+    ' { name = "wf_llm"; path = "%s/wf_llm.so"; }'
+    % (hawktest.TEST_PLUGIN_DIR, hawktest.TEST_PLUGIN_DIR))
+
+LIMITS = """
+lua = {
+    max_memory = "8MiB";
+    max_wall = "2s";
+    sandbox_processes = 2;
+    sandbox_address_space = "256MiB";
+};
+queue = { workers = 2; };
+"""
+
+ASAN = os.environ.get("HAWK_BUILD_TYPE", "") == "Asan"
+
+
+def run_body(body):
+    return "function run()\n%s\nend\n" % body
+
+
+def sandbox_pids(parent):
+    """Process ids of the hawk-sandbox children of `parent`."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        ppid = int(st[st.rindex(")") + 2:].split()[1])
+        if ppid == parent and comm.startswith("hawk-sandbox"):
+            pids.append(int(d))
+    return pids
+
+
+class SandboxTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = hawktest.PgCluster()
+        cls.srv = hawktest.HawkServer(db_url=cls.pg.url, plugins=PLUGINS,
+                                      extra_config=LIMITS,
+                                      env={"HAWK_LUA_TEST_HOOKS": "1"})
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+            cls.pg.destroy()
+
+    # ---- helpers ----
+
+    def user(self, plan="Career Pro"):
+        auth = self.srv.register_and_login()
+        if plan is not None:
+            self.pg.psql(
+                "INSERT INTO subscriptions (user_id, plan_id, status) "
+                "SELECT u.id, p.id, 'active' FROM users u, plans p "
+                "WHERE u.email = '%s' AND p.name = '%s'" % (auth["email"], plan))
+        return auth["access_token"]
+
+    def req(self, method, path, token, body=None):
+        return self.srv.request(method, path, json=body, token=token)
+
+    def create(self, token, source):
+        st, _, body = self.req("POST", "/api/v1/workflows", token, {
+            "name": "wf-%d" % int(time.time() * 1e6), "source": source})
+        self.assertEqual(st, 201, body)
+        return body
+
+    def start(self, token, wf_id):
+        st, _, body = self.req("POST", "/api/v1/workflows/%d/run" % wf_id,
+                               token, {"dry_run": True})
+        self.assertEqual(st, 202, body)
+        return body["id"]
+
+    def wait(self, token, wf_id, run_id, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            st, _, body = self.req(
+                "GET", "/api/v1/workflows/%d/runs/%d" % (wf_id, run_id), token)
+            self.assertEqual(st, 200, body)
+            if body["status"] in ("succeeded", "failed", "cancelled"):
+                return body
+            time.sleep(0.05)
+        self.fail("run %d did not finish in %ss" % (run_id, timeout))
+
+    def run_script(self, token, source, during=None):
+        wf = self.create(token, source)
+        run_id = self.start(token, wf["id"])
+        if during is not None:
+            during()
+        return self.wait(token, wf["id"], run_id)
+
+    def assert_health_answers(self):
+        st, _, _ = self.srv.request("GET", "/health", timeout=5)
+        self.assertEqual(st, 200)
+
+    def assert_next_run_works(self):
+        other = self.user()
+        run = self.run_script(other, run_body(
+            'hawk.log("still here", {n = #hawk.search{keywords = "x"}})'))
+        self.assertEqual(run["status"], "succeeded", run)
+        self.assertEqual(run["log"][0]["msg"], "still here")
+
+    def attempts(self, run_id):
+        return int(self.pg.psql(
+            "SELECT attempts FROM queue_jobs WHERE kind = 'workflow_run' "
+            "AND payload::jsonb->>'run_id' = '%d'" % run_id))
+
+    # ---- tests ----
+
+    def test_scripts_never_run_in_the_server(self):
+        tok = self.user()
+        run = self.run_script(tok, run_body(
+            "local ok, err = hawk._test_open('/etc/hostname')\n"
+            "hawk.log('open', {ok = ok, err = err})"))
+        self.assertEqual(run["status"], "succeeded", run)
+        self.assertEqual(run["log"][0]["fields"]["ok"], False)
+        self.assertIn("not permitted", run["log"][0]["fields"]["err"])
+        self.assertTrue(sandbox_pids(self.srv.proc.proc.pid))
+
+    def test_crash_mid_run(self):
+        tok = self.user()
+        run = self.run_script(tok, run_body(
+            "hawk.log('before the crash')\nhawk._test_crash()"))
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("the sandbox process crashed (signal 6", run["error"])
+        self.assertEqual(run["limit"], "sandbox_crashed")
+        self.assertEqual(run["log"][0]["msg"], "before the crash")
+        self.assertEqual(self.attempts(run["id"]), 1)
+        self.assert_health_answers()
+        self.assert_next_run_works()
+
+    def test_kill_9_from_outside(self):
+        tok = self.user()
+        server = self.srv.proc.proc.pid
+        health = []
+
+        def kill_during():
+            time.sleep(0.5)
+            for pid in sandbox_pids(server):
+                os.kill(pid, 9)
+            st, _, _ = self.srv.request("GET", "/health", timeout=5)
+            health.append(st)
+
+        run = self.run_script(tok, run_body("hawk._test_spin(1.5)"),
+                              during=kill_during)
+        self.assertEqual(health, [200])
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("the sandbox process was killed (signal 9)", run["error"])
+        self.assertEqual(self.attempts(run["id"]), 1)
+        self.assert_health_answers()
+        self.assert_next_run_works()
+
+    def test_c_call_outliving_the_wall_clock(self):
+        tok = self.user()
+        t0 = time.time()
+        run = self.run_script(tok, run_body("hawk._test_spin(60)"))
+        self.assertLess(time.time() - t0, 10)
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("wall-clock limit of 2 s exceeded (the sandbox process "
+                      "was stopped)", run["error"])
+        self.assertEqual(run["limit"], "max_wall")
+        self.assertLess(run["duration_ms"], 2000 + 500)
+        self.assert_health_answers()
+        self.assert_next_run_works()
+
+    @unittest.skipIf(ASAN, "AddressSanitizer builds run without RLIMIT_AS")
+    def test_allocation_bomb_meets_the_address_space_limit(self):
+        tok = self.user()
+        run = self.run_script(tok, run_body(
+            "hawk.log('got', {mib = hawk._test_alloc(4096)})"))
+        self.assertEqual(run["status"], "succeeded", run)
+        self.assertLess(run["log"][0]["fields"]["mib"], 256)
+        self.assert_health_answers()
+        self.assert_next_run_works()
+
+    def test_plan_count_checked_before_top_level_code(self):
+        tok = self.user(plan=None)  # Free Trial: one workflow
+        self.create(tok, "function run() end\n")
+        t0 = time.time()
+        st, _, body = self.req("POST", "/api/v1/workflows", tok, {
+            "name": "second",
+            "source": "hawk._test_spin(1.5)\nfunction run() end\n"})
+        self.assertEqual(st, 403, body)
+        self.assertEqual(body["error"]["code"], "plan_limit")
+        self.assertLess(time.time() - t0, 1.0)
+
+    def test_save_time_check_runs_in_a_sandbox(self):
+        tok = self.user()
+        st, _, body = self.req("POST", "/api/v1/workflows", tok, {
+            "name": "crashy", "source": "hawk._test_crash()\nfunction run() end\n"})
+        self.assertEqual(st, 400, body)
+        self.assertIn("the sandbox process crashed", body["error"]["message"])
+        self.assert_health_answers()
+        self.assert_next_run_works()
+
+
+if __name__ == "__main__":
+    unittest.main()
