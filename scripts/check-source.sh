@@ -129,5 +129,19 @@ if [ -n "$stale" ]; then
     echo "$stale"
     status=1
 fi
+# Configuration is read through the typed struct hk_settings (config/
+# settings.h), never by string key outside config/: a mistyped member is
+# a build error, a mistyped string only fails when its path runs.
+# hk_cfg_origin() (where a value came from, for messages) is allowed.
+cfg_pending='core/src/llm/init.c'
+# shellcheck disable=SC2086
+cfg_reads=$(grep -HnE 'hk_cfg_(int|str|bool|double|list_len|list_item|setting)[[:space:]]*\(' \
+    $(find core/src -name '*.c' ! -path 'core/src/config/*' | sort) |
+    grep -vE '^\S+:[0-9]+:\s*(/?\*|//)' | grep -v "^$cfg_pending:" || true)
+if [ -n "$cfg_reads" ]; then
+    echo "config read by string key (use cfg->settings.<section>.<member>, config/settings.h):"
+    echo "$cfg_reads"
+    status=1
+fi
 [ $status = 0 ] && echo "source check passed: no banned functions, includes point down"
 exit $status

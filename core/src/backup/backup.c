@@ -35,7 +35,7 @@ int hk_backup_cfg_load(const struct hk_config *cfg, struct hk_backup_cfg *out,
                        struct hk_err *err)
 {
     memset(out, 0, sizeof(*out));
-    const char *dir = hk_cfg_str(cfg, "backup.dir");
+    const char *dir = cfg->settings.backup.dir;
     int rc = 0;
     if (dir == NULL || dir[0] == '\0')
         snprintf(out->dir, sizeof(out->dir), "%s/backups", cfg->data_dir);
@@ -45,29 +45,27 @@ int hk_backup_cfg_load(const struct hk_config *cfg, struct hk_backup_cfg *out,
         snprintf(out->dir, sizeof(out->dir), "%s/%s", cfg->data_dir, dir);
     if (rc < 0)
         return rc;
-    out->local = hk_cfg_bool(cfg, "backup.local");
+    out->local = cfg->settings.backup.local;
     rc = bk_copy(out->storage, sizeof(out->storage),
-                 hk_cfg_str(cfg, "backup.storage"), "backup.storage", err);
+                 cfg->settings.backup.storage, "backup.storage", err);
     if (rc == 0)
         rc = bk_copy(out->key_env, sizeof(out->key_env),
-                     hk_cfg_str(cfg, "backup.encryption_key_env"),
+                     cfg->settings.backup.encryption_key_env,
                      "backup.encryption_key_env", err);
     if (rc == 0)
         rc = bk_copy(out->pg_bindir, sizeof(out->pg_bindir),
-                     hk_cfg_str(cfg, "backup.pg_bindir"), "backup.pg_bindir",
-                     err);
+                     cfg->settings.backup.pg_bindir, "backup.pg_bindir", err);
     if (rc == 0)
         rc = bk_copy(out->time, sizeof(out->time),
-                     hk_cfg_str(cfg, "backup.schedule.time"),
-                     "backup.schedule.time", err);
+                     cfg->settings.backup.schedule_time, "backup.schedule.time",
+                     err);
     if (rc == 0)
-        rc = bk_copy(out->tz, sizeof(out->tz),
-                     hk_cfg_str(cfg, "backup.schedule.tz"),
+        rc = bk_copy(out->tz, sizeof(out->tz), cfg->settings.backup.schedule_tz,
                      "backup.schedule.tz", err);
     if (rc == 0)
         rc = bk_copy(out->alert_email, sizeof(out->alert_email),
-                     hk_cfg_str(cfg, "backup.alert_email"),
-                     "backup.alert_email", err);
+                     cfg->settings.backup.alert_email, "backup.alert_email",
+                     err);
     if (rc < 0)
         return rc;
     if (!bk_hhmm_ok(out->time))
@@ -81,15 +79,15 @@ int hk_backup_cfg_load(const struct hk_config *cfg, struct hk_backup_cfg *out,
                           "%s: backup.local is false but no backup.storage "
                           "is set: backups would go nowhere",
                           hk_cfg_origin(cfg, "backup.local"));
-    out->level = (int)hk_cfg_int(cfg, "backup.compression_level");
-    out->threads = (int)hk_cfg_int(cfg, "backup.compression_threads");
-    out->keep_last = (int)hk_cfg_int(cfg, "backup.keep_last");
-    out->keep_daily = (int)hk_cfg_int(cfg, "backup.keep_daily");
-    out->keep_weekly = (int)hk_cfg_int(cfg, "backup.keep_weekly");
-    out->keep_monthly = (int)hk_cfg_int(cfg, "backup.keep_monthly");
-    out->schedule = hk_cfg_bool(cfg, "backup.schedule.enabled");
-    out->max_age_ms = hk_cfg_int(cfg, "backup.max_age");
-    out->restore_wait_ms = hk_cfg_int(cfg, "backup.restore_wait");
+    out->level = (int)cfg->settings.backup.compression_level;
+    out->threads = (int)cfg->settings.backup.compression_threads;
+    out->keep_last = (int)cfg->settings.backup.keep_last;
+    out->keep_daily = (int)cfg->settings.backup.keep_daily;
+    out->keep_weekly = (int)cfg->settings.backup.keep_weekly;
+    out->keep_monthly = (int)cfg->settings.backup.keep_monthly;
+    out->schedule = cfg->settings.backup.schedule_enabled;
+    out->max_age_ms = cfg->settings.backup.max_age_ms;
+    out->restore_wait_ms = cfg->settings.backup.restore_wait_ms;
     return 0;
 }
 

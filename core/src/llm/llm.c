@@ -170,7 +170,7 @@ static const struct hk_plugin_entry *pick_instance(struct hk_app *app,
     if (app->plugins == NULL)
         return NULL;
     if (name == NULL && app->cfg != NULL) {
-        const char *cfg_name = hk_cfg_str(app->cfg, "llm.plugin");
+        const char *cfg_name = app->cfg->settings.llm.plugin;
         if (cfg_name != NULL && cfg_name[0] != '\0')
             name = cfg_name;
     }

@@ -29,7 +29,7 @@ static const char score_schema[] =
 int64_t hk_llm_timeout_ms(const struct hk_app *app)
 {
     if (app != NULL && app->cfg != NULL)
-        return hk_cfg_int(app->cfg, "llm.timeout");
+        return app->cfg->settings.llm.timeout_ms;
     return 120000;
 }
 

@@ -11,14 +11,14 @@ void hk_lua_limits_from_config(const struct hk_config *cfg,
     hk_lua_limits_default(l);
     if (cfg == NULL)
         return;
-    l->max_instructions = hk_cfg_int(cfg, "lua.max_instructions");
-    l->max_memory = hk_cfg_int(cfg, "lua.max_memory");
-    l->max_wall_ms = hk_cfg_int(cfg, "lua.max_wall");
-    l->max_host_calls = hk_cfg_int(cfg, "lua.max_host_calls");
-    l->max_source = hk_cfg_int(cfg, "lua.max_source");
-    l->max_sleep_ms = hk_cfg_int(cfg, "lua.max_sleep");
-    l->state_max = hk_cfg_int(cfg, "lua.state_max");
-    l->max_log_lines = hk_cfg_int(cfg, "lua.max_log_lines");
-    l->max_log_bytes = hk_cfg_int(cfg, "lua.max_log_bytes");
-    l->max_output = hk_cfg_int(cfg, "lua.max_output");
+    l->max_instructions = cfg->settings.lua.max_instructions;
+    l->max_memory = cfg->settings.lua.max_memory;
+    l->max_wall_ms = cfg->settings.lua.max_wall_ms;
+    l->max_host_calls = cfg->settings.lua.max_host_calls;
+    l->max_source = cfg->settings.lua.max_source;
+    l->max_sleep_ms = cfg->settings.lua.max_sleep_ms;
+    l->state_max = cfg->settings.lua.state_max;
+    l->max_log_lines = cfg->settings.lua.max_log_lines;
+    l->max_log_bytes = cfg->settings.lua.max_log_bytes;
+    l->max_output = cfg->settings.lua.max_output;
 }

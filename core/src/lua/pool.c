@@ -79,10 +79,10 @@ void hk_lua_pool_opts_from_config(const struct hk_config *cfg,
     o->max_runs = 100;
     o->address_space = 1024LL * 1024 * 1024;
     if (cfg != NULL) {
-        o->processes = (int)hk_cfg_int(cfg, "lua.sandbox_processes");
-        o->max_runs = (int)hk_cfg_int(cfg, "lua.sandbox_max_runs");
-        o->address_space = hk_cfg_int(cfg, "lua.sandbox_address_space");
-        o->path = hk_cfg_str(cfg, "lua.sandbox_path");
+        o->processes = (int)cfg->settings.lua.sandbox_processes;
+        o->max_runs = (int)cfg->settings.lua.sandbox_max_runs;
+        o->address_space = cfg->settings.lua.sandbox_address_space;
+        o->path = cfg->settings.lua.sandbox_path;
     }
     o->prefork = o->processes < 2 ? o->processes : 2;
     const char *th = getenv("HAWK_LUA_TEST_HOOKS");

@@ -22,7 +22,7 @@ static bool is_dir(const char *p)
 static int templates_dir(const struct hk_config *c, char *out, size_t n,
                          struct hk_err *err)
 {
-    const char *set = hk_cfg_str(c, "mail.templates_dir");
+    const char *set = c->settings.mail.templates_dir;
     char beside[1024] = "";
     if (set != NULL && set[0] != '\0') {
         if (!is_dir(set))
@@ -56,7 +56,7 @@ int hk_mail_cfg_from_config(const struct hk_config *c, struct hk_mail_cfg *cfg,
                             struct hk_err *err)
 {
     memset(cfg, 0, sizeof(*cfg));
-    const char *tls = hk_cfg_str(c, "mail.starttls");
+    const char *tls = c->settings.mail.starttls;
     if (strcmp(tls, "auto") == 0)
         cfg->tls = HK_MAIL_TLS_AUTO;
     else if (strcmp(tls, "require") == 0)
@@ -67,15 +67,15 @@ int hk_mail_cfg_from_config(const struct hk_config *c, struct hk_mail_cfg *cfg,
         return hk_err_set(err, HAWK_ECONFIG, NULL, "mail.starttls",
                           "%s: mail.starttls must be auto, require or off",
                           hk_cfg_origin(c, "mail.starttls"));
-    cfg->smtp_url = hk_cfg_str(c, "mail.smtp_url");
-    cfg->username = hk_cfg_str(c, "mail.username");
-    cfg->ca_file = hk_cfg_str(c, "mail.ca_file");
-    cfg->password = hk_cfg_str(c, "mail.password");
-    cfg->from_address = hk_cfg_str(c, "mail.from");
-    cfg->from_name = hk_cfg_str(c, "mail.from_name");
-    cfg->reply_to = hk_cfg_str(c, "mail.reply_to");
-    cfg->timeout_ms = hk_cfg_int(c, "mail.timeout");
-    cfg->max_attempts = (int)hk_cfg_int(c, "mail.max_attempts");
+    cfg->smtp_url = c->settings.mail.smtp_url;
+    cfg->username = c->settings.mail.username;
+    cfg->ca_file = c->settings.mail.ca_file;
+    cfg->password = c->settings.mail.password;
+    cfg->from_address = c->settings.mail.from;
+    cfg->from_name = c->settings.mail.from_name;
+    cfg->reply_to = c->settings.mail.reply_to;
+    cfg->timeout_ms = c->settings.mail.timeout_ms;
+    cfg->max_attempts = (int)c->settings.mail.max_attempts;
     if (!hk_mail_addr_ok(cfg->from_address))
         return hk_err_set(err, HAWK_ECONFIG, NULL, "mail.from",
                           "%s: mail.from must be one address such as "
@@ -85,7 +85,7 @@ int hk_mail_cfg_from_config(const struct hk_config *c, struct hk_mail_cfg *cfg,
     if (rc < 0)
         return rc;
     cfg->templates_dir = tdir;
-    const char *spool = hk_cfg_str(c, "mail.spool_dir");
+    const char *spool = c->settings.mail.spool_dir;
     if (spool != NULL && spool[0] != '\0')
         hk_strlcpy(sdir, spool, slen);
     else

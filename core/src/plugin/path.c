@@ -77,7 +77,7 @@ int hk_plugin_resolve_path(const struct hk_config *cfg, const char *name,
                  "cannot open plugin '%s' at %s: no such file", name, out);
         return HAWK_ENOTFOUND;
     }
-    const char *dir = cfg != NULL ? hk_cfg_str(cfg, "plugin_dir") : NULL;
+    const char *dir = cfg != NULL ? cfg->settings.plugin_dir : NULL;
     if (dir != NULL && dir[0] != '\0') {
         if (!join(dir, path, out, outlen)) {
             snprintf(reason, reasonlen, "plugin '%s': path is too long", name);

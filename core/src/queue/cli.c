@@ -100,7 +100,7 @@ int hk_queue_cli_worker(struct hk_app *app, int argc, char **argv)
         fprintf(stderr, "hawk worker: no database connection\n");
         goto fail;
     }
-    if (n == 0 && app->cfg != NULL && hk_cfg_int(app->cfg, "queue.workers") < 1)
+    if (n == 0 && app->cfg != NULL && app->cfg->settings.queue.workers < 1)
         n = 1; /* queue.workers = 0 means "none in serve"; a worker works */
 
     /* Block the stop signals before any thread starts so they all inherit
@@ -135,7 +135,7 @@ int hk_queue_cli_worker(struct hk_app *app, int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     hk_notify("STOPPING=1");
     int64_t grace =
-        app->cfg != NULL ? hk_cfg_int(app->cfg, "queue.shutdown_grace") : 30000;
+        app->cfg != NULL ? app->cfg->settings.queue.shutdown_grace_ms : 30000;
     hk_workers_stop(w, grace);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 done_ok:

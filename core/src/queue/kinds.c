@@ -197,7 +197,7 @@ static int prune_run(struct hk_job_ctx *ctx, const char *payload,
     (void)payload;
     int64_t older = 7LL * 24 * 3600 * 1000;
     if (ctx->app != NULL && ctx->app->cfg != NULL)
-        older = hk_cfg_int(ctx->app->cfg, "queue.prune_after");
+        older = ctx->app->cfg->settings.queue.prune_after_ms;
     if (ctx->app == NULL || ctx->app->db == NULL) {
         err->code = HAWK_EUNAVAIL;
         err->retryable = true;

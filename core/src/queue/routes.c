@@ -317,7 +317,7 @@ static void tasks_create(struct hk_req *req, struct hk_resp *resp)
     }
     int64_t max_pending = 1000;
     if (req->app->cfg != NULL)
-        max_pending = hk_cfg_int(req->app->cfg, "queue.max_pending_per_user");
+        max_pending = req->app->cfg->settings.queue.max_pending_per_user;
     char uid[24];
     snprintf(uid, sizeof(uid), "%" PRId64, req->user_id);
     const char *params[1] = {uid};

@@ -59,12 +59,12 @@ int hk_workers_opts_from_config(const struct hk_app *app,
         hk_workers_opts_defaults(o);
         return 0;
     }
-    o->n = (int)hk_cfg_int(cfg, "queue.workers");
-    o->batch_size = (int)hk_cfg_int(cfg, "queue.batch_size");
-    o->per_user_limit = (int)hk_cfg_int(cfg, "queue.per_user_concurrency");
-    o->poll_interval_ms = hk_cfg_int(cfg, "queue.poll_interval");
-    o->heartbeat_interval_ms = hk_cfg_int(cfg, "queue.heartbeat_interval");
-    o->rescue_after_ms = hk_cfg_int(cfg, "queue.rescue_after");
+    o->n = (int)cfg->settings.queue.workers;
+    o->batch_size = (int)cfg->settings.queue.batch_size;
+    o->per_user_limit = (int)cfg->settings.queue.per_user_concurrency;
+    o->poll_interval_ms = cfg->settings.queue.poll_interval_ms;
+    o->heartbeat_interval_ms = cfg->settings.queue.heartbeat_interval_ms;
+    o->rescue_after_ms = cfg->settings.queue.rescue_after_ms;
     if (o->rescue_after_ms < 2 * o->heartbeat_interval_ms) {
         snprintf(err, errlen,
                  "queue.rescue_after (%lld ms) must be at least twice "
@@ -73,11 +73,11 @@ int hk_workers_opts_from_config(const struct hk_app *app,
                  (long long)o->heartbeat_interval_ms);
         return HAWK_ECONFIG;
     }
-    size_t nq = hk_cfg_list_len(cfg, "queue.queues");
+    size_t nq = cfg->settings.queue.queues.n;
     if (nq > 0) {
         const char **q = hk_calloc(nq + 1, sizeof(char *));
         for (size_t i = 0; i < nq; i++) {
-            q[i] = hk_cfg_list_item(cfg, "queue.queues", i);
+            q[i] = cfg->settings.queue.queues.items[i];
             if (!hk_queue_name_valid(q[i])) {
                 snprintf(err, errlen,
                          "queue.queues: '%s' is not a queue name (use "
@@ -89,11 +89,11 @@ int hk_workers_opts_from_config(const struct hk_app *app,
         }
         o->queues = q;
     }
-    size_t nl = hk_cfg_list_len(cfg, "queue.concurrency");
+    size_t nl = cfg->settings.queue.concurrency.n;
     struct hk_queue_limit *lim = hk_calloc(nl + 1, sizeof(*lim));
     o->limits = lim;
     for (size_t i = 0; i < nl; i++) {
-        const char *item = hk_cfg_list_item(cfg, "queue.concurrency", i);
+        const char *item = cfg->settings.queue.concurrency.items[i];
         if (parse_limit(item, &lim[i]) < 0) {
             snprintf(err, errlen,
                      "queue.concurrency: '%s' must look like \"name=N\" "

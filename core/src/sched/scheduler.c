@@ -88,8 +88,7 @@ int hk_sched_specs_from_config(const struct hk_config *cfg,
 {
     *specs = NULL;
     *n = 0;
-    const config_setting_t *list =
-        cfg != NULL ? hk_cfg_setting(cfg, "schedules") : NULL;
+    const config_setting_t *list = cfg != NULL ? cfg->settings.schedules : NULL;
     if (list == NULL) {
         *specs = hk_calloc(1, sizeof(**specs));
         (*specs)[0] = default_prune;
@@ -339,7 +338,7 @@ int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
                         size_t n_extra, struct hk_sched **out)
 {
     *out = NULL;
-    if (app->cfg != NULL && !hk_cfg_bool(app->cfg, "scheduler.enabled")) {
+    if (app->cfg != NULL && !app->cfg->settings.scheduler.enabled) {
         hk_info("scheduler: disabled in the config");
         return 0;
     }
@@ -369,10 +368,9 @@ int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
         all[n + i] = extra[i];
     }
     struct hk_sched_opts o = {
-        .lock_id =
-            app->cfg ? hk_cfg_int(app->cfg, "scheduler.lock_id") : 7236837,
+        .lock_id = app->cfg ? app->cfg->settings.scheduler.lock_id : 7236837,
         .catch_up_ms =
-            app->cfg ? hk_cfg_int(app->cfg, "scheduler.catch_up") : 3600 * 1000,
+            app->cfg ? app->cfg->settings.scheduler.catch_up_ms : 3600 * 1000,
         .tick_ms = 1000,
         .builtins = all,
         .n_builtins = n + n_extra,
