@@ -154,10 +154,12 @@ def run_hawk(args, env=None, input_text=None, timeout=120):
     return p.returncode, p.stdout, p.stderr
 
 
-def write_config(dirpath, port, db_url=None, extra_config="", plugins=""):
-    """Writes a hawk.cfg for tests and returns its path."""
+def write_config(dirpath, port, db_url=None, extra_config="", plugins="", server_extra=""):
+    """Writes a hawk.cfg for tests and returns its path.  server_extra is
+    added inside the server group (e.g. 'trusted_proxies = ["127.0.0.1"];')."""
     lines = [
-        'server = { listen = "127.0.0.1:%d"; threads = 4; shutdown_grace = "5s"; };' % port,
+        'server = { listen = "127.0.0.1:%d"; threads = 4; shutdown_grace = "5s"; %s };'
+        % (port, server_extra),
         'data_dir = "%s";' % os.path.join(dirpath, "var"),
         'log = { level = "debug"; };',
     ]
@@ -176,10 +178,11 @@ class HawkServer:
     """`hawk serve` on a free port with a generated config."""
 
     def __init__(self, db_url=None, extra_config="", plugins="", env=None,
-                 args=(), wait=True, start_timeout=60):
+                 args=(), wait=True, start_timeout=60, server_extra=""):
         self.dir = make_tmpdir("hawk-srv-")
         self.port = free_port()
-        self.config = write_config(self.dir, self.port, db_url, extra_config, plugins)
+        self.config = write_config(self.dir, self.port, db_url, extra_config, plugins,
+                                   server_extra)
         self.env = {"HAWK_PLUGIN_PATH": PLUGIN_DIR}
         self.env.update(env or {})
         self.proc = HawkProcess(["serve", "-c", self.config] + list(args), env=self.env)

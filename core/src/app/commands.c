@@ -132,6 +132,8 @@ int hk_cmd_serve(const char *config_path)
         .threads = (int)app.cfg->settings.server.threads,
         .max_body = (size_t)app.cfg->settings.server.max_body,
         .grace_ms = app.cfg->settings.server.shutdown_grace_ms,
+        .trusted_proxies = app.cfg->settings.server.trusted_proxies.items,
+        .n_trusted_proxies = app.cfg->settings.server.trusted_proxies.n,
         .auth = hk_auth_check_bearer,
         .auth_ctx = app.auth,
         .fallback = hk_web_handle,

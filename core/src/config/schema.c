@@ -32,6 +32,10 @@ const struct hk_cfg_field hk_config_schema[] = {
     {"server.shutdown_grace", HK_CFG_DURATION, "10s", 0, 10 * MINUTE,
      "how long in-flight requests may finish on shutdown", NULL,
      HK_AT(server.shutdown_grace_ms)},
+    {"server.trusted_proxies", HK_CFG_STR_LIST, "", 0, 0,
+     "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For "
+     "names the client; empty: the peer is the client",
+     NULL, HK_AT(server.trusted_proxies)},
 
     /* ---------------------------------------------------------------
      * files

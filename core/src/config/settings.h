@@ -31,6 +31,7 @@ struct hk_cfg_server {
     int64_t threads;
     int64_t max_body;          /* bytes */
     int64_t shutdown_grace_ms; /* ms */
+    struct hk_cfg_list trusted_proxies;
 };
 
 /* database.* */

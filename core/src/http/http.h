@@ -225,6 +225,10 @@ struct hk_http_opts {
     int64_t grace_ms;    /* in-flight drain on stop */
     unsigned conn_limit; /* open connections (0: 1024) */
     unsigned timeout_s;  /* idle connection timeout (0: 30 s) */
+    /* server.trusted_proxies: peers whose X-Forwarded-For names the
+     * client (http/proxy.h); borrowed for the call only. */
+    const char *const *trusted_proxies;
+    size_t n_trusted_proxies;
     /* Required: the check for HK_ROUTE_AUTH routes.  The caller that
      * composes the process picks it (app/ passes hk_auth_check_bearer),
      * so http/ never depends on the auth module. */

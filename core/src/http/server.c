@@ -26,6 +26,7 @@
 
 #include "hawk/plugin.h"
 #include "http/http.h"
+#include "http/proxy.h"
 #include "http/http_int.h"
 #include "log/log.h"
 #include "util/alloc.h"
@@ -53,6 +54,7 @@ struct hk_http_server {
     atomic_bool starting;
     char start_err[256];
     struct sockaddr_storage addr;
+    struct hk_http_proxies proxies; /* whose X-Forwarded-For counts */
 };
 
 static char empty_body[1];
@@ -261,12 +263,19 @@ static void fill_remote(struct hk_http_ctx *c, struct MHD_Connection *conn)
     if (ci == NULL || ci->client_addr == NULL)
         return;
     const struct sockaddr *sa = ci->client_addr;
+    char peer[48] = "";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-                  c->remote, sizeof(c->remote));
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
+                  sizeof(peer));
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-                  c->remote, sizeof(c->remote));
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+                  sizeof(peer));
+    const char *xff = c->srv->proxies.n > 0
+                          ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                        "X-Forwarded-For")
+                          : NULL;
+    hk_http_client_addr(&c->srv->proxies, peer, xff, c->remote,
+                        sizeof(c->remote));
 }
 
 /* The checks made once the headers are in: route, auth, announced body
@@ -624,6 +633,11 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->fallback_ctx = o->fallback_ctx;
     s->max_body = o->max_body ? o->max_body : HK_HTTP_DEFAULT_MAX_BODY;
     s->grace_ms = o->grace_ms > 0 ? o->grace_ms : 0;
+    if (hk_http_proxies_parse(o->trusted_proxies, o->n_trusted_proxies,
+                              &s->proxies, err, errlen) < 0) {
+        hk_free(s);
+        return HAWK_EINVAL;
+    }
     atomic_init(&s->active, 0);
     atomic_init(&s->stopping, false);
     atomic_init(&s->starting, true);
