@@ -22,8 +22,7 @@ static int setup(void **state)
     const char *items[] = {"127.0.0.1", "::1", "10.0.0.0/8", "fd00::/8",
                            "192.168.1.0/25"};
     char err[256];
-    assert_int_equal(hk_http_proxies_parse(items, 5, &P, err, sizeof(err)),
-                     0);
+    assert_int_equal(hk_http_proxies_parse(items, 5, &P, err, sizeof(err)), 0);
     return 0;
 }
 
@@ -94,9 +93,9 @@ static void test_bad_entries(void **state)
     const char *bad[] = {"localhost", "10.0.0.0/33", "::1/129", "1.2.3.4/x",
                          ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(hk_http_proxies_parse(&bad[i], 1, &p, err,
-                                               sizeof(err)),
-                         HAWK_EINVAL);
+        assert_int_equal(
+            hk_http_proxies_parse(&bad[i], 1, &p, err, sizeof(err)),
+            HAWK_EINVAL);
         assert_non_null(strstr(err, "server.trusted_proxies"));
         assert_non_null(strstr(err, "10.0.0.0/8"));
     }

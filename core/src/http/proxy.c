@@ -35,8 +35,7 @@ static bool parse_addr(const char *s, int *family, unsigned char a[16])
 }
 
 int hk_http_proxies_parse(const char *const *items, size_t n,
-                          struct hk_http_proxies *out, char *err,
-                          size_t errlen)
+                          struct hk_http_proxies *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (n > HK_HTTP_MAX_PROXIES) {

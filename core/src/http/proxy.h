@@ -21,9 +21,9 @@
 struct hk_http_proxies {
     size_t n;
     struct {
-        int family;         /* AF_INET or AF_INET6 */
+        int family;          /* AF_INET or AF_INET6 */
         unsigned char a[16]; /* network address */
-        int bits;           /* prefix length */
+        int bits;            /* prefix length */
     } net[HK_HTTP_MAX_PROXIES];
 };
 
