@@ -220,6 +220,30 @@ class SandboxTests(unittest.TestCase):
         self.assert_health_answers()
         self.assert_next_run_works()
 
+    def test_one_user_cannot_hold_every_worker(self):
+        # Job Seeker sets no workflow_concurrency: one run of a user at a
+        # time, whatever the number of workers.
+        a = self.user(plan="Job Seeker")
+        b = self.user(plan="Job Seeker")
+        wf = self.create(a, run_body("hawk._test_spin(1)"))
+        runs = [self.start(a, wf["id"]) for _ in range(3)]
+        time.sleep(0.3)
+        t0 = time.time()
+        wfb = self.create(b, run_body("hawk.log('quick')"))
+        rb = self.wait(b, wfb["id"], self.start(b, wfb["id"]))
+        self.assertEqual(rb["status"], "succeeded", rb)
+        self.assertLess(time.time() - t0, 1.5)
+        done = [self.wait(a, wf["id"], r, timeout=30) for r in runs]
+        for r in done:
+            self.assertEqual(r["status"], "succeeded", r)
+        spans = sorted((float(self.pg.psql(
+            "SELECT extract(epoch FROM started_at) FROM workflow_runs "
+            "WHERE id = %d" % r["id"])), float(self.pg.psql(
+                "SELECT extract(epoch FROM finished_at) FROM workflow_runs "
+                "WHERE id = %d" % r["id"]))) for r in done)
+        for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+            self.assertGreaterEqual(s2, e1 - 0.05, spans)
+
 
 if __name__ == "__main__":
     unittest.main()

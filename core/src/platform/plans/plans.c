@@ -453,6 +453,8 @@ static const struct hk_field feature_fields[] = {
     COUNT_LIMIT(HK_PLANS_MIN_SCHEDULE_INTERVAL),
     {HK_PLANS_LLM_BUDGET, HK_F_NUMBER, false, false, -1, 1000000,
      .msg = "must be a number from -1 (unlimited) to 1000000"},
+    {HK_PLANS_WORKFLOW_CONCURRENCY, HK_F_INT, false, false, 1, 1000,
+     .msg = "must be an integer from 1 to 1000 (workflow runs at once)"},
     HK_FIELD_END};
 
 static int currency_check(const struct hk_jslot *slot, struct hk_err *err)

@@ -34,6 +34,9 @@ struct hk_router;
 #define HK_PLANS_WORKFLOWS "workflows"
 #define HK_PLANS_MIN_SCHEDULE_INTERVAL "min_schedule_interval_minutes"
 #define HK_PLANS_LLM_BUDGET "llm_monthly_budget_usd"
+/* Workflow runs of one user at once (read by the queue's claim, migration
+ * 0060; default 1). */
+#define HK_PLANS_WORKFLOW_CONCURRENCY "workflow_concurrency"
 
 struct hk_plans_cfg {
     int64_t trial_days; /* plans.trial_days */
