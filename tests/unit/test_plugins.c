@@ -294,7 +294,7 @@ static void test_refusals(void **state)
     expect_failed("{ name = \"x\"; path = \"$FX/unknown_kind.so\"; }",
                   "unknown kind 99");
     expect_failed("{ name = \"x\"; path = \"$FX/needs_minor.so\"; }",
-                  "needs host ABI 1.99; this hawk speaks 1.0: upgrade hawk");
+                  "needs host ABI 1.99; this hawk speaks 1.1: upgrade hawk");
     expect_failed("{ name = \"x\"; path = \"$FX/no_chat.so\"; }",
                   "llm plugin lacks the mandatory op 'chat'");
     expect_failed("{ name = \"x\"; path = \"$FX/init_fail.so\"; }",

@@ -65,7 +65,7 @@ extern "C" {
 /* Incompatible change: the exported symbol name changes with it. */
 #define HAWK_ABI_MAJOR 1
 /* Append-only additions to the tables below. */
-#define HAWK_ABI_MINOR 0
+#define HAWK_ABI_MINOR 1
 #define HAWK_PLUGIN_MAGIC 0x4b574148u /* "HAWK" little-endian */
 #define HAWK_PLUGIN_SYMBOL "hawk_plugin_v1"
 
@@ -204,6 +204,7 @@ struct hawk_host;     /* owned by the host; one per plugin instance */
 struct hawk_instance; /* opaque to the host; defined by each plugin */
 struct hawk_call;     /* per call: deadline, cancel flag, ids, clock */
 struct hawk_config;   /* read-only view of one plugin's `options` group */
+struct hawk_browser;  /* a browser session lent to one call (v1.1) */
 
 /* ------------------------------------------------------------------------
  * Sinks: how results leave a plugin.  The host copies what it is given.
@@ -331,7 +332,60 @@ struct hawk_host_api {
     void (*metric_add)(struct hawk_host *h, const char *name,
                        const char *labels, double value);
 
-    /* v1.1+: new entries go here, never in the middle. */
+    /* ---- v1.1: the browser service ----
+     * Headless Chromium sessions driven by the host over W3C WebDriver.
+     * browser_open lends the call's user a session with the named
+     * persistent profile ([a-z0-9_-]{1,32}, kept under the data dir so
+     * logins survive; NULL: a throw-away profile), waiting for a free slot
+     * within the call's deadline.  At most one session per user and
+     * profile exists at a time.  Errors: HAWK_EUNSUPPORTED (this call has
+     * no browser service), HAWK_EQUOTA (the user's plan allows none),
+     * HAWK_EUNAVAIL (no slot in time, or chromedriver/Chromium missing or
+     * not starting; err names the Debian package), HAWK_EINVAL.  The
+     * session is the plugin's until browser_close(), which must be called
+     * on every path, from the thread of the call. */
+    int (*browser_open)(struct hawk_call *call, const char *profile,
+                        struct hawk_browser **out, struct hawk_error *err);
+    /* One WebDriver command relative to the session: method "GET",
+     * "POST" or "DELETE", path "/url", "/element", "/element/<ref>/click"
+     * ..., body a JSON text or NULL.  value_json (may be NULL) receives
+     * the JSON text of the answer's "value".  Errors: HAWK_ENOTFOUND (no
+     * such element, stale element), HAWK_ECONFLICT (not interactable,
+     * click intercepted), HAWK_EINVAL (invalid argument or selector),
+     * HAWK_ETIMEDOUT, HAWK_EUNAVAIL (the browser died: close it),
+     * HAWK_ECANCELED, HAWK_EPROTO. */
+    int (*browser_cmd)(struct hawk_browser *b, const char *method,
+                       const char *path, const char *body,
+                       struct hawk_text_sink *value_json,
+                       struct hawk_error *err);
+    /* Keeps a screenshot and the page's HTML of the session's current
+     * page with what the call works on (an application), labelled with
+     * reason ("checkpoint", "unknown_field"); downloadable by the user.
+     * 0, or HAWK_EUNSUPPORTED when the call keeps no captures. */
+    int (*browser_capture)(struct hawk_browser *b, const char *reason,
+                           struct hawk_error *err);
+    /* Gives the session back: reusable keeps it for the next call of the
+     * same user and profile; false ends its processes now.  Accepts
+     * NULL. */
+    void (*browser_close)(struct hawk_browser *b, bool reusable);
+
+    /* ---- v1.1: the answer service ----
+     * Answers one question of an application form for the call's user:
+     * profile facts first, then the user's own answers, then the LLM,
+     * typed to the field.  type: "text", "textarea", "number",
+     * "single_choice", "multiple_choice", "yes_no", "date"; options_json
+     * a JSON array of the offered choices (NULL for free answers).
+     * answer_json receives {"answer": <string|number|[strings]>,
+     * "source": "profile|override|cache|llm"}; a choice answer is one of
+     * the options exactly, a number is a JSON number.  Errors:
+     * HAWK_EUNSUPPORTED (no answer service for this call), HAWK_EINVAL
+     * (err names the problem), HAWK_EQUOTA, HAWK_EUNAVAIL (no LLM, or it
+     * gave no answer of the field's type). */
+    int (*answer)(struct hawk_call *call, const char *question,
+                  const char *type, const char *options_json,
+                  struct hawk_text_sink *answer_json, struct hawk_error *err);
+
+    /* v1.2+: new entries go here, never in the middle. */
 };
 #define HAWK_HOST_API_SIZE_1_0 HAWK_SIZE_TO(struct hawk_host_api, metric_add)
 

@@ -21,6 +21,7 @@ struct hk_backup;
 struct hk_platform;
 struct hk_lua_pool;
 struct hk_auth;
+struct hk_browser;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -35,6 +36,7 @@ struct hk_app {
     struct hk_platform *platform; /* platform/, by hk_app_platform() */
     struct hk_lua_pool *lua_pool; /* lua/, by hk_app_lua_pool() */
     struct hk_auth *auth;         /* auth/, by hk_app_auth() */
+    struct hk_browser *browser;   /* browser/, by hk_app_register_kinds() */
     unsigned char *jwt_key;       /* owned, secret; handed to auth/ and wiped */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */

@@ -11,6 +11,7 @@
 #include "apply/apply.h"
 #include "auth/auth.h"
 #include "backup/backup.h"
+#include "browser/browser.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "health/health.h"
@@ -346,9 +347,38 @@ int hk_app_lua_pool(struct hk_app *app)
     return 0;
 }
 
+/* The browser service the job boards drive (no process starts until a
+ * job asks for a session).  A missing chromedriver is not an error here:
+ * the job that needs it fails with the package to install. */
+static int app_browser(struct hk_app *app)
+{
+    struct hk_err err = HK_ERR_INIT;
+    if (app->browser != NULL)
+        return 0;
+    const struct hk_cfg_browser *c = &app->cfg->settings.browser;
+    struct hk_browser_cfg bc = {
+        .chromedriver = c->chromedriver,
+        .chromium = c->chromium,
+        .data_dir = app->cfg->settings.data_dir,
+        .max_sessions = (int)c->max_sessions,
+        .acquire_timeout_ms = c->acquire_timeout_ms,
+        .command_timeout_ms = c->command_timeout_ms,
+        .page_load_timeout_ms = c->page_load_timeout_ms,
+        .idle_timeout_ms = c->idle_timeout_ms,
+    };
+    if (hk_browser_new(&bc, NULL, &app->browser, &err) < 0) {
+        hk_log(HAWK_LOG_CRIT, "browser: %s", err.msg);
+        fprintf(stderr, "hawk: browser: %s\n", err.msg);
+        return HAWK_ECONFIG;
+    }
+    return 0;
+}
+
 int hk_app_register_kinds(struct hk_app *app)
 {
-    int rc = hk_app_mail(app);
+    int rc = app_browser(app);
+    if (rc == 0)
+        rc = hk_app_mail(app);
     if (rc == 0)
         rc = hk_mail_register_kinds(app->mail);
     if (rc == 0)
@@ -380,6 +410,10 @@ void hk_app_teardown(struct hk_app *app)
 {
     hk_lua_pool_free(app->lua_pool);
     app->lua_pool = NULL;
+    /* Before the plugins: no session may outlive the code that drove it,
+     * and every chromedriver and Chromium is ended here. */
+    hk_browser_free(app->browser);
+    app->browser = NULL;
     hk_backup_free(app->backup);
     app->backup = NULL;
     hk_mail_free(app->mail);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hawk/plugin.h"
+#include "plugin/plugins.h"
 
 struct hk_resumes;
 struct hk_dbconn;
@@ -59,5 +60,41 @@ int hk_apply_profile_json(struct hk_resumes *rs, struct hk_dbconn *c,
  * back to "resume" when nothing is left. */
 void hk_apply_safe_name(const char *stored, const char *ext, char *out,
                         size_t outlen);
+
+/* ---- services.c: what a submission lends the plugin ---- */
+
+struct hk_app;
+struct hk_browser;
+
+#define HK_APPLY_CAPTURES_MAX 4
+
+struct hk_apply_capture {
+    char reason[49];
+    void *png; /* NULL: none */
+    size_t png_len;
+    char *html; /* NULL: none (not NUL-terminated) */
+    size_t html_len;
+};
+
+struct hk_apply_services {
+    struct hk_call_services svc; /* lent to the call: call.svc = &svc */
+    struct hk_app *app;          /* borrowed */
+    int64_t job_id;
+    struct hk_apply_capture v[HK_APPLY_CAPTURES_MAX];
+    size_t n;
+};
+
+/* Fills s for one submission of a job (jobs.id job_id) of app: the
+ * browser of browser (NULL: none), the answer service, captures kept in
+ * s.  app and browser are borrowed and must outlive the call. */
+void hk_apply_services_init(struct hk_apply_services *s, struct hk_app *app,
+                            struct hk_browser *browser, int64_t job_id);
+/* Writes the captures the plugin made to application_captures on c (in
+ * whatever transaction c is in).  0 or the first database error (logged;
+ * the rest are not written). */
+int hk_apply_services_store(struct hk_apply_services *s, struct hk_dbconn *c,
+                            int64_t app_id);
+/* Frees the captures.  Safe twice. */
+void hk_apply_services_release(struct hk_apply_services *s);
 
 #endif

@@ -44,6 +44,7 @@ struct target {
     int64_t app_id;
     int64_t user_id;
     int64_t resume_id; /* 0: none */
+    int64_t job_id;    /* jobs.id */
     char status[48];
     char board[128];
     char *external_id;
@@ -145,7 +146,8 @@ static int load_target(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
     int rc =
         hk_db_params_run(c,
                          "SELECT a.status, coalesce(a.resume_id, 0), j.board,"
-                         " j.external_id, j.url FROM applications a JOIN"
+                         " j.external_id, j.url, a.job_id FROM applications a"
+                         " JOIN"
                          " jobs j ON j.id = a.job_id WHERE a.id = $1::bigint"
                          " AND a.user_id = $2::bigint FOR UPDATE OF a",
                          &p, &r);
@@ -162,6 +164,7 @@ static int load_target(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
     hk_strlcpy(t->board, PQgetvalue(r, 0, 2), sizeof(t->board));
     t->external_id = hk_strdup(PQgetvalue(r, 0, 3));
     t->url = PQgetisnull(r, 0, 4) ? NULL : hk_strdup(PQgetvalue(r, 0, 4));
+    (void)hk_parse_i64(PQgetvalue(r, 0, 5), 0, INT64_MAX, &t->job_id);
     PQclear(r);
     return 0;
 }
@@ -381,7 +384,18 @@ struct run {
     struct target t;
     struct hk_buf *result;
     struct hawk_error *err;
+    struct hk_apply_services *svc; /* NULL until the plugin is called */
 };
+
+/* Keeps what the plugin captured, once the submission's transaction has
+ * ended (the row lock it held would block the insert, and a retried
+ * attempt's rollback must not lose them).  A capture that cannot be
+ * written is logged and never changes the outcome. */
+static void keep_captures(struct run *r)
+{
+    if (r->svc != NULL)
+        (void)hk_apply_services_store(r->svc, r->c, r->t.app_id);
+}
 
 /* No plugin can send it: hand it to the user, done for the queue. */
 static int no_plugin(struct run *r)
@@ -423,11 +437,13 @@ static int plugin_failed(struct run *r, int rc, struct hawk_error *perr)
         /* Cancelled, timed out or shutting down: the worker decides; the
          * application stays as it was. */
         hk_db_rollback(r->c);
+        keep_captures(r);
         HAWK_ERR_SET(r->err, rc, true, 0, "%.255s", msg);
         return rc;
     }
     if (retryable && ctx->attempt < ctx->max_attempts) {
         hk_db_rollback(r->c);
+        keep_captures(r);
         char shown[480];
         snprintf(shown, sizeof(shown), "%s (attempt %d of %d; retrying)", msg,
                  ctx->attempt, ctx->max_attempts);
@@ -448,6 +464,7 @@ static int plugin_failed(struct run *r, int rc, struct hawk_error *perr)
     int drc = conclude(r->c, &r->t, "failed", note, note);
     if (drc == 0)
         drc = hk_db_commit(r->c);
+    keep_captures(r);
     if (drc < 0) {
         db_fail(r->err, drc, "record the failed submission");
         return drc;
@@ -489,6 +506,11 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
     struct hawk_call call;
     hk_call_init(&call, r->t.user_id, NULL,
                  timeout_ms > 0 ? timeout_ms - margin : 0, &r->ctx->cancel);
+    struct hk_apply_services svc;
+    hk_apply_services_init(&svc, r->ctx->app, r->ctx->app->browser,
+                           r->t.job_id);
+    call.svc = &svc.svc;
+    r->svc = &svc;
     struct hk_buf out;
     hk_buf_init(&out, RESULT_MAX);
     struct hawk_text_sink sink = {.opaque = &out, .write = sink_write};
@@ -502,6 +524,8 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
     if (rc < 0) {
         rc = plugin_failed(r, rc, &perr);
         hk_buf_release(&out);
+        hk_apply_services_release(&svc);
+        r->svc = NULL;
         return rc;
     }
     bool applied = false;
@@ -512,6 +536,11 @@ static int submit(struct run *r, const struct hk_plugin_entry *e,
     hk_buf_release(&out);
     if (rc == 0)
         rc = hk_db_commit(r->c);
+    else
+        hk_db_rollback(r->c);
+    keep_captures(r);
+    hk_apply_services_release(&svc);
+    r->svc = NULL;
     if (rc < 0) {
         /* The board has the application but hawk could not record it; a
          * retry finds it still queued and sends it again, which boards

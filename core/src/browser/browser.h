@@ -200,6 +200,14 @@ int hk_browser_html_to_pdf(struct hk_browser *b, const char *html, size_t len,
                            const atomic_bool *cancel, struct hk_buf *pdf,
                            struct hk_err *err);
 
+/* ---- lending sessions to plugins ------------------------------------ */
+
+struct hk_call_services;
+/* Fills the browser half of svc (browser_ctx and the browser_* members)
+ * so the call's plugin reaches sessions of b through the host API.  b
+ * NULL leaves the call without a browser.  b must outlive the call. */
+void hk_browser_lend(struct hk_browser *b, struct hk_call_services *svc);
+
 /* ---- statistics ------------------------------------------------------- */
 
 struct hk_browser_stats {

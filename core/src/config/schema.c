@@ -293,6 +293,33 @@ const struct hk_cfg_field hk_config_schema[] = {
      HK_AT(mail.spool_dir)},
 
     /* ---------------------------------------------------------------
+     * browser: headless Chromium sessions for the job boards (browser/)
+     * ------------------------------------------------------------- */
+    {"browser.chromedriver", HK_CFG_STR, "", 0, 0,
+     "chromedriver program; empty: chromedriver on PATH, then "
+     "/usr/bin/chromedriver (Debian package chromium-driver)",
+     NULL, HK_AT(browser.chromedriver)},
+    {"browser.chromium", HK_CFG_STR, "", 0, 0,
+     "Chromium program; empty: chromium on PATH, then /usr/bin/chromium "
+     "(Debian package chromium)",
+     NULL, HK_AT(browser.chromium)},
+    {"browser.max_sessions", HK_CFG_INT, "4", 1, 64,
+     "browser sessions on this node in all (each is a Chromium, about "
+     "150-300 MiB)",
+     NULL, HK_AT(browser.max_sessions)},
+    {"browser.acquire_timeout", HK_CFG_DURATION, "60s", 1 * SEC, 10 * MINUTE,
+     "how long a job waits for a free browser session", NULL,
+     HK_AT(browser.acquire_timeout_ms)},
+    {"browser.idle_timeout", HK_CFG_DURATION, "2m", 0, HOUR,
+     "how long a released session is kept for the same user; 0: close it", NULL,
+     HK_AT(browser.idle_timeout_ms)},
+    {"browser.command_timeout", HK_CFG_DURATION, "30s", 1 * SEC, 10 * MINUTE,
+     "time limit of one WebDriver command", NULL,
+     HK_AT(browser.command_timeout_ms)},
+    {"browser.page_load_timeout", HK_CFG_DURATION, "30s", 1 * SEC, 10 * MINUTE,
+     "time limit of one page load", NULL, HK_AT(browser.page_load_timeout_ms)},
+
+    /* ---------------------------------------------------------------
      * web: the pages served under /app/
      * ------------------------------------------------------------- */
     {"web.dir", HK_CFG_STR, "", 0, 0,

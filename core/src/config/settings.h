@@ -141,6 +141,17 @@ struct hk_cfg_mail {
     const char *spool_dir;
 };
 
+/* browser.* */
+struct hk_cfg_browser {
+    const char *chromedriver;
+    const char *chromium;
+    int64_t max_sessions;
+    int64_t acquire_timeout_ms;   /* ms */
+    int64_t idle_timeout_ms;      /* ms */
+    int64_t command_timeout_ms;   /* ms */
+    int64_t page_load_timeout_ms; /* ms */
+};
+
 /* web.* */
 struct hk_cfg_web {
     const char *dir;
@@ -183,6 +194,7 @@ struct hk_settings {
     struct hk_cfg_llm llm;
     struct hk_cfg_lua lua;
     struct hk_cfg_mail mail;
+    struct hk_cfg_browser browser;
     struct hk_cfg_web web;
     struct hk_cfg_backup backup;
 };

@@ -274,4 +274,9 @@ const struct hawk_host_api hk_host_api = {
     .http_request = hk_http_client_request,
     .http_response_free = hk_http_client_response_free,
     .metric_add = hk_plugin_metric_add,
+    .browser_open = hk_api_browser_open,
+    .browser_cmd = hk_api_browser_cmd,
+    .browser_capture = hk_api_browser_capture,
+    .browser_close = hk_api_browser_close,
+    .answer = hk_api_answer,
 };

@@ -110,4 +110,18 @@ int hk_plugin_cfg_list_item(const struct hawk_config *c, const char *key,
 void hk_plugin_metric_add(struct hawk_host *h, const char *name,
                           const char *labels, double value);
 
+/* ---- host_browser.c: the ABI 1.1 entries (see hawk/plugin.h) ---- */
+int hk_api_browser_open(struct hawk_call *call, const char *profile,
+                        struct hawk_browser **out, struct hawk_error *err);
+int hk_api_browser_cmd(struct hawk_browser *b, const char *method,
+                       const char *path, const char *body,
+                       struct hawk_text_sink *value_json,
+                       struct hawk_error *err);
+int hk_api_browser_capture(struct hawk_browser *b, const char *reason,
+                           struct hawk_error *err);
+void hk_api_browser_close(struct hawk_browser *b, bool reusable);
+int hk_api_answer(struct hawk_call *call, const char *question,
+                  const char *type, const char *options_json,
+                  struct hawk_text_sink *answer_json, struct hawk_error *err);
+
 #endif

@@ -16,6 +16,7 @@
 struct hk_config;
 struct hk_app;
 struct hk_buf;
+struct hk_call_services;
 
 enum hk_plugin_status {
     HK_PLUGIN_LOADED = 1,
@@ -122,6 +123,50 @@ struct hawk_call {
     char request_id[65];
     int64_t deadline_mono_ms;  /* 0: none */
     const atomic_bool *cancel; /* may be NULL */
+    /* What the host offers this call beyond the basics (the browser, the
+     * answer service); NULL: none of them (the entries answer
+     * HAWK_EUNSUPPORTED).  Borrowed for the call. */
+    const struct hk_call_services *svc;
+};
+
+/* Services a caller lends one plugin call.  The composition root fills
+ * it (browser/ offers the browser half through hk_browser_lend()), so
+ * plugin/ needs neither the browser, the LLM nor the database.  Every
+ * member may be NULL: the host API entry then answers HAWK_EUNSUPPORTED. */
+struct hk_call_services {
+    /* ---- the browser (opaque: browser_ctx) ---- */
+    void *browser_ctx;
+    /* Lends user_id a session with the profile (NULL: throw-away) held
+     * at most lease_ms (0: the service's maximum); *session until
+     * browser_close. */
+    int (*browser_open)(void *ctx, int64_t user_id, const char *profile,
+                        int64_t lease_ms, const atomic_bool *cancel,
+                        void **session, struct hawk_error *err);
+    /* One WebDriver command; value gets the answer's "value" JSON. */
+    int (*browser_cmd)(void *session, const char *method, const char *path,
+                       const char *body, struct hk_buf *value,
+                       int64_t timeout_ms, const atomic_bool *cancel,
+                       struct hawk_error *err);
+    /* PNG screenshot and page HTML (each best effort; 0 when at least one
+     * was had, the empty one left empty). */
+    int (*browser_snapshot)(void *session, struct hk_buf *png,
+                            struct hk_buf *html, struct hawk_error *err);
+    void (*browser_close)(void *session, bool reusable);
+
+    /* ---- what the call works on (opaque: ctx) ---- */
+    void *ctx;
+    /* Answers a form question for user_id (see hawk_host_api.answer):
+     * options is NULL or n_options strings.  *answer_json (caller
+     * hk_free()s) {"answer", "source", ...}. */
+    int (*answer)(void *ctx, int64_t user_id, const char *question,
+                  const char *type, const char *const *options,
+                  size_t n_options, const atomic_bool *cancel,
+                  char **answer_json, struct hawk_error *err);
+    /* Keeps a failure capture (PNG bytes and page HTML, either may be
+     * empty) labelled reason. */
+    int (*capture)(void *ctx, const char *reason, const void *png,
+                   size_t png_len, const char *html, size_t html_len,
+                   struct hawk_error *err);
 };
 
 /* Initialises a call: timeout_ms 0 means no deadline; request_id NULL
