@@ -30,7 +30,9 @@ struct hawk_instance {
     int64_t max_upload_bytes;
     int max_steps;
     int64_t typeahead_wait_ms;
-    char *profile; /* browser profile name */
+    char *profile;        /* browser profile name */
+    char *session_cookie; /* li_at to sign in with; NULL: the profile's */
+    struct li_pace *pace; /* per account; thread-safe */
 };
 
 /* ---- li_http.c ---- */

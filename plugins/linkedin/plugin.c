@@ -12,7 +12,7 @@
 
 #include <libxml/parser.h>
 
-#include "li_instance.h"
+#include "li_apply.h"
 
 #ifndef LI_SYSCONF_DIR
 #define LI_SYSCONF_DIR "/etc/hawk"
@@ -73,6 +73,19 @@ static const struct hawk_cfg_key li_keys[] = {
      "how long to wait for a typeahead's suggestions", 100, 60000},
     {"browser_profile", HAWK_CFG_STR, 0, "linkedin",
      "name of the per-user browser profile (cookies persist in it)", 0, 0},
+    {"session_cookie", HAWK_CFG_SECRET, 0, "",
+     "li_at cookie Easy Apply signs in with; empty: the browser profile's "
+     "own login",
+     0, 0},
+    {"min_gap", HAWK_CFG_DURATION, 0, "2m",
+     "shortest time between two Easy Apply submissions of one account", 0,
+     86400000},
+    {"block_base", HAWK_CFG_DURATION, 0, "15m",
+     "rest of an account after LinkedIn said 'too many requests'; doubles "
+     "while it goes on",
+     0, 86400000},
+    {"block_cap", HAWK_CFG_DURATION, 0, "6h", "longest rest of an account", 0,
+     86400000},
     {NULL, 0, 0, NULL, NULL, 0, 0}};
 
 static int cfg_fail(struct hawk_error *err, const char *key, const char *why)
@@ -119,6 +132,8 @@ static void li_fini(struct hawk_instance *in)
     free(in->base_url);
     free(in->user_agent);
     free(in->profile);
+    free(in->session_cookie);
+    li_pace_free(in->pace);
     free(in);
 }
 
@@ -202,6 +217,25 @@ static int li_init(const struct hawk_host_api *api, struct hawk_host *host,
     in->max_steps = (int)v;
     (void)get_ms(api, cfg, "typeahead_wait", &in->typeahead_wait_ms);
 
+    s = NULL;
+    (void)api->cfg_str(cfg, "session_cookie", &s);
+    if (s != NULL && s[0] != '\0') {
+        for (const char *c = s; *c != '\0'; c++)
+            if ((unsigned char)*c <= ' ' || *c == ';' || *c == '"' ||
+                (unsigned char)*c >= 127) {
+                li_fini(in);
+                return cfg_fail(err, "session_cookie",
+                                "must be the li_at cookie's value (no "
+                                "spaces, quotes or ';')");
+            }
+        in->session_cookie = li_xstrdup(s);
+    }
+    struct li_pace_cfg pc = {.daily_cap = in->daily_cap};
+    (void)get_ms(api, cfg, "min_gap", &pc.min_gap_ms);
+    (void)get_ms(api, cfg, "block_base", &pc.backoff_base_ms);
+    (void)get_ms(api, cfg, "block_cap", &pc.backoff_cap_ms);
+    in->pace = li_pace_new(&pc);
+
     char *path = selectors_path(api, cfg);
     int rc = li_selectors_load(path, &in->sel, why, sizeof(why));
     free(path);
@@ -239,7 +273,7 @@ static const struct hawk_jobboard_ops li_ops = {
     .struct_size = sizeof(struct hawk_jobboard_ops),
     .search = li_op_search,
     .fetch = li_op_fetch,
-    .apply = NULL,
+    .apply = li_op_apply,
 };
 
 HAWK_PLUGIN_DEFINE = {

@@ -246,14 +246,30 @@ static int sink_write(struct hawk_text_sink *s, const char *data, size_t len)
     return hk_buf_append(s->opaque, data, len) < 0 ? HAWK_ETOOBIG : 0;
 }
 
+/* Where an answer came from, as a plugin may report it: the profile, the
+ * user's answer bank, the LLM (or its cache), a value the board had
+ * filled in, a document, a ticked consent; anything else is "board". */
+static const char *known_source(const char *s)
+{
+    static const char *const known[] = {
+        "profile", "bank",  "llm",          "cache", "prefilled",
+        "resume",  "terms", "cover_letter", "none",  NULL};
+    for (size_t i = 0; known[i] != NULL; i++)
+        if (strcmp(s, known[i]) == 0)
+            return known[i];
+    return "board";
+}
+
 /* A question the plugin reported: a string, or {"question", "type",
- * "answer"}.  Returns false for anything that cannot be stored. */
+ * "answer", "source"}.  Returns false for anything that cannot be
+ * stored. */
 static bool question_of(json_object *item, const char **q, const char **type,
-                        const char **answer)
+                        const char **answer, const char **source)
 {
     json_object *v = NULL;
     *type = "text";
     *answer = NULL;
+    *source = "board";
     if (json_object_is_type(item, json_type_string)) {
         *q = json_object_get_string(item);
     } else if (json_object_is_type(item, json_type_object) &&
@@ -265,6 +281,9 @@ static bool question_of(json_object *item, const char **q, const char **type,
             json_object_get_string_len(v) > 0 &&
             json_object_get_string_len(v) <= QTYPE_MAX)
             *type = json_object_get_string(v);
+        if (json_object_object_get_ex(item, "source", &v) &&
+            json_object_is_type(v, json_type_string))
+            *source = known_source(json_object_get_string(v));
         if (json_object_object_get_ex(item, "answer", &v) && v != NULL)
             *answer =
                 json_object_is_type(v, json_type_string)
@@ -292,12 +311,13 @@ static int store_questions(struct hk_dbconn *c, const struct target *t,
         return 0;
     size_t n = json_object_array_length(qs);
     for (size_t i = 0; i < n && i < QUESTIONS_MAX; i++) {
-        const char *q, *type, *answer;
-        if (!question_of(json_object_array_get_idx(qs, i), &q, &type, &answer))
+        const char *q, *type, *answer, *source;
+        if (!question_of(json_object_array_get_idx(qs, i), &q, &type, &answer,
+                         &source))
             continue;
         int rc = hk_applications_add_question(t->pf->applications, c,
                                               t->user_id, t->app_id, q, type,
-                                              answer, "board", NULL);
+                                              answer, source, NULL);
         if (rc < 0)
             return rc;
         (*stored)++;
