@@ -359,7 +359,7 @@ static int app_browser(struct hk_app *app)
     struct hk_browser_cfg bc = {
         .chromedriver = c->chromedriver,
         .chromium = c->chromium,
-        .data_dir = app->cfg->settings.data_dir,
+        .data_dir = app->cfg->data_dir,
         .max_sessions = (int)c->max_sessions,
         .acquire_timeout_ms = c->acquire_timeout_ms,
         .command_timeout_ms = c->command_timeout_ms,
