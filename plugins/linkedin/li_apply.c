@@ -398,6 +398,11 @@ static char *find_answer(struct run *r, const struct field *f,
     json_object *o = rc == 0 ? json_tokener_parse(li_buf_str(&out)) : NULL;
     if (o != NULL && json_object_object_get_ex(o, "answer", &v))
         a = json_text(v);
+    /* "needs_review": the profile lacks the fact and nothing is guessed;
+     * the reason names the fact. */
+    if (o != NULL && a == NULL && json_object_object_get_ex(o, "reason", &v) &&
+        json_object_is_type(v, json_type_string))
+        snprintf(e.msg, sizeof(e.msg), "%.200s", json_object_get_string(v));
     if (o != NULL && json_object_object_get_ex(o, "source", &v) &&
         json_object_is_type(v, json_type_string)) {
         const char *src = json_object_get_string(v);
@@ -412,8 +417,8 @@ static char *find_answer(struct run *r, const struct field *f,
     if (a == NULL || a[0] == '\0') {
         free(a);
         stop(r, "needs_attention", "unanswered_question",
-             "no answer for '%.200s'%s%.150s", f->label, rc < 0 ? ": " : "",
-             rc < 0 ? e.msg : "");
+             "no answer for '%.200s'%s%.150s", f->label,
+             e.msg[0] != '\0' ? ": " : "", e.msg);
         return NULL;
     }
     return a;

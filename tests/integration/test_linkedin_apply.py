@@ -101,7 +101,7 @@ class LinkedInApplyTests(unittest.TestCase):
             cls.fx.stop()
 
     @classmethod
-    def user(cls):
+    def user(cls, answers=None):
         auth = cls.srv.register_and_login()
         tok = auth["access_token"]
         uid = int(cls.pg.psql("SELECT id FROM users WHERE email = '%s'" % auth["email"]))
@@ -115,7 +115,7 @@ class LinkedInApplyTests(unittest.TestCase):
         st, _, up = cls.srv.request("POST", "/api/v1/resumes/upload", token=tok,
                                     headers={"Content-Type": ctype}, body=body)
         assert st == 201, up
-        for q, a in ANSWERS.items():
+        for q, a in (ANSWERS if answers is None else answers).items():
             st, _, ans = cls.srv.request("PUT", "/api/v1/answers", token=tok,
                                          json={"question": q, "answer": a})
             assert st == 200, ans
@@ -126,7 +126,7 @@ class LinkedInApplyTests(unittest.TestCase):
 
     # ---- helpers ----
 
-    def apply(self, job_id, keywords):
+    def apply(self, job_id, keywords, tok=None):
         """Finds the fixture job through the guest search and applies to it
         with a workflow; waits for the submission job; returns
         (application, job row)."""
@@ -139,7 +139,8 @@ class LinkedInApplyTests(unittest.TestCase):
   end
 end
 """ % (keywords, job_id)
-        run = litest.run_workflow(self.srv, self.tok, src, dry_run=False)
+        tok = tok or self.tok
+        run = litest.run_workflow(self.srv, tok, src, dry_run=False)
         self.assertEqual(run["status"], "succeeded", run)
         applied = [l["fields"] for l in run["log"] if l["msg"] == "apply"]
         self.assertEqual(len(applied), 1, run["log"])
@@ -158,7 +159,7 @@ end
         else:
             self.fail("submission %d did not finish" % qid)
         st, _, app = self.srv.request("GET", "/api/v1/job-applications/%d" % app_id,
-                                      token=self.tok)
+                                      token=tok)
         self.assertEqual(st, 200, app)
         return app, {"state": state, "attempts": int(attempts), "error": error,
                      "result": json.loads(result) if result else None}
@@ -249,6 +250,20 @@ end
         self.assertIn("Enter a referral code like ZZ-123456", app["error"])
         self.assertEqual(self.captures(app["id"]), [("form_error", True, True)])
         self.assertEqual(self.fx.submissions(), [])
+
+    def test_answer_of_the_wrong_type_never_submits(self):
+        # Another user whose answer bank says "many" where a number is
+        # asked; the phone number comes from the profile.
+        tok, _ = self.user({"How many years of work experience do you have with C?": "many"})
+        app, job = self.apply("4100000001", "senior c engineer", tok=tok)
+        self.assertEqual(job["state"], "done", job)
+        self.assertEqual(app["status"], "needs_attention", app)
+        self.assertIn("needs a whole number; the answer was 'many'", app["error"])
+        q = self.questions(app)
+        self.assertEqual(q["Mobile phone number"], ("text", "1520 1234567", "profile"))
+        self.assertEqual(self.captures(app["id"]), [("unanswerable", True, True)])
+        self.assertEqual(self.fx.submissions(), [])
+        self.assertEqual([e["event"] for e in self.fx.events()], ["discard"])
 
     def test_already_applied_and_closed(self):
         app, _ = self.apply("4100000004", "c developer")
