@@ -142,8 +142,7 @@ static int poll_wait(struct run *r)
  * failure. */
 static void capture(struct run *r, const char *reason)
 {
-    struct hawk_error e;
-    memset(&e, 0, sizeof(e));
+    struct hawk_error e = HAWK_ERROR_INIT;
     if (HAWK_API_HAS(r->in->api, browser_capture) &&
         r->in->api->browser_capture(r->w.b, reason, &e) < 0 &&
         e.code != HAWK_EUNSUPPORTED)
@@ -391,8 +390,7 @@ static char *find_answer(struct run *r, const struct field *f,
         (void)li_buf_puts(&opts, "]");
     }
     struct hawk_text_sink s = {.opaque = &out, .write = text_sink};
-    struct hawk_error e;
-    memset(&e, 0, sizeof(e));
+    struct hawk_error e = HAWK_ERROR_INIT;
     int rc = api->answer(r->call, f->label, answer_type(f),
                          choice ? li_buf_str(&opts) : NULL, &s, &e);
     json_object *o = rc == 0 ? json_tokener_parse(li_buf_str(&out)) : NULL;

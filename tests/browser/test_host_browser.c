@@ -169,8 +169,7 @@ static void test_table(void **state)
     assert_true(HAWK_API_HAS(api, answer));
     /* A plugin built for 1.0 sees a table that ends at metric_add. */
     struct hawk_host_api old = *api;
-    old.struct_size =
-        offsetof(struct hawk_host_api, metric_add) + sizeof(old.metric_add);
+    old.struct_size = HAWK_HOST_API_SIZE_1_0;
     assert_false(HAWK_API_HAS(&old, browser_open));
     assert_false(HAWK_API_HAS(&old, answer));
 }
@@ -179,10 +178,9 @@ static void test_unsupported(void **state)
 {
     (void)state;
     struct hawk_call call;
-    struct hawk_error err;
+    struct hawk_error err = HAWK_ERROR_INIT;
     struct hawk_browser *b = (struct hawk_browser *)&call;
     hk_call_init(&call, 42, NULL, 0, NULL);
-    memset(&err, 0, sizeof(err));
     assert_int_equal(api->browser_open(&call, "x", &b, &err),
                      HAWK_EUNSUPPORTED);
     assert_null(b);
@@ -201,11 +199,10 @@ static void test_session(void **state)
     struct hawk_call call;
     struct hk_call_services svc;
     struct seen seen;
-    struct hawk_error err;
+    struct hawk_error err = HAWK_ERROR_INIT;
     struct hawk_browser *b = NULL;
     struct hk_buf v;
     memset(&seen, 0, sizeof(seen));
-    memset(&err, 0, sizeof(err));
     hk_buf_init(&v, 0);
     make_call(&call, &svc, &seen);
 
@@ -279,11 +276,10 @@ static void test_answer(void **state)
     struct hawk_call call;
     struct hk_call_services svc;
     struct seen seen;
-    struct hawk_error err;
+    struct hawk_error err = HAWK_ERROR_INIT;
     struct hk_buf out;
     struct hawk_text_sink sink = {.opaque = &out, .write = buf_write};
     memset(&seen, 0, sizeof(seen));
-    memset(&err, 0, sizeof(err));
     hk_buf_init(&out, 0);
     make_call(&call, &svc, &seen);
 
