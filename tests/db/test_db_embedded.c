@@ -2,8 +2,9 @@
  * tests/db/test_db_embedded.c - the embedded cluster in a temp data dir:
  * first start (initdb), restart with the data kept and pooled connections
  * reconnecting, reuse of a running server, start after the postmaster was
- * SIGKILLed (stale postmaster.pid), stop, and the refusals that must
- * change nothing.  The cluster is always stopped and the dir removed.
+ * SIGKILLed (stale postmaster.pid), stop, the supervisor restarting a
+ * killed postmaster, only the owner stopping the cluster, and the
+ * refusals that must change nothing.  The cluster is always stopped and the dir removed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,14 +86,19 @@ static bool dead(long pid)
     return paren != NULL && paren[1] == ' ' && paren[2] == 'Z';
 }
 
-static int start(char **url)
+static int start_adopting(char **url, bool adopt)
 {
-    struct hk_pg_embedded_opts o = {.data_dir = data_dir};
+    struct hk_pg_embedded_opts o = {.data_dir = data_dir, .adopt = adopt};
     char err[1024] = "";
     int rc = hk_pg_embedded_start(&o, &pg, url, err, sizeof(err));
     if (rc != 0)
         fprintf(stderr, "embedded start failed: %s\n", err);
     return rc;
+}
+
+static int start(char **url)
+{
+    return start_adopting(url, false);
 }
 
 static char *scalar(struct hk_db *db, const char *sql)
@@ -193,11 +200,17 @@ static void test_lifecycle(void **state)
     assert_int_equal(postmaster_pid(), pid1);
     hk_free(url2);
 
-    /* stop: the pool fails fast while the server is down */
+    /* the one that reused it leaves it running: it belongs to `first` */
+    assert_true(exists("pg/hawk.owner"));
     hk_pg_embedded_stop(pg);
     pg = NULL;
+    assert_int_equal(postmaster_pid(), pid1);
+    assert_true(exists("pg/hawk.owner"));
+
+    /* the owner's stop stops it: the pool fails fast while it is down */
+    hk_pg_embedded_stop(first);
     assert_false(exists("pg/data/postmaster.pid"));
-    hk_pg_embedded_stop(first); /* already stopped: just frees */
+    assert_false(exists("pg/hawk.owner"));
     int64_t t0 = hk_mono_ms();
     assert_int_equal(hk_db_acquire(db, &c), HAWK_EUNAVAIL);
     assert_true(hk_mono_ms() - t0 < 2000);
@@ -278,6 +291,88 @@ static void test_lifecycle(void **state)
     pg = NULL;
     hk_free(pidfile);
     hk_free(url);
+}
+
+static atomic_int restarts;
+
+static void count_restart(void *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add(&restarts, 1);
+}
+
+/* The supervisor starts a SIGKILLed postmaster again and says so once;
+ * the owner's stop joins it and stops the cluster. */
+static void test_supervisor_restarts_a_killed_postmaster(void **state)
+{
+    (void)state;
+    char *url = NULL;
+    assert_int_equal(start(&url), 0);
+    hk_free(url);
+    assert_int_equal(hk_pg_embedded_watch(pg, count_restart, NULL), 0);
+    long pid1 = postmaster_pid();
+    assert_true(pid1 > 0);
+    assert_int_equal(kill((pid_t)pid1, SIGKILL), 0);
+    for (int i = 0; i < 1200 && atomic_load(&restarts) == 0; i++)
+        hk_sleep_ms(50);
+    assert_int_equal(atomic_load(&restarts), 1);
+    long pid2 = postmaster_pid();
+    assert_true(pid2 > 0);
+    assert_true(pid2 != pid1);
+    assert_false(dead(pid2));
+    hk_pg_embedded_stop(pg);
+    pg = NULL;
+    assert_false(exists("pg/data/postmaster.pid"));
+    assert_int_equal(atomic_load(&restarts), 1);
+}
+
+/* Only the owner stops the cluster; a live foreign owner keeps it, and
+ * once that one has exited only an adopting start takes it over. */
+static void test_only_the_owner_stops_it(void **state)
+{
+    (void)state;
+    char *url = NULL;
+    assert_int_equal(start(&url), 0);
+    hk_free(url);
+    struct hk_pg_embedded *a = pg; /* started it: the owner */
+    long pid = postmaster_pid();
+    char *owner = path_in("pg/hawk.owner");
+
+    /* another process takes it over (as a serve that restarted it) */
+    pid_t other = fork();
+    if (other == 0) {
+        if (hk_pgowner_claim(owner) < 0)
+            _exit(1);
+        execl("/bin/sleep", "sleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    assert_true(other > 0);
+    for (int i = 0; i < 100 && hk_pgowner_get(owner) != other; i++)
+        hk_sleep_ms(20);
+    assert_int_equal(hk_pgowner_get(owner), other);
+    hk_pg_embedded_stop(a); /* no longer ours: left running */
+    assert_int_equal(postmaster_pid(), pid);
+
+    /* its owner exits: a plain start uses it and leaves it running */
+    kill(other, SIGKILL);
+    waitpid(other, NULL, 0);
+    assert_int_equal(hk_pgowner_get(owner), 0);
+    pg = NULL;
+    assert_int_equal(start(&url), 0);
+    hk_free(url);
+    hk_pg_embedded_stop(pg);
+    pg = NULL;
+    assert_int_equal(postmaster_pid(), pid);
+
+    /* an adopting start takes it over, and its stop stops it */
+    assert_int_equal(start_adopting(&url, true), 0);
+    hk_free(url);
+    assert_int_equal(hk_pgowner_get(owner), getpid());
+    hk_pg_embedded_stop(pg);
+    pg = NULL;
+    assert_false(exists("pg/data/postmaster.pid"));
+    assert_false(exists("pg/hawk.owner"));
+    hk_free(owner);
 }
 
 static void expect_refusal(const struct hk_pg_embedded_opts *o, int code,
@@ -456,6 +551,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_supervisor_restarts_a_killed_postmaster),
+        cmocka_unit_test(test_only_the_owner_stops_it),
         cmocka_unit_test(test_refusals_change_nothing),
         cmocka_unit_test(test_private_parent_relocates),
         cmocka_unit_test(test_start_failure_shows_log),

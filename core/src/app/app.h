@@ -43,6 +43,9 @@ struct hk_app {
     int64_t started_mono_ms;
     atomic_int migrations_pending; /* -1 unknown */
     atomic_bool stopping;
+    /* hawk serve: takes over an embedded cluster whose owner has exited
+     * and supervises it (restarts a postmaster that dies). */
+    bool serving;
 };
 
 #endif

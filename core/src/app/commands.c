@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/lifecycle.h"
 #include "app/notify.h"
@@ -88,10 +89,28 @@ int hk_cmd_serve(const char *config_path)
     sigset_t set;
     char err[1024];
     int code = 1;
+    int listen_fd = 0;
 
     block_signals(&set);
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
+    char host[256];
+    int port = 0;
+    if (parse_listen(app.cfg->settings.server.listen, host, sizeof(host),
+                     &port) < 0) {
+        fprintf(stderr, "hawk: server.listen must be host:port\n");
+        hk_app_teardown(&app);
+        return 2;
+    }
+    /* The port first: a second `hawk serve` on a port in use stops here,
+     * before it starts, reuses or stops anything of the database. */
+    if (hk_http_listen(host, port, &listen_fd, err, sizeof(err)) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err);
+        fprintf(stderr, "hawk: %s\n", err);
+        hk_app_teardown(&app);
+        return 1;
+    }
+    app.serving = true;
     hk_http_client_global_init();
     if (hk_app_lua_pool(&app) < 0 || hk_app_load_jwt_key(&app) < 0 ||
         hk_app_load_templates(&app) < 0) {
@@ -118,14 +137,6 @@ int hk_cmd_serve(const char *config_path)
         goto out;
     }
     int rc;
-    char host[256];
-    int port = 0;
-    if (parse_listen(app.cfg->settings.server.listen, host, sizeof(host),
-                     &port) < 0) {
-        fprintf(stderr, "hawk: server.listen must be host:port\n");
-        code = 2;
-        goto out;
-    }
     struct hk_http_opts ho = {
         .host = host,
         .port = port,
@@ -138,8 +149,11 @@ int hk_cmd_serve(const char *config_path)
         .auth_ctx = app.auth,
         .fallback = hk_web_handle,
         .fallback_ctx = web,
+        .listen_fd = listen_fd,
     };
     rc = hk_http_start(&ho, &app, app.router, &http, err, sizeof(err));
+    if (rc == 0)
+        listen_fd = 0; /* the server's now */
     if (rc < 0) {
         hk_log(HAWK_LOG_CRIT, "%s", err);
         fprintf(stderr, "hawk: %s\n", err);
@@ -201,6 +215,8 @@ out:
     hk_notify("STOPPING=1");
     if (http != NULL)
         hk_http_stop(http);
+    if (listen_fd > 0)
+        close(listen_fd);
     hk_sched_stop(sched);
     if (workers != NULL)
         hk_workers_stop(workers, app.cfg->settings.queue.shutdown_grace_ms);

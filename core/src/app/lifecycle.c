@@ -113,6 +113,15 @@ static bool wait_signal(const sigset_t *set, int64_t ms)
     return sig > 0;
 }
 
+#define PG_RESTARTS_METRIC "hawk_db_embedded_restarts_total"
+
+/* Called by the embedded cluster's supervisor thread after a restart. */
+static void count_pg_restart(void *ctx)
+{
+    (void)ctx;
+    (void)hk_metrics_add(PG_RESTARTS_METRIC, NULL, 1);
+}
+
 int hk_app_db_open(struct hk_app *app)
 {
     char err[1024];
@@ -123,6 +132,7 @@ int hk_app_db_open(struct hk_app *app)
             .data_dir = app->cfg->data_dir,
             .run_as = app->cfg->settings.database.embedded_run_as,
             .bindir = (bindir && bindir[0]) ? bindir : NULL,
+            .adopt = app->serving,
         };
         char *eurl = NULL;
         hk_info("starting embedded postgresql under %s/pg", app->cfg->data_dir);
@@ -133,6 +143,13 @@ int hk_app_db_open(struct hk_app *app)
             return rc;
         }
         app->db_url = eurl;
+        if (app->serving) {
+            /* the series exists from the start, at 0 */
+            (void)hk_metrics_add(PG_RESTARTS_METRIC, NULL, 0);
+            if (hk_pg_embedded_watch(app->pg, count_pg_restart, NULL) < 0)
+                hk_log(HAWK_LOG_WARN, "the embedded PostgreSQL runs "
+                                      "without a supervisor");
+        }
     } else {
         app->db_url = hk_strdup(url);
     }

@@ -104,16 +104,35 @@ struct hk_pg_embedded_opts {
     const char *data_dir; /* hawk's data dir; the cluster lives in <dir>/pg */
     const char *run_as;   /* user to run as when root (default "hawk") */
     const char *bindir;   /* PostgreSQL bin dir; NULL: auto-detect */
+    bool adopt; /* take over a running cluster whose owner has exited */
 };
 
 /* initdb on first use, then pg_ctl start on a private Unix socket (no TCP).
- * Handles a stale postmaster.pid after a crash.  On success *url_out is
- * the conninfo to use (caller frees with hk_free).  Errors name the step
- * and the fix. */
+ * Handles a stale postmaster.pid after a crash.  A cluster that is
+ * already running is used as it is; this process then stops it only when
+ * it has taken it over (o->adopt and its owner has exited).  On success
+ * *out is freed by hk_pg_embedded_stop() and *url_out is the conninfo
+ * to use (caller frees with hk_free).  Errors name the step and the
+ * fix. */
 int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
                          struct hk_pg_embedded **out, char **url_out, char *err,
                          size_t errlen);
-/* pg_ctl stop -m fast; frees. Accepts NULL. */
+/* Supervises the postmaster from a thread of its own: when it dies and
+ * no other live hawk owns the cluster, starts it again (taking it over),
+ * logs it and calls on_restart(ctx) from that thread.  Stopped by
+ * hk_pg_embedded_stop().  0 or HAWK_EIO (no thread). */
+int hk_pg_embedded_watch(struct hk_pg_embedded *pg, void (*on_restart)(void *),
+                         void *ctx);
+
+/* Stops the supervisor, then pg_ctl stop -m fast when this process owns
+ * the cluster (else it keeps running for its owner); frees.  Accepts
+ * NULL. */
 void hk_pg_embedded_stop(struct hk_pg_embedded *pg);
+
+/* Logs a server notice or message libpq received outside a query (a
+ * FATAL on shutdown, "relation already exists, skipping") as one JSON
+ * log record instead of a raw line on stderr: a libpq notice processor
+ * (PQsetNoticeProcessor(conn, hk_db_notice_to_log, NULL)). */
+void hk_db_notice_to_log(void *arg, const char *message);
 
 #endif

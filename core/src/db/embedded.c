@@ -3,7 +3,8 @@
  *
  *   <data_dir>/pg/data          the cluster (initdb on first use)
  *   <data_dir>/pg/run           the Unix socket directory
- *   <data_dir>/pg/postgres.log  the server log
+ *   <data_dir>/pg/postgres.log  the server log (PostgreSQL's own output)
+ *   <data_dir>/pg/hawk.owner    the hawk process that stops it (embedded_owner.c)
  *
  * Why trust authentication is safe here: the server listens on no TCP
  * address (listen_addresses=''), only on a socket inside pg/run, and
@@ -16,6 +17,11 @@
  * PostgreSQL refuses root.  A server left running by a hawk that died is
  * reused; a postmaster.pid left by a killed one is cleaned up by
  * PostgreSQL itself, hawk retries while the dead server's children exit.
+ *
+ * The cluster belongs to the process that started it: a `hawk migrate`
+ * or `hawk user create-admin` run beside `hawk serve` uses the server's
+ * cluster and leaves it running.  A long-running process (serve, worker)
+ * takes over a cluster whose owner has exited.
  */
 #include <errno.h>
 #include <glob.h>
@@ -46,15 +52,6 @@
 #define PGCTL_TIMEOUT_MS 90000
 #define INITDB_TIMEOUT_MS 300000
 #define START_ATTEMPTS 5
-
-struct hk_pg_embedded {
-    struct hk_pg_user user;
-    char *bindir;
-    char *pgdir;
-    char *datadir;
-    char *rundir;
-    char *logfile;
-};
 
 /* ---- paths ---- */
 
@@ -390,8 +387,12 @@ static int server_running(struct hk_pg_embedded *pg)
     return code < 0 ? code : HAWK_EIO;
 }
 
-static int start_server(struct hk_pg_embedded *pg, char *err, size_t errlen)
+/* *ours: this process's pg_ctl started it (false: another hawk did at the
+ * same moment, which then owns it). */
+static int start_server(struct hk_pg_embedded *pg, bool *ours, char *err,
+                        size_t errlen)
 {
+    *ours = false;
     char *opts = hk_asprintf("-c listen_addresses= -c port=" PG_PORT
                              " -c unix_socket_directories=%s"
                              " -c unix_socket_permissions=0700",
@@ -408,6 +409,7 @@ static int start_server(struct hk_pg_embedded *pg, char *err, size_t errlen)
         first_line(&out, line, sizeof(line));
         hk_buf_release(&out);
         if (code == 0) {
+            *ours = true;
             rc = 0;
             break;
         }
@@ -517,6 +519,7 @@ static void embedded_free(struct hk_pg_embedded *pg)
     hk_free(pg->datadir);
     hk_free(pg->rundir);
     hk_free(pg->logfile);
+    hk_free(pg->ownerfile);
     hk_free(pg);
 }
 
@@ -594,10 +597,12 @@ static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
     hk_free(pg->datadir);
     hk_free(pg->rundir);
     hk_free(pg->logfile);
+    hk_free(pg->ownerfile);
     pg->pgdir = hk_asprintf("%s/pg", base);
     pg->datadir = hk_asprintf("%s/data", pg->pgdir);
     pg->rundir = hk_asprintf("%s/run", pg->pgdir);
     pg->logfile = hk_asprintf("%s/postgres.log", pg->pgdir);
+    pg->ownerfile = hk_asprintf("%s/hawk.owner", pg->pgdir);
 
     char *link = hk_asprintf("%s/pg", data_dir);
     struct stat st;
@@ -611,6 +616,58 @@ static int relocate(struct hk_pg_embedded *pg, const char *data_dir,
     hk_free(link);
     *base_out = base;
     return 0;
+}
+
+/* A running cluster found at start-up: used, and stopped by this process
+ * only when its owner has exited and `adopt` says to take it over. */
+static void reuse(struct hk_pg_embedded *pg, bool adopt)
+{
+    pid_t holder = hk_pgowner_get(pg->ownerfile);
+    if (holder > 0) {
+        hk_info("reusing the embedded PostgreSQL in %s, started by hawk "
+                "process %ld: it keeps running after this command",
+                pg->datadir, (long)holder);
+    } else if (adopt && hk_pgowner_claim(pg->ownerfile) == 0) {
+        pg->owner = true;
+        hk_info("reusing the embedded PostgreSQL left running in %s by a "
+                "hawk that has exited: this process stops it on shutdown",
+                pg->datadir);
+    } else {
+        hk_info("reusing the embedded PostgreSQL already running in %s: it "
+                "keeps running after this command",
+                pg->datadir);
+    }
+}
+
+/* See embedded_int.h. */
+pid_t hk_pgemb_postmaster(struct hk_pg_embedded *pg)
+{
+    char *pidfile = hk_asprintf("%s/postmaster.pid", pg->datadir);
+    char line[32];
+    read_first_line(pidfile, line, sizeof(line));
+    hk_free(pidfile);
+    int64_t pid = 0;
+    if (hk_parse_i64(line, 1, INT32_MAX, &pid) < 0)
+        return 0;
+    if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
+        return 0;
+    char *statf = hk_asprintf("/proc/%lld/stat", (long long)pid);
+    char stat_line[256];
+    read_first_line(statf, stat_line, sizeof(stat_line));
+    hk_free(statf);
+    const char *paren = strrchr(stat_line, ')');
+    if (paren == NULL || (paren[1] == ' ' && paren[2] == 'Z'))
+        return 0;
+    return (pid_t)pid;
+}
+
+/* See embedded_int.h.  Called by the supervisor thread only. */
+int hk_pgemb_restart(struct hk_pg_embedded *pg, bool *ours, char *err,
+                     size_t errlen)
+{
+    drop_foreign_pidfile(pg);
+    rotate_log(pg->logfile);
+    return start_server(pg, ours, err, errlen);
 }
 
 /* See db.h.  Not thread-safe: called once at start-up. */
@@ -641,6 +698,7 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
     pg->datadir = hk_asprintf("%s/data", pg->pgdir);
     pg->rundir = hk_asprintf("%s/run", pg->pgdir);
     pg->logfile = hk_asprintf("%s/postgres.log", pg->pgdir);
+    pg->ownerfile = hk_asprintf("%s/hawk.owner", pg->pgdir);
     int rc = 0;
     bool started = false;
     char cluster_ver[16] = "";
@@ -715,15 +773,18 @@ int hk_pg_embedded_start(const struct hk_pg_embedded_opts *o,
         goto out;
     }
     if (rc == 1) {
-        hk_info("reusing the embedded PostgreSQL already running in %s",
-                pg->datadir);
         rc = 0;
+        reuse(pg, o->adopt);
     } else {
         rotate_log(pg->logfile);
-        rc = start_server(pg, err, errlen);
+        rc = start_server(pg, &started, err, errlen);
         if (rc < 0)
             goto out;
-        started = true;
+        if (started) {
+            pg->owner = true;
+            (void)hk_pgowner_claim(pg->ownerfile); /* logged on failure */
+        } else
+            reuse(pg, o->adopt);
     }
     rc = ensure_database(pg, err, errlen);
     if (rc < 0)
@@ -746,12 +807,23 @@ out:
     return rc;
 }
 
-/* See db.h.  Stops the server whether this process started it or reused
- * it: the embedded cluster lives as long as the hawk that owns it. */
+/* See db.h.  Stops the server only when this process owns it (started
+ * it, or took it over); any other process leaves it running. */
 void hk_pg_embedded_stop(struct hk_pg_embedded *pg)
 {
     if (pg == NULL)
         return;
+    hk_pgwatch_stop(pg->watch);
+    pg->watch = NULL;
+    /* The owner file is checked again: another hawk may have taken the
+     * cluster over after restarting it. */
+    pid_t holder = pg->owner ? hk_pgowner_get(pg->ownerfile) : 0;
+    if (!pg->owner || (holder > 0 && holder != getpid())) {
+        hk_info("leaving the embedded PostgreSQL running (it belongs to "
+                "another hawk process)");
+        embedded_free(pg);
+        return;
+    }
     const char *fast[] = {"pg_ctl", "stop", "-D", pg->datadir,  "-m",
                           "fast",   "-w",   "-t", PGCTL_WAIT_S, NULL};
     int code = tool(pg, fast, NULL, PGCTL_TIMEOUT_MS);
@@ -764,5 +836,6 @@ void hk_pg_embedded_stop(struct hk_pg_embedded *pg)
     } else if (code == 0) {
         hk_info("embedded PostgreSQL stopped");
     }
+    hk_pgowner_release(pg->ownerfile);
     embedded_free(pg);
 }

@@ -58,4 +58,47 @@ int hk_pgproc_remove_tree(const char *path);
  * with hk_free. */
 char *hk_pgproc_which(const char *file);
 
+/* ---- ownership (db/embedded_owner.c) ---- */
+
+/* The pid of the live process named in the owner file at path, or 0 when
+ * the file is missing or names a process that has exited (a reused pid
+ * is told apart by its start time). */
+pid_t hk_pgowner_get(const char *path);
+
+/* Records this process as the owner (atomically replaces the file).  0 or
+ * HAWK_EIO (logged). */
+int hk_pgowner_claim(const char *path);
+
+/* Removes the owner file when it names this process; else leaves it. */
+void hk_pgowner_release(const char *path);
+
+/* ---- the cluster (db/embedded.c), shared with db/embedded_watch.c ---- */
+
+struct hk_pg_watch;
+
+struct hk_pg_embedded {
+    struct hk_pg_user user;
+    char *bindir;
+    char *pgdir;
+    char *datadir;
+    char *rundir;
+    char *logfile;
+    char *ownerfile;           /* <pgdir>/hawk.owner */
+    bool owner;                /* this process stops the cluster at exit */
+    struct hk_pg_watch *watch; /* the supervisor thread, or NULL */
+};
+
+/* The postmaster's pid from its postmaster.pid when that process is
+ * alive (not a zombie), else 0. */
+pid_t hk_pgemb_postmaster(struct hk_pg_embedded *pg);
+
+/* pg_ctl start after the postmaster died, with the retries a crash needs.
+ * *ours: this process started it (false: another hawk did meanwhile).
+ * 0, or the error with err filled. */
+int hk_pgemb_restart(struct hk_pg_embedded *pg, bool *ours, char *err,
+                     size_t errlen);
+
+/* Stops and frees the supervisor (joins its thread); NULL is fine. */
+void hk_pgwatch_stop(struct hk_pg_watch *w);
+
 #endif

@@ -36,9 +36,10 @@ static _Atomic int64_t last_connect_warn_ms;
 
 /* ---- connection helpers ---- */
 
-/* Server notices (e.g. "relation already exists, skipping") would go to
- * stderr by default; route them to the log instead. */
-static void notice_to_log(void *arg, const char *message)
+/* See db.h.  libpq's default processor writes these to stderr, outside
+ * the JSON log.  A FATAL (the server shutting down or restarting under
+ * an idle connection) is worth an info record; notices stay debug. */
+void hk_db_notice_to_log(void *arg, const char *message)
 {
     (void)arg;
     char line[512];
@@ -46,7 +47,10 @@ static void notice_to_log(void *arg, const char *message)
     size_t n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    hk_debug("postgres notice: %s", line);
+    if (strncmp(line, "FATAL:", 6) == 0 || strncmp(line, "PANIC:", 6) == 0)
+        hk_info("postgres: %s", line);
+    else
+        hk_debug("postgres notice: %s", line);
 }
 
 /* Copies a libpq message as one line: its line breaks and the tabs that
@@ -138,7 +142,7 @@ static int conn_open(struct hk_db *db, struct hk_dbconn *c)
             PQfinish(pg);
         return HAWK_EUNAVAIL;
     }
-    PQsetNoticeProcessor(pg, notice_to_log, NULL);
+    PQsetNoticeProcessor(pg, hk_db_notice_to_log, NULL);
     pthread_mutex_lock(&db->mu);
     db->last_error[0] = '\0';
     pthread_mutex_unlock(&db->mu);

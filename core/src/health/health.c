@@ -3,7 +3,9 @@
  *
  * /health/liveness answers from a static buffer without touching the
  * database: it says the process serves HTTP, nothing more, so an
- * orchestrator restarts hawk only when hawk itself is stuck.
+ * orchestrator restarts hawk only when hawk itself is stuck.  /health
+ * says whether hawk can do its work: "ok", or 503 "degraded" while the
+ * database is unreachable (everything that needs it answers 503 then).
  * /health/readiness says whether requests can be served (database
  * reachable, migrations applied).  Nothing here returns internal error
  * text, connection strings or secrets.
@@ -37,14 +39,19 @@ static void h_liveness(struct hk_req *req, struct hk_resp *resp)
 
 static void h_health(struct hk_req *req, struct hk_resp *resp)
 {
-    (void)req;
+    struct hk_app *app = req->app;
     char ts[32];
     hk_time_rfc3339(hk_wall_ms(), ts, sizeof(ts));
+    bool db_ok =
+        app != NULL && app->db != NULL && hk_db_ping(app->db, NULL) == 0;
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "status",
+                           json_object_new_string(db_ok ? "ok" : "degraded"));
     json_object_object_add(o, "version", json_object_new_string(HAWK_VERSION));
     json_object_object_add(o, "timestamp", json_object_new_string(ts));
-    hk_resp_json(resp, 200, o);
+    json_object_object_add(
+        o, "database", json_object_new_string(db_ok ? "ok" : "unavailable"));
+    hk_resp_json(resp, db_ok ? 200 : 503, o);
 }
 
 /* Database status as seen now: sets *ok and the round trip. */

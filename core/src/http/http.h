@@ -239,7 +239,18 @@ struct hk_http_opts {
      * the path as sent, %xx escapes not decoded; NULL: 404. */
     hk_handler_fn fallback;
     void *fallback_ctx; /* borrowed, must outlive the server */
+    /* A socket from hk_http_listen() (host and port are then ignored);
+     * the server takes it over on success.  0: bind host:port here. */
+    int listen_fd;
 };
+
+/* Binds and listens on host:port (port 0: any free one) now, before
+ * anything else starts, so that a second server on a port in use fails
+ * at once.  *fd_out goes to hk_http_opts.listen_fd (the caller closes it
+ * when it never gets there).  0, HAWK_ECONFIG (unresolvable host) or
+ * HAWK_EIO with err naming the address, the reason and the fix. */
+int hk_http_listen(const char *host, int port, int *fd_out, char *err,
+                   size_t errlen);
 
 /* Starts listening.  app and router must outlive the server. */
 int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,

@@ -14,6 +14,7 @@
  *   on_completed  log line, context freed
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -603,6 +604,47 @@ static int resolve(const char *host, int port, struct sockaddr_storage *out,
     return 0;
 }
 
+/* See http.h.  SO_REUSEADDR as MHD sets it: a restart binds at once
+ * while old connections linger in TIME_WAIT, yet two live listeners on
+ * one port stay impossible (that needs SO_REUSEPORT). */
+int hk_http_listen(const char *host, int port, int *fd_out, char *err,
+                   size_t errlen)
+{
+    *fd_out = 0;
+    if (host == NULL || host[0] == '\0')
+        host = "127.0.0.1";
+    struct sockaddr_storage addr;
+    int rc = resolve(host, port, &addr, err, errlen);
+    if (rc < 0)
+        return rc;
+    socklen_t len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                               : sizeof(struct sockaddr_in);
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port,
+                 strerror(errno));
+        return HAWK_EIO;
+    }
+    int on = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (addr.ss_family == AF_INET6)
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (bind(fd, (struct sockaddr *)&addr, len) < 0 || listen(fd, 511) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot listen on %s:%d: %s%s", host, port,
+                 strerror(e),
+                 e == EADDRINUSE ? " (another hawk or another server uses "
+                                   "this port: stop it, or set "
+                                   "server.listen or HAWK_LISTEN to a free "
+                                   "port)"
+                                 : "");
+        close(fd);
+        return HAWK_EIO;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
 /*
  * Starts the server on o->host:o->port with an MHD thread pool of
  * o->threads.  app and router are borrowed and must outlive the server;
@@ -641,11 +683,29 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     atomic_init(&s->active, 0);
     atomic_init(&s->stopping, false);
     atomic_init(&s->starting, true);
-    int rc = resolve(host, o->port, &s->addr, err, errlen);
+    int rc = 0;
+    if (o->listen_fd > 0) {
+        socklen_t alen = sizeof(s->addr);
+        if (getsockname(o->listen_fd, (struct sockaddr *)&s->addr, &alen) < 0)
+            rc = HAWK_EINVAL;
+    } else {
+        rc = resolve(host, o->port, &s->addr, err, errlen);
+    }
     if (rc < 0) {
+        if (rc == HAWK_EINVAL)
+            snprintf(err, errlen, "the listening socket is not usable: %s",
+                     strerror(errno));
         hk_free(s);
         return rc;
     }
+    /* Where to listen: the socket made by hk_http_listen(), or the
+     * address resolved above. */
+    struct MHD_OptionItem where[] = {
+        o->listen_fd > 0
+            ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, o->listen_fd,
+                                      NULL}
+            : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &s->addr},
+        {MHD_OPTION_END, 0, NULL}};
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (s->addr.ss_family == AF_INET6)
@@ -654,9 +714,8 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->d = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, on_access, s,
         /* first, so that MHD's own start-up messages go through it */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&s->addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_ARRAY, where,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         o->timeout_s ? o->timeout_s : DEFAULT_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT,
         o->conn_limit ? o->conn_limit : DEFAULT_CONN_LIMIT,
@@ -672,6 +731,10 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? (int)di->port : o->port;
+    if (o->listen_fd > 0)
+        s->port = ntohs(s->addr.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)&s->addr)->sin6_port
+                            : ((struct sockaddr_in *)&s->addr)->sin_port);
     *out = s;
     return 0;
 }

@@ -70,6 +70,7 @@ bool hk_workers_listen(struct hk_workers *w, struct listener *l)
         return false;
     }
     PQclear(r);
+    PQsetNoticeProcessor(pg, hk_db_notice_to_log, NULL);
     PQsetnonblocking(pg, 1);
     l->pg = pg;
     l->backoff_ms = 0;

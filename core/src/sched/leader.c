@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "log/log.h"
 #include "sched/sched.h"
 #include "util/alloc.h"
@@ -86,6 +87,7 @@ bool hk_leader_tick(struct hk_leader *l)
             drop(l, "cannot connect");
             return false;
         }
+        PQsetNoticeProcessor(l->pg, hk_db_notice_to_log, NULL);
     }
     if (l->leader) {
         PGresult *r = PQexec(l->pg, "SELECT 1");
