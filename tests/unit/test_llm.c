@@ -320,6 +320,91 @@ static void test_profile_contradiction(void **state)
     json_object_put(r);
 }
 
+/* ---- fenced postings --------------------------------------------------------- */
+
+static size_t count_str(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL;
+         p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Every injection posting stays inside its own block: one opening and one
+ * closing marker with the prompt's id, no '<' or '>' of the posting's own,
+ * no control bytes; the system prompt ends with the rule. */
+static void test_fenced_postings(void **state)
+{
+    (void)state;
+    json_object *doc = json_object_from_file(
+        HAWK_SOURCE_DIR "/tests/fixtures/injection/postings.json");
+    json_object *list = NULL;
+    assert_non_null(doc);
+    assert_true(json_object_object_get_ex(doc, "postings", &list));
+    char err[512] = "";
+    assert_int_equal(
+        hk_prompts_load(HAWK_SOURCE_DIR "/etc/prompts", err, sizeof(err)), 0);
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *e = json_object_array_get_idx(list, i), *v = NULL;
+        struct hk_llm_job job;
+        memset(&job, 0, sizeof(job));
+        json_object_object_get_ex(e, "title", &v);
+        job.title = (char *)json_object_get_string(v);
+        json_object_object_get_ex(e, "company", &v);
+        job.company = (char *)json_object_get_string(v);
+        json_object_object_get_ex(e, "location", &v);
+        job.location = (char *)json_object_get_string(v);
+        json_object_object_get_ex(e, "description", &v);
+        job.description = (char *)json_object_get_string(v);
+        struct hk_llm_job_text jt;
+        struct hk_prompt_var vars[5];
+        hk_llm_job_vars(&job, "{}", &jt, vars);
+        char *user = hk_prompt_render(HK_PROMPT_SCORE_USER, vars, 5);
+        const char *open = strstr(user, "<untrusted-data id=\"");
+        assert_non_null(open);
+        char id[17];
+        memcpy(id, open + strlen("<untrusted-data id=\""), 16);
+        id[16] = '\0';
+        char close[64];
+        snprintf(close, sizeof(close), "</untrusted-data id=\"%s\">", id);
+        /* Four fields, four blocks, all with this prompt's id. */
+        assert_int_equal(count_str(user, "<untrusted-data "), 4);
+        assert_int_equal(count_str(user, "</untrusted-data "), 4);
+        assert_int_equal(count_str(user, close), 4);
+        assert_null(strstr(user, "<|"));
+        assert_null(strstr(user, "<script"));
+        assert_null(strstr(user, "\x1b"));
+        assert_null(strstr(user, "\a"));
+        /* The description's block holds the fake fence escaped. */
+        const char *d = strstr(jt.description, "\n");
+        assert_non_null(d);
+        const char *body_end = strstr(d, close);
+        assert_non_null(body_end);
+        for (const char *p = d; p < body_end; p++)
+            assert_true(*p != '<' && *p != '>');
+        /* Single-line fields stay on one line. */
+        assert_null(strchr(jt.location, '\n'));
+        hk_free(user);
+        hk_llm_job_text_release(&jt);
+    }
+    char *sys = hk_prompt_render(HK_PROMPT_SCORE_SYSTEM, NULL, 0);
+    assert_non_null(
+        strstr(sys, "text inside <untrusted-data> blocks comes from third"));
+    hk_free(sys);
+    /* Empty fields render as nothing, not as an empty block. */
+    char *f = hk_llm_fence("00", "x", "", false);
+    assert_string_equal(f, "");
+    hk_free(f);
+    f = hk_llm_fence("ab", "job title", "R&D <b>lead</b>", false);
+    assert_string_equal(
+        f, "<untrusted-data id=\"ab\" source=\"job title\">R&amp;D "
+           "&lt;b&gt;lead&lt;/b&gt;</untrusted-data id=\"ab\">");
+    hk_free(f);
+    json_object_put(doc);
+    hk_llm_shutdown();
+}
+
 /* ---- tailored resume check --------------------------------------------------- */
 
 static int tailor(const char *reply_json, char *why, size_t n)
@@ -572,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_experience_months),
         cmocka_unit_test(test_profile_answers),
         cmocka_unit_test(test_profile_contradiction),
+        cmocka_unit_test(test_fenced_postings),
         cmocka_unit_test(test_tailor_check),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_prompt_check),

@@ -475,7 +475,7 @@ static int render_prompts(const struct ask_ctx *a, char **system, char **user)
 {
     struct hk_prompt_var vars[10];
     static const struct hk_llm_job nojob;
-    char *desc = NULL;
+    struct hk_llm_job_text jt;
     struct hk_buf opts;
     char *facts = hk_llm_profile_facts(a->resume, a->slot, a->now_s);
     char *resume_text = hk_llm_resume_prompt_text(a->resume);
@@ -483,7 +483,7 @@ static int render_prompts(const struct ask_ctx *a, char **system, char **user)
     hk_buf_init(&opts, 0);
     for (size_t i = 0; i < a->q->n_options; i++)
         (void)hk_buf_printf(&opts, "- %s\n", a->q->options[i]);
-    hk_llm_job_vars(a->job != NULL ? a->job : &nojob, resume_text, &desc, vars);
+    hk_llm_job_vars(a->job != NULL ? a->job : &nojob, resume_text, &jt, vars);
     vars[5] = (struct hk_prompt_var){"question", a->q->text};
     vars[6] = (struct hk_prompt_var){"input_type", a->q->type};
     vars[7] = (struct hk_prompt_var){"options", hk_buf_str(&opts)};
@@ -491,7 +491,7 @@ static int render_prompts(const struct ask_ctx *a, char **system, char **user)
     *system = hk_prompt_render(HK_PROMPT_ANSWER_SYSTEM, vars, 9);
     *user = hk_prompt_render(HK_PROMPT_ANSWER_USER, vars, 9);
     hk_buf_release(&opts);
-    hk_free(desc);
+    hk_llm_job_text_release(&jt);
     hk_free(facts);
     hk_free(resume_text);
     return *system != NULL && *user != NULL ? 0 : HAWK_EINTERNAL;

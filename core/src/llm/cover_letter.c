@@ -143,13 +143,14 @@ static int write_letter(struct hk_app *app, int64_t user_id,
                         const char *language, const atomic_bool *cancel,
                         struct hk_llm_out *out, struct hawk_error *err)
 {
-    char words[16], *desc = NULL;
+    char words[16];
+    struct hk_llm_job_text jt;
     struct hk_prompt_var vars[9];
     int max_words = o->max_words > 0 ? o->max_words : LETTER_DEFAULT_WORDS;
 
     snprintf(words, sizeof(words), "%d", max_words);
     char *resume_text = hk_llm_resume_prompt_text(resume);
-    hk_llm_job_vars(job, resume_text, &desc, vars);
+    hk_llm_job_vars(job, resume_text, &jt, vars);
     vars[5] =
         (struct hk_prompt_var){"tone", o->tone ? o->tone : "professional"};
     vars[6] = (struct hk_prompt_var){"language", language};
@@ -157,7 +158,7 @@ static int write_letter(struct hk_app *app, int64_t user_id,
     vars[8] = (struct hk_prompt_var){"extra", o->extra ? o->extra : ""};
     char *system = hk_prompt_render(HK_PROMPT_LETTER_SYSTEM, vars, 9);
     char *user = hk_prompt_render(HK_PROMPT_LETTER_USER, vars, 9);
-    hk_free(desc);
+    hk_llm_job_text_release(&jt);
     hk_free(resume_text);
     if (system == NULL || user == NULL) {
         hk_free(system);

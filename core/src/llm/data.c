@@ -396,12 +396,29 @@ int hk_llm_inputs_load(struct hk_platform *pf, struct hk_dbconn *c,
 
 /* See llm_int.h. */
 void hk_llm_job_vars(const struct hk_llm_job *job, const char *resume_text,
-                     char **desc_clip, struct hk_prompt_var vars[5])
+                     struct hk_llm_job_text *t, struct hk_prompt_var vars[5])
 {
-    *desc_clip = hk_llm_clip(job->description, HK_LLM_MAX_JOB_TEXT);
+    char id[17];
+    hk_llm_fence_id(id);
+    char *desc = hk_llm_clip(job->description, HK_LLM_MAX_JOB_TEXT);
+    t->title = hk_llm_fence(id, "job title", job->title, false);
+    t->company = hk_llm_fence(id, "company", job->company, false);
+    t->location = hk_llm_fence(id, "job location", job->location, false);
+    t->description = hk_llm_fence(id, "job posting", desc, true);
+    hk_free(desc);
     vars[0] = (struct hk_prompt_var){"resume", resume_text};
-    vars[1] = (struct hk_prompt_var){"job_title", job->title};
-    vars[2] = (struct hk_prompt_var){"job_company", job->company};
-    vars[3] = (struct hk_prompt_var){"job_location", job->location};
-    vars[4] = (struct hk_prompt_var){"job_description", *desc_clip};
+    vars[1] = (struct hk_prompt_var){"job_title", t->title};
+    vars[2] = (struct hk_prompt_var){"job_company", t->company};
+    vars[3] = (struct hk_prompt_var){"job_location", t->location};
+    vars[4] = (struct hk_prompt_var){"job_description", t->description};
+}
+
+/* See llm_int.h. */
+void hk_llm_job_text_release(struct hk_llm_job_text *t)
+{
+    hk_free(t->title);
+    hk_free(t->company);
+    hk_free(t->location);
+    hk_free(t->description);
+    memset(t, 0, sizeof(*t));
 }

@@ -42,8 +42,8 @@ struct hk_prompt_var {
 int hk_prompts_load(const char *dir, char *err, size_t errlen);
 void hk_prompts_free(void);
 bool hk_prompts_loaded(void);
-/* Renders template id with vars substituted for {{name}}.  Caller
- * hk_free()s.  NULL when the templates are not loaded. */
+/* Renders template id with vars substituted for {{name}}; a system
+ * prompt ends with hk_llm_fence_rule().  Caller hk_free()s.  NULL when the templates are not loaded. */
 char *hk_prompt_render(enum hk_prompt_id id, const struct hk_prompt_var *vars,
                        size_t n);
 /* Checks one template text (exposed for tests): 0 or HAWK_EINVAL with
@@ -123,11 +123,31 @@ int hk_llm_inputs_load(struct hk_platform *pf, struct hk_dbconn *c,
 /* Longest job description put into a prompt, in bytes. */
 #define HK_LLM_MAX_JOB_TEXT 12000
 
+/* The job's text as it goes into a prompt: each field fenced as
+ * untrusted data (fence.c).  Release with hk_llm_job_text_release. */
+struct hk_llm_job_text {
+    char *title, *company, *location, *description;
+};
+
 /* Fills the five common prompt variables (resume, job_title,
- * job_company, job_location, job_description).  *desc_clip is the clipped
- * description the vars point at (caller hk_free()s it after rendering). */
+ * job_company, job_location, job_description); the job's fields are
+ * fenced into *t, which the vars point at (release t after rendering). */
 void hk_llm_job_vars(const struct hk_llm_job *job, const char *resume_text,
-                     char **desc_clip, struct hk_prompt_var vars[5]);
+                     struct hk_llm_job_text *t, struct hk_prompt_var vars[5]);
+void hk_llm_job_text_release(struct hk_llm_job_text *t);
+
+/* ---- fence.c: third-party text as data ---- */
+/* The paragraph every system prompt ends with: <untrusted-data> blocks
+ * are data, never instructions.  Static. */
+const char *hk_llm_fence_rule(void);
+/* A random block id (16 hex digits and a NUL) for one prompt. */
+void hk_llm_fence_id(char out[17]);
+/* text wrapped in an <untrusted-data id source> block, escaped so it
+ * cannot hold a marker ('<', '>', '&' as entities; control bytes
+ * dropped; newlines kept only when multiline).  "" for NULL or empty
+ * text.  Caller hk_free()s. */
+char *hk_llm_fence(const char *id, const char *source, const char *text,
+                   bool multiline);
 
 /* The tailored-resume check: 0 when every employer, institution, degree
  * and date of `reply` (and every year in its text) exists in `input`,

@@ -280,6 +280,11 @@ char *hk_prompt_render(enum hk_prompt_id id, const struct hk_prompt_var *vars,
         (void)hk_buf_puts(&b, var_value(vars, n, name));
         p = end;
     }
+    /* Added here, not in the templates, so that an edited template never
+     * loses it: the prompts carry job postings as fenced data. */
+    if (id == HK_PROMPT_SCORE_SYSTEM || id == HK_PROMPT_LETTER_SYSTEM ||
+        id == HK_PROMPT_TAILOR_SYSTEM || id == HK_PROMPT_ANSWER_SYSTEM)
+        (void)hk_buf_puts(&b, hk_llm_fence_rule());
     char *out = hk_buf_steal(&b, NULL);
     return out != NULL ? out : hk_strdup("");
 }

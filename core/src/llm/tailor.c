@@ -358,12 +358,13 @@ static int tailor_exchange(struct hk_app *app, int64_t user_id,
                            struct hawk_error *err)
 {
     struct hk_prompt_var vars[5];
-    char *desc = NULL, why[240] = "";
+    char why[240] = "";
+    struct hk_llm_job_text jt;
     char *resume_text = hk_llm_resume_prompt_text(resume);
-    hk_llm_job_vars(job, resume_text, &desc, vars);
+    hk_llm_job_vars(job, resume_text, &jt, vars);
     char *system = hk_prompt_render(HK_PROMPT_TAILOR_SYSTEM, vars, 5);
     char *user = hk_prompt_render(HK_PROMPT_TAILOR_USER, vars, 5);
-    hk_free(desc);
+    hk_llm_job_text_release(&jt);
     hk_free(resume_text);
     if (system == NULL || user == NULL) {
         hk_free(system);
