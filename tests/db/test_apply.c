@@ -262,6 +262,41 @@ static void test_answers_precedence_and_scope(void **state)
     hk_free(a);
 }
 
+/* Company- and job-scoped answers go only to applications for that
+ * company or that job: a "why us" for one company never reaches
+ * another. */
+static void test_answers_follow_their_scope(void **state)
+{
+    (void)state;
+    int64_t u = make_user();
+    int64_t app = make_app(u), other = make_app(u);
+    sqlf("UPDATE jobs SET company = 'Globex' WHERE id = (SELECT job_id FROM"
+         " applications WHERE id = %" PRId64 ")",
+         app);
+    sqlf("INSERT INTO llm_answers (user_id, question_key, question, answer,"
+         " source, scope, scope_key) VALUES"
+         " (%" PRId64 ", 'why us', 'Why us?', '\"for globex\"', 'llm',"
+         " 'company', 'globex'),"
+         " (%" PRId64 ", 'why initech', 'Why us?', '\"for initech\"', 'llm',"
+         " 'company', 'initech'),"
+         " (%" PRId64 ", 'travel', 'Travel?', '\"job one\"', 'llm', 'job',"
+         " (SELECT job_id::text FROM applications WHERE id = %" PRId64 ")),"
+         " (%" PRId64 ", 'email', 'Email', '\"a@example.test\"', 'profile',"
+         " 'global', '')",
+         u, u, u, app, u);
+    char *a = answers(u, app);
+    assert_non_null(strstr(a, "\"why us\":\"for globex\""));
+    assert_non_null(strstr(a, "\"travel\":\"job one\""));
+    assert_non_null(strstr(a, "\"email\":\"a@example.test\""));
+    assert_null(strstr(a, "initech"));
+    hk_free(a);
+    a = answers(u, other);
+    assert_null(strstr(a, "globex"));
+    assert_null(strstr(a, "job one"));
+    assert_non_null(strstr(a, "a@example.test"));
+    hk_free(a);
+}
+
 static void test_answers_are_capped(void **state)
 {
     (void)state;
@@ -480,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_safe_name),
         cmocka_unit_test(test_answers_precedence_and_scope),
+        cmocka_unit_test(test_answers_follow_their_scope),
         cmocka_unit_test(test_answers_are_capped),
         cmocka_unit_test(test_profile),
         cmocka_unit_test(test_documents),

@@ -456,10 +456,12 @@ class InjectionTest(FeatureBase):
 
 
 class AnswerTest(FeatureBase):
-    def resolve(self, tok, question, qtype, options=None, state="done"):
+    def resolve(self, tok, question, qtype, options=None, state="done", job=None):
         body = {"question": question, "type": qtype}
         if options is not None:
             body["options"] = options
+        if job is not None:
+            body["job_id"] = job
         return self.run_task(tok, "/api/v1/answers/resolve", body, state=state)
 
     def test_profile_answers_without_llm(self):
@@ -483,10 +485,11 @@ class AnswerTest(FeatureBase):
 
     def test_llm_answer_cached_then_overridden(self):
         tok, _ = self.user()
+        job = self.job(tok)
         q = "Why do you want to work for us?"
         self.peer.script([{"content_json": {"answer": "Your data platform matches my experience.",
                                              "supported": True, "facts_used": ["Python at Acme Corp"]}}])
-        r = self.resolve(tok, q, "textarea")["result"]
+        r = self.resolve(tok, q, "textarea", job=job)["result"]
         self.assertEqual((r["answer"], r["source"]), ("Your data platform matches my experience.", "llm"))
         reqs = self.chat_requests()
         self.assertEqual(len(reqs), 1)
@@ -496,7 +499,7 @@ class AnswerTest(FeatureBase):
         self.assertIn("Question: " + q, body["messages"][1]["content"])
 
         # Asked again (different spacing and case): served from the cache.
-        r = self.resolve(tok, "  why do you want to WORK for us  ", "textarea")["result"]
+        r = self.resolve(tok, "  why do you want to WORK for us  ", "textarea", job=job)["result"]
         self.assertEqual((r["answer"], r["source"]), ("Your data platform matches my experience.", "cache"))
         self.assertEqual(len(self.chat_requests()), 1)
 
@@ -504,15 +507,18 @@ class AnswerTest(FeatureBase):
                                     json={"question": q, "answer": "I like the product."})
         self.assertEqual(st, 200, b)
         self.assertEqual(b["source"], "override")
-        r = self.resolve(tok, q, "textarea")["result"]
+        r = self.resolve(tok, q, "textarea", job=job)["result"]
         self.assertEqual((r["answer"], r["source"]), ("I like the product.", "override"))
         self.assertEqual(len(self.chat_requests()), 1)
 
         st, _, lst = self.srv.request("GET", "/api/v1/answers", token=tok)
         self.assertEqual(st, 200)
-        self.assertEqual(lst["total"], 1)
-        self.assertEqual(lst["items"][0]["answer"], "I like the product.")
-        self.assertEqual(lst["items"][0]["hits"], 1)
+        # The override (global) and the cached answer (for Globex only).
+        self.assertEqual(lst["total"], 2)
+        self.assertEqual([(i["answer"], i["source"], i["scope"], i["hits"]) for i in lst["items"]],
+                         [("I like the product.", "override", "global", 0),
+                          ("Your data platform matches my experience.", "llm", "company", 1)])
+        self.assertEqual(lst["items"][1]["company"], "globex")
 
     def test_override_wins_over_profile(self):
         tok, _ = self.user()
@@ -597,6 +603,76 @@ class AnswerTest(FeatureBase):
         r = self.resolve(tok, "Email", "text")["result"]
         self.assertEqual((r["source"], r["slot"]), ("profile", "email"))
 
+    def test_answer_cache_is_scoped_by_company_job_and_options(self):
+        tok, _ = self.user()
+        a = self.job(tok, company="Globex")
+        b = self.job(tok, company="Initech", title="Data Engineer")
+        q = "Why do you want to join us?"
+
+        def said(text):
+            return {"content_json": {"answer": text, "supported": True, "facts_used": []}}
+
+        def ask(job=None, qtype="textarea", options=None, question=q):
+            body = {"question": question, "type": qtype}
+            if job is not None:
+                body["job_id"] = job
+            if options is not None:
+                body["options"] = options
+            return self.run_task(tok, "/api/v1/answers/resolve", body)["result"]
+
+        self.peer.script([said("Globex builds what I know."), said("Initech's data work fits me."),
+                          said("A general reason.")])
+        r = ask(a)
+        self.assertEqual((r["answer"], r["source"], r["scope"]), ("Globex builds what I know.", "llm", "company"))
+        self.assertEqual(ask(a)["source"], "cache")
+        # Another company: never the first company's answer.
+        r = ask(b)
+        self.assertEqual((r["answer"], r["source"]), ("Initech's data work fits me.", "llm"))
+        # No job, no company: answered, but not cached for anyone.
+        r = ask()
+        self.assertEqual((r["answer"], r["source"]), ("A general reason.", "llm"))
+        self.assertEqual(len(self.chat_requests()), 3)
+        st, _, lst = self.srv.request("GET", "/api/v1/answers", token=tok)
+        self.assertEqual(sorted((i["company"], i["scope"]) for i in lst["items"]),
+                         [("globex", "company"), ("initech", "company")])
+
+        # The options are part of the key.
+        self.peer.reset()
+        self.peer.script([{"content_json": {"answer": "Remote", "supported": True, "facts_used": ["remote: yes"]}},
+                          {"content_json": {"answer": "On-site", "supported": True, "facts_used": ["x"]}}])
+        w = "Preferred work setting"
+        self.assertEqual(ask(a, "single_choice", ["Remote", "Hybrid"], w)["answer"], "Remote")
+        self.assertEqual(ask(a, "single_choice", ["Remote", "Hybrid"], w)["source"], "cache")
+        self.assertEqual(ask(a, "single_choice", ["On-site", "Hybrid"], w)["answer"], "On-site")
+        self.assertEqual(len(self.chat_requests()), 2)
+
+        # A company-scoped override wins for that company only.
+        st, _, row = self.srv.request("PUT", "/api/v1/answers", token=tok, json={
+            "question": q, "answer": "Globex, in my own words.", "type": "textarea",
+            "scope": "company", "company": "Globex "})
+        self.assertEqual(st, 200, row)
+        self.assertEqual((row["scope"], row["company"], row["source"]), ("company", "globex", "override"))
+        self.assertEqual((ask(a)["answer"], ask(a)["source"]), ("Globex, in my own words.", "override"))
+        self.assertEqual(ask(b)["answer"], "Initech's data work fits me.")
+
+    def test_override_scope_must_name_what_it_is_for(self):
+        tok, _ = self.user()
+        for body in [{"scope": "company"}, {"scope": "job", "company": "Globex"},
+                     {"company": "Globex"}, {"scope": "planet", "job_id": 1}]:
+            body.update({"question": "Why us?", "answer": "x"})
+            st, _, b = self.srv.request("PUT", "/api/v1/answers", token=tok, json=body)
+            self.assertEqual(st, 400, body)
+            self.assertEqual(b["error"]["field"], "scope", b)
+        self.assertEqual(self.srv.request("GET", "/api/v1/answers", token=tok)[2]["total"], 0)
+
+    def test_resolve_checks_the_job_up_front(self):
+        tok, _ = self.user()
+        st, _, b = self.post(tok, "/api/v1/answers/resolve",
+                             {"question": "Why us?", "type": "text", "job_id": 999999})
+        self.assertEqual(st, 404, b)
+        self.assertEqual(b["error"]["field"], "job_id")
+        self.assertEqual(self.task_count(tok), 0)
+
     def test_bad_questions_rejected_and_nothing_queued(self):
         tok, _ = self.user()
         cases = [({"question": "Pick", "type": "single_choice", "options": []}, "options"),
@@ -660,6 +736,13 @@ class BudgetTest(FeatureBase):
         self.assertEqual(len(self.chat_requests()), 1)
         st, _, j = self.srv.request("GET", "/api/v1/jobs/%d" % second, token=tok)
         self.assertIsNone(j["score"])
+
+        # Answers make the same check up front: refused, nothing queued.
+        before = self.task_count(tok)
+        st, _, b = self.post(tok, "/api/v1/answers/resolve", {"question": "Why us?", "type": "text"})
+        self.assertEqual(st, 403, b)
+        self.assertEqual(b["error"]["code"], "plan_limit")
+        self.assertEqual(self.task_count(tok), before)
 
 
 class TemplateStartupTest(unittest.TestCase):

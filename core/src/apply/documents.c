@@ -400,14 +400,25 @@ int hk_apply_answers_json(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
     PQclear(r);
     r = NULL;
     /* Then the user's overrides, then what was computed or asked before. */
+    /* Only answers whose scope covers this application: global ones,
+     * those for the job's company and those for the job itself (a "why
+     * us" written for one company never goes to another); the most
+     * specific first. */
     hk_db_params_init(&p);
     hk_db_param_i64(&p, user_id);
     hk_db_param_i64(&p, CACHED_ANSWERS_MAX);
+    hk_db_param_i64(&p, app_id);
     rc = hk_db_params_run(
         c,
-        "SELECT question_key, answer::text FROM llm_answers"
-        " WHERE user_id = $1::bigint ORDER BY (source = 'user')"
-        " DESC, updated_at DESC, id DESC LIMIT $2::int",
+        "SELECT l.question_key, l.answer::text FROM llm_answers l"
+        " LEFT JOIN applications a ON a.id = $3::bigint"
+        " AND a.user_id = $1::bigint LEFT JOIN jobs j ON j.id = a.job_id"
+        " WHERE l.user_id = $1::bigint AND (l.scope = 'global'"
+        " OR (l.scope = 'company' AND l.scope_key = lower(btrim(j.company)))"
+        " OR (l.scope = 'job' AND l.scope_key = a.job_id::text))"
+        " ORDER BY (l.source = 'user') DESC, (l.scope = 'job') DESC,"
+        " (l.scope = 'company') DESC, l.updated_at DESC, l.id DESC"
+        " LIMIT $2::int",
         &p, &r);
     if (rc < 0)
         goto out;

@@ -43,22 +43,47 @@ static const char *const types[] = {
     "text",   "textarea", "number", "single_choice", "multiple_choice",
     "yes_no", "date",     NULL};
 
-static const char sql_lookup[] =
-    "SELECT answer::text, source FROM llm_answers"
-    " WHERE user_id = $1::bigint AND question_key = $2";
+/* The user's own answer for the question, the most specific scope that
+ * applies first ($3 the job's company, $4 the job id; NULL without a
+ * job). */
+static const char sql_override[] =
+    "SELECT answer::text FROM llm_answers"
+    " WHERE user_id = $1::bigint AND question_key = $2 AND source = 'user'"
+    " AND (scope = 'global'"
+    " OR (scope = 'company' AND scope_key = lower(btrim($3::text)))"
+    " OR (scope = 'job' AND scope_key = $4::text))"
+    " ORDER BY (scope = 'job') DESC, (scope = 'company') DESC LIMIT 1";
+
+/* A cached llm answer for exactly this scope and these options. */
+static const char sql_cached[] =
+    "SELECT id, answer::text FROM llm_answers"
+    " WHERE user_id = $1::bigint AND question_key = $2 AND source = 'llm'"
+    " AND scope = $3 AND scope_key = lower(btrim($4::text))"
+    " AND options_key = coalesce(md5($5::jsonb::text), '')";
 
 static const char sql_hit[] =
-    "UPDATE llm_answers SET hits = hits + 1"
-    " WHERE user_id = $1::bigint AND question_key = $2";
+    "UPDATE llm_answers SET hits = hits + 1 WHERE id = $1::bigint";
 
 static const char sql_store[] =
     "INSERT INTO llm_answers (user_id, question_key, question, input_type,"
-    " options, answer, source) VALUES ($1::bigint, $2, $3, $4, $5::jsonb,"
-    " $6::jsonb, $7) ON CONFLICT (user_id, question_key) DO UPDATE SET"
-    " question = EXCLUDED.question, input_type = EXCLUDED.input_type,"
-    " options = EXCLUDED.options, answer = EXCLUDED.answer,"
-    " source = EXCLUDED.source, updated_at = now()"
+    " options, answer, source, scope, scope_key, options_key, slot)"
+    " VALUES ($1::bigint, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8,"
+    " lower(btrim($9::text)), coalesce(md5($5::jsonb::text), ''), $10)"
+    " ON CONFLICT (user_id, question_key, scope, scope_key, options_key)"
+    " DO UPDATE SET question = EXCLUDED.question,"
+    " input_type = EXCLUDED.input_type, options = EXCLUDED.options,"
+    " answer = EXCLUDED.answer, source = EXCLUDED.source,"
+    " slot = EXCLUDED.slot, updated_at = now()"
     " WHERE llm_answers.source <> 'user'";
+
+/* Where an answer may be reused: name is "global", "company" or "job";
+ * key the company name or the job id ("" for global).  name is NULL
+ * when the slot needs a company or job the question did not come with:
+ * such an answer is not cached at all. */
+struct scope {
+    const char *name;
+    char key[300];
+};
 
 /* ---- questions ------------------------------------------------------------ */
 
@@ -338,7 +363,8 @@ static json_object *options_json(const struct hk_llm_question *q)
 }
 
 static int store(struct hk_dbconn *c, int64_t user_id, const char *key,
-                 const struct hk_llm_question *q, json_object *answer,
+                 const struct hk_llm_question *q, const struct hk_qslot *slot,
+                 const struct scope *sc, json_object *answer,
                  const char *source)
 {
     char uid[24];
@@ -346,35 +372,89 @@ static int store(struct hk_dbconn *c, int64_t user_id, const char *key,
     char *opts_text = opts != NULL ? hk_strdup(hk_llm_json(opts)) : NULL;
     char *answer_text = hk_strdup(hk_llm_json(answer));
     snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-    const char *params[] = {uid,       key,         q->text, q->type,
-                            opts_text, answer_text, source};
-    int rc = hk_db_query(c, sql_store, 7, params, NULL);
+    const char *params[] = {
+        uid,         key,    q->text,  q->type, opts_text,
+        answer_text, source, sc->name, sc->key, hk_qslot_name(slot->slot)};
+    int rc = hk_db_query(c, sql_store, 10, params, NULL);
     json_object_put(opts);
     hk_free(opts_text);
     hk_free(answer_text);
     return rc;
 }
 
-/* A stored answer: *answer (caller puts) and source, or ENOTFOUND. */
-static int lookup(struct hk_dbconn *c, int64_t user_id, const char *key,
-                  json_object **answer, char *source, size_t source_size)
+/* The user's override (*answer, caller puts) or ENOTFOUND. */
+static int lookup_override(struct hk_dbconn *c, int64_t user_id,
+                           const char *key, const struct hk_llm_job *job,
+                           json_object **answer)
+{
+    char uid[24], jid[24];
+    PGresult *r = NULL;
+    snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+    snprintf(jid, sizeof(jid), "%lld", (long long)(job ? job->id : 0));
+    const char *params[] = {uid, key, job ? job->company : NULL,
+                            job ? jid : NULL};
+    *answer = NULL;
+    int rc = hk_db_query(c, sql_override, 4, params, &r);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(r) == 1)
+        *answer = json_tokener_parse(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return *answer != NULL ? 0 : HAWK_ENOTFOUND;
+}
+
+/* A cached llm answer for the scope and q's options (*answer, caller
+ * puts; its hit counted) or ENOTFOUND. */
+static int lookup_cached(struct hk_dbconn *c, int64_t user_id, const char *key,
+                         const struct hk_llm_question *q,
+                         const struct scope *sc, json_object **answer)
 {
     char uid[24];
     PGresult *r = NULL;
-    snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-    const char *params[] = {uid, key};
     *answer = NULL;
-    int rc = hk_db_query(c, sql_lookup, 2, params, &r);
+    if (sc->name == NULL)
+        return HAWK_ENOTFOUND;
+    json_object *opts = options_json(q);
+    char *opts_text = opts != NULL ? hk_strdup(hk_llm_json(opts)) : NULL;
+    snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
+    const char *params[] = {uid, key, sc->name, sc->key, opts_text};
+    int rc = hk_db_query(c, sql_cached, 5, params, &r);
+    json_object_put(opts);
+    hk_free(opts_text);
     if (rc < 0)
         return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return HAWK_ENOTFOUND;
+    if (PQntuples(r) == 1) {
+        *answer = json_tokener_parse(PQgetvalue(r, 0, 1));
+        const char *hp[] = {PQgetvalue(r, 0, 0)};
+        if (*answer != NULL)
+            (void)hk_db_query(c, sql_hit, 1, hp, NULL);
     }
-    *answer = json_tokener_parse(PQgetvalue(r, 0, 0));
-    hk_strlcpy(source, PQgetvalue(r, 0, 1), source_size);
     PQclear(r);
     return *answer != NULL ? 0 : HAWK_ENOTFOUND;
+}
+
+/* The scope answers to slot are reused in, for this question's job. */
+static void scope_for(const struct hk_qslot *slot, const struct hk_llm_job *job,
+                      struct scope *sc)
+{
+    sc->key[0] = '\0';
+    switch (hk_qslot_scope(slot->slot)) {
+    case HK_QSCOPE_GLOBAL:
+        sc->name = "global";
+        break;
+    case HK_QSCOPE_COMPANY:
+        sc->name = job != NULL && job->company != NULL && job->company[0]
+                       ? "company"
+                       : NULL;
+        if (sc->name != NULL)
+            hk_strlcpy(sc->key, job->company, sizeof(sc->key));
+        break;
+    case HK_QSCOPE_JOB:
+        sc->name = job != NULL ? "job" : NULL;
+        if (job != NULL)
+            snprintf(sc->key, sizeof(sc->key), "%lld", (long long)job->id);
+        break;
+    }
 }
 
 static char *result_json(const struct hk_llm_question *q, const char *key,
@@ -388,6 +468,12 @@ static char *result_json(const struct hk_llm_question *q, const char *key,
     json_object_object_add(r, "type", json_object_new_string(q->type));
     json_object_object_add(r, "slot",
                            json_object_new_string(hk_qslot_name(slot->slot)));
+    json_object_object_add(
+        r, "scope",
+        json_object_new_string(
+            hk_qslot_scope(slot->slot) == HK_QSCOPE_GLOBAL    ? "global"
+            : hk_qslot_scope(slot->slot) == HK_QSCOPE_COMPANY ? "company"
+                                                              : "job"));
     json_object_object_add(r, "answer", json_object_get(answer));
     json_object_object_add(r, "source", json_object_new_string(source));
     if (reason != NULL && reason[0] != '\0')
@@ -633,20 +719,22 @@ static int db_step(int rc, struct hawk_error *err, const char *what)
 /* Answers from the override, the profile or the cache; 1 when answered
  * (*answer, *source set; a profile fact the resume lacks is source
  * "needs_review" with no answer and reason filled), 0 when the llm is
- * needed.  Leaves *resume loaded (or NULL) for the llm step. */
+ * needed.  job (may be NULL) scopes overrides and the cache.  Leaves
+ * *resume loaded (or NULL) for the llm step. */
 static int answer_local(struct hk_platform *pf, struct hk_dbconn *c,
                         int64_t user_id, const struct hk_llm_question *q,
                         const char *key, const struct hk_qslot *slot,
-                        int64_t now_s, json_object **resume,
-                        json_object **answer, const char **source, char *reason,
-                        size_t reason_size, struct hawk_error *err)
+                        const struct hk_llm_job *job, int64_t now_s,
+                        json_object **resume, json_object **answer,
+                        const char **source, char *reason, size_t reason_size,
+                        struct hawk_error *err)
 {
-    char src[16] = "", why[200];
+    char why[200];
     json_object *stored = NULL;
-    int rc = lookup(c, user_id, key, &stored, src, sizeof(src));
+    int rc = lookup_override(c, user_id, key, job, &stored);
     if (rc < 0 && rc != HAWK_ENOTFOUND)
         return db_step(rc, err, "read saved answers");
-    if (stored != NULL && strcmp(src, "user") == 0) {
+    if (stored != NULL) {
         *answer = hk_llm_answer_fit(q, stored, why, sizeof(why));
         json_object_put(stored);
         if (*answer == NULL) {
@@ -660,37 +748,34 @@ static int answer_local(struct hk_platform *pf, struct hk_dbconn *c,
         return 1;
     }
     rc = hk_llm_resume_load(pf, c, user_id, resume, err);
-    if (rc < 0) {
-        json_object_put(stored);
+    if (rc < 0)
         return rc;
-    }
     enum hk_llm_slot_status st = hk_llm_slot_answer(
         *resume, q, slot, now_s, answer, reason, reason_size);
     if (st == HK_LLM_SLOT_ANSWER) {
-        json_object_put(stored);
+        static const struct scope global = {"global", ""};
         *source = "profile";
-        rc = store(c, user_id, key, q, *answer, "profile");
+        rc = store(c, user_id, key, q, slot, &global, *answer, "profile");
         return rc < 0 ? db_step(rc, err, "save the answer") : 1;
     }
     if (st == HK_LLM_SLOT_REVIEW) {
         /* Never guessed, never cached: the user answers it once. */
-        json_object_put(stored);
         *source = "needs_review";
         return 1;
     }
-    if (stored != NULL && strcmp(src, "llm") == 0) {
+    struct scope sc;
+    scope_for(slot, job, &sc);
+    rc = lookup_cached(c, user_id, key, q, &sc, &stored);
+    if (rc < 0 && rc != HAWK_ENOTFOUND)
+        return db_step(rc, err, "read saved answers");
+    if (stored != NULL) {
         *answer = hk_llm_answer_fit(q, stored, why, sizeof(why));
+        json_object_put(stored);
         if (*answer != NULL) {
-            char uid[24];
-            snprintf(uid, sizeof(uid), "%lld", (long long)user_id);
-            const char *params[] = {uid, key};
-            (void)hk_db_query(c, sql_hit, 2, params, NULL);
-            json_object_put(stored);
             *source = "cache";
             return 1;
         }
     }
-    json_object_put(stored);
     return 0;
 }
 
@@ -715,10 +800,7 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
     hk_qrules_classify(hk_qrules_current(), q->text, q->type, &slot);
     char *key = hk_llm_question_key(q->text);
     rc = db_step(hk_db_acquire(app->db, &c), err, "answer the question");
-    if (rc == 0)
-        rc = answer_local(app->platform, c, user_id, q, key, &slot, now_s,
-                          &resume, &answer, &source, reason, sizeof(reason),
-                          err);
+    /* The job first: it scopes the user's answers and the cache. */
     if (rc == 0 && q->job_id > 0) {
         rc = hk_llm_job_load(c, user_id, q->job_id, &job);
         if (rc == HAWK_ENOTFOUND)
@@ -728,6 +810,10 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
             hk_llm_db_error(err, rc, "read the job");
         have_job = rc == 0;
     }
+    if (rc == 0)
+        rc = answer_local(app->platform, c, user_id, q, key, &slot,
+                          have_job ? &job : NULL, now_s, &resume, &answer,
+                          &source, reason, sizeof(reason), err);
     if (c != NULL)
         hk_db_release(app->db, c);
     c = NULL;
@@ -736,15 +822,18 @@ int hk_llm_answer(struct hk_app *app, int64_t user_id,
             app,    user_id, q, key, &slot, resume, have_job ? &job : NULL,
             cancel, now_s};
         struct verdict v;
+        struct scope sc;
+        scope_for(&slot, have_job ? &job : NULL, &sc);
         rc = ask_llm(&a, &v, reason, sizeof(reason), err);
         answer = v.answer;
         facts = v.facts;
         source = v.unsupported ? "needs_review" : "llm";
-        if (rc == 0 && answer != NULL) {
+        if (rc == 0 && answer != NULL && sc.name != NULL) {
             rc = db_step(hk_db_acquire(app->db, &c), err, "save the answer");
             if (rc == 0) {
-                rc = db_step(store(c, user_id, key, q, answer, "llm"), err,
-                             "save the answer");
+                rc = db_step(
+                    store(c, user_id, key, q, &slot, &sc, answer, "llm"), err,
+                    "save the answer");
                 hk_db_release(app->db, c);
             }
         }

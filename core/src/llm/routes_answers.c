@@ -24,7 +24,7 @@
     " to_char(created_at AT TIME ZONE 'UTC',"                                  \
     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"                                   \
     " to_char(updated_at AT TIME ZONE 'UTC',"                                  \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), scope, scope_key, slot"
 
 static const char sql_list[] =
     "SELECT " ANSWER_COLUMNS " FROM llm_answers WHERE user_id = $1::bigint"
@@ -37,15 +37,19 @@ static const char sql_count[] =
 
 static const char sql_existing[] =
     "SELECT input_type, options::text FROM llm_answers"
-    " WHERE user_id = $1::bigint AND question_key = $2";
+    " WHERE user_id = $1::bigint AND question_key = $2"
+    " ORDER BY (source = 'user') DESC, updated_at DESC LIMIT 1";
 
+/* An override holds for its scope whatever the field's options are. */
 static const char sql_override[] =
     "INSERT INTO llm_answers (user_id, question_key, question, input_type,"
-    " options, answer, source) VALUES ($1::bigint, $2, $3, $4, $5::jsonb,"
-    " $6::jsonb, 'user') ON CONFLICT (user_id, question_key) DO UPDATE SET"
-    " question = EXCLUDED.question, input_type = EXCLUDED.input_type,"
-    " options = EXCLUDED.options, answer = EXCLUDED.answer, source = 'user',"
-    " updated_at = now() RETURNING " ANSWER_COLUMNS;
+    " options, answer, source, scope, scope_key) VALUES ($1::bigint, $2, $3,"
+    " $4, $5::jsonb, $6::jsonb, 'user', $7, lower(btrim($8::text)))"
+    " ON CONFLICT (user_id, question_key, scope, scope_key, options_key)"
+    " DO UPDATE SET question = EXCLUDED.question,"
+    " input_type = EXCLUDED.input_type, options = EXCLUDED.options,"
+    " answer = EXCLUDED.answer, source = 'user', updated_at = now()"
+    " RETURNING " ANSWER_COLUMNS;
 
 static const char sql_delete[] =
     "DELETE FROM llm_answers WHERE id = $1::bigint AND user_id = $2::bigint";
@@ -77,6 +81,18 @@ static json_object *row_json(const PGresult *r, int i)
                            json_object_new_string(PQgetvalue(r, i, 8)));
     json_object_object_add(o, "updated_at",
                            json_object_new_string(PQgetvalue(r, i, 9)));
+    json_object_object_add(o, "scope",
+                           json_object_new_string(PQgetvalue(r, i, 10)));
+    const char *sk = PQgetvalue(r, i, 11);
+    if (strcmp(PQgetvalue(r, i, 10), "company") == 0)
+        json_object_object_add(o, "company", json_object_new_string(sk));
+    else if (strcmp(PQgetvalue(r, i, 10), "job") == 0)
+        json_object_object_add(o, "job_id",
+                               json_object_new_int64(strtoll(sk, NULL, 10)));
+    json_object_object_add(o, "slot",
+                           PQgetisnull(r, i, 12)
+                               ? NULL
+                               : json_object_new_string(PQgetvalue(r, i, 12)));
     return o;
 }
 
@@ -186,14 +202,48 @@ static void existing_shape(struct hk_dbconn *c, int64_t user_id,
     PQclear(r);
 }
 
+/* The scope of an override from its body: "global" (the default),
+ * "company" with company, or "job" with job_id.  false with resp filled
+ * when they do not go together. */
+static bool override_scope(json_object *body, struct hk_resp *resp, char *scope,
+                           size_t scope_size, char *key, size_t key_size)
+{
+    json_object *v = NULL;
+    bool has_company = json_object_object_get_ex(body, "company", NULL);
+    bool has_job = json_object_object_get_ex(body, "job_id", NULL);
+    if (json_object_object_get_ex(body, "scope", &v))
+        hk_strlcpy(scope, json_object_get_string(v), scope_size);
+    if (strcmp(scope, "global") == 0 && !has_company && !has_job)
+        return true;
+    if (strcmp(scope, "company") == 0 && has_company && !has_job) {
+        json_object_object_get_ex(body, "company", &v);
+        hk_strlcpy(key, json_object_get_string(v), key_size);
+        return true;
+    }
+    if (strcmp(scope, "job") == 0 && has_job && !has_company) {
+        json_object_object_get_ex(body, "job_id", &v);
+        snprintf(key, key_size, "%lld", (long long)json_object_get_int64(v));
+        return true;
+    }
+    hk_resp_error(resp, 400, "invalid_field", "scope",
+                  "scope must be global (no company or job_id), company "
+                  "(with company) or job (with job_id)");
+    return false;
+}
+
 static void override_route(struct hk_req *req, struct hk_resp *resp)
 {
     static const struct hk_field fields[] = {
         HK_FIELD("question", HK_F_STRING, true, false, 1, 2000),
         HK_FIELD("answer", HK_F_ANY, true, false, 0, 0),
         HK_FIELD("type", HK_F_STRING, false, false, 1, 32),
-        HK_FIELD("options", HK_F_ARRAY, false, false, 0, 0), HK_FIELD_END};
+        HK_FIELD("options", HK_F_ARRAY, false, false, 0, 0),
+        HK_FIELD("scope", HK_F_STRING, false, false, 1, 16),
+        HK_FIELD("company", HK_F_STRING, false, false, 1, 300),
+        HK_FIELD("job_id", HK_F_INT, false, false, 1, INT64_MAX),
+        HK_FIELD_END};
     json_object *body = NULL, *v = NULL, *opts = NULL, *stored_opts = NULL;
+    char scope[16] = "global", scope_key[320] = "";
     const char *optbuf[100];
     char type[32] = "text", why[200];
     struct hk_llm_question q;
@@ -210,7 +260,11 @@ static void override_route(struct hk_req *req, struct hk_resp *resp)
     json_object_object_get_ex(body, "question", &v);
     q.text = json_object_get_string(v);
     char *key = hk_llm_question_key(q.text);
-    struct hk_dbconn *c = hk_llm_acquire(req, resp);
+    struct hk_dbconn *c = NULL;
+    if (!override_scope(body, resp, scope, sizeof(scope), scope_key,
+                        sizeof(scope_key)))
+        goto out;
+    c = hk_llm_acquire(req, resp);
     if (c == NULL)
         goto out;
     bool has_type = json_object_object_get_ex(body, "type", &v);
@@ -241,9 +295,10 @@ static void override_route(struct hk_req *req, struct hk_resp *resp)
     snprintf(uid, sizeof(uid), "%lld", (long long)req->user_id);
     char *answer_text = hk_strdup(hk_llm_json(fit));
     char *opts_text = oj != NULL ? hk_strdup(hk_llm_json(oj)) : NULL;
-    const char *params[] = {uid, key, q.text, q.type, opts_text, answer_text};
+    const char *params[] = {uid,       key,         q.text, q.type,
+                            opts_text, answer_text, scope,  scope_key};
     PGresult *r = NULL;
-    int rc = hk_db_query(c, sql_override, 6, params, &r);
+    int rc = hk_db_query(c, sql_override, 8, params, &r);
     if (rc < 0)
         hk_resp_from_status(resp, rc);
     else
@@ -324,9 +379,34 @@ static void resolve_route(struct hk_req *req, struct hk_resp *resp)
         json_object_put(body);
         return;
     }
+    /* The same up-front checks as the job features: a question that can
+     * only fail later is refused now, and nothing is queued. */
+    if (!hk_llm_available(req, resp)) {
+        json_object_put(body);
+        return;
+    }
     struct hk_dbconn *c = hk_llm_acquire(req, resp);
     if (c != NULL) {
-        hk_llm_enqueue(req, resp, c, "llm_answer", body, NULL);
+        bool ok = true;
+        if (json_object_object_get_ex(body, "job_id", &v)) {
+            struct hk_llm_job job;
+            int64_t job_id = json_object_get_int64(v);
+            int rc = hk_llm_job_load(c, req->user_id, job_id, &job);
+            if (rc == 0) {
+                hk_llm_job_release(&job);
+            } else if (rc == HAWK_ENOTFOUND) {
+                hk_resp_error(resp, 404, "not_found", "job_id",
+                              "job %lld not found", (long long)job_id);
+                ok = false;
+            } else {
+                hk_resp_from_status(resp, rc);
+                ok = false;
+            }
+        }
+        if (ok)
+            ok = hk_llm_budget_ok(req->app->platform, c, req->user_id, resp);
+        if (ok)
+            hk_llm_enqueue(req, resp, c, "llm_answer", body, NULL);
         hk_db_release(req->app->db, c);
     }
     json_object_put(body);
