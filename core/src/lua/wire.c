@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hawk/plugin.h"
@@ -20,16 +21,31 @@
  * Frames
  * --------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
+/* Sends header and body with one system call where the socket takes it
+ * all (it nearly always does), so the peer wakes once per message. */
+static int write_frame(int fd, const unsigned char *hdr, const char *body,
+                       size_t n)
 {
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    struct iovec iov[2] = {{.iov_base = (void *)hdr, .iov_len = 4},
+                           {.iov_base = (void *)body, .iov_len = n}};
+    int first = 0;
+    while (first < 2) {
+        struct msghdr mh = {.msg_iov = iov + first,
+                            .msg_iovlen = (size_t)(2 - first)};
+        ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return HAWK_EIO;
-        p += w;
-        n -= (size_t)w;
+        size_t left = (size_t)w;
+        while (first < 2 && left >= iov[first].iov_len) {
+            left -= iov[first].iov_len;
+            first++;
+        }
+        if (first < 2) {
+            iov[first].iov_base = (char *)iov[first].iov_base + left;
+            iov[first].iov_len -= left;
+        }
     }
     return 0;
 }
@@ -47,10 +63,7 @@ int hk_lua_wire_send(int fd, json_object *obj)
     unsigned char hdr[4] = {(unsigned char)(len >> 24),
                             (unsigned char)(len >> 16),
                             (unsigned char)(len >> 8), (unsigned char)len};
-    int rc = write_all(fd, (const char *)hdr, sizeof(hdr));
-    if (rc == 0)
-        rc = write_all(fd, text, len);
-    return rc;
+    return write_frame(fd, hdr, text, len);
 }
 
 /* Reads exactly n bytes before deadline_ms (-1: no deadline). */

@@ -18,6 +18,7 @@
 #define HK_LUA_WIRE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
