@@ -51,6 +51,22 @@ class WorkflowCheckTests(unittest.TestCase):
         for line in out.splitlines()[1:6]:
             self.assertRegex(line, r"T08:30:00\+0[12]:00$")
 
+    def test_check_prints_the_top_level_log(self):
+        path = write(self.tmp, "logs.lua",
+                     'hawk.log("loaded", {n = 1})\nfunction run() end\n')
+        rc, out, err = check(path)
+        self.assertEqual(rc, 0, err)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], 'info  loaded {"n":1}')
+        self.assertEqual(lines[1], "ok")
+        # also when the check fails afterwards
+        path = write(self.tmp, "logs_bad.lua",
+                     'hawk.log("before")\nerror("broken")\n')
+        rc, out, err = check(path)
+        self.assertEqual(rc, 1)
+        self.assertEqual(out.splitlines()[0], "info  before")
+        self.assertIn("%s:2: broken" % path, err)
+
     def test_errors_are_file_line_message(self):
         path = write(self.tmp, "bad.lua", "function run()\n  local = 1\nend\n")
         rc, out, err = check(path)

@@ -244,6 +244,14 @@ class SandboxTests(unittest.TestCase):
         for (s1, e1), (s2, _) in zip(spans, spans[1:]):
             self.assertGreaterEqual(s2, e1 - 0.05, spans)
 
+    def test_top_level_log_in_the_save_response(self):
+        tok = self.user()
+        body = self.create(tok, 'hawk.log("loaded", {n = 1})\n'
+                                'hawk.warn("careful")\nfunction run() end\n')
+        self.assertEqual([l["msg"] for l in body["log"]], ["loaded", "careful"])
+        self.assertEqual(body["log"][0]["fields"], {"n": 1})
+        self.assertEqual(body["log"][1]["level"], "warn")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -57,10 +57,31 @@ static int read_file(const char *path, int64_t max, char **out, size_t *len)
     return 0;
 }
 
-/* Compiles and validates; fills *sched.  Prints errors as FILE:LINE. */
+/* Prints the top level's hawk.log lines, as a run prints its own. */
+static void print_log(json_object *log)
+{
+    size_t nlog = json_object_array_length(log);
+    for (size_t i = 0; i < nlog; i++) {
+        json_object *l = json_object_array_get_idx(log, i), *m, *f, *lv;
+        const char *msg = json_object_object_get_ex(l, "msg", &m)
+                              ? json_object_get_string(m)
+                              : "";
+        const char *lev = json_object_object_get_ex(l, "level", &lv)
+                              ? json_object_get_string(lv)
+                              : "info";
+        const char *ftext =
+            json_object_object_get_ex(l, "fields", &f)
+                ? json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN)
+                : "";
+        printf("%-5s %s%s%s\n", lev, msg, ftext[0] ? " " : "", ftext);
+    }
+}
+
+/* Compiles and validates; fills *sched.  Prints errors as FILE:LINE, and
+ * with show_log what the top level logged. */
 static int check_file(struct hk_app *app, const char *path, const char *src,
                       size_t len, const struct hk_lua_limits *lim,
-                      struct hk_lua_schedule *sched)
+                      bool show_log, struct hk_lua_schedule *sched)
 {
     struct hk_lua_job job = {.mode = HK_LUA_MODE_CHECK,
                              .source = src,
@@ -68,8 +89,10 @@ static int check_file(struct hk_app *app, const char *path, const char *src,
                              .chunkname = path,
                              .limits = *lim};
     struct hk_lua_result res;
-    if (hk_lua_exec(app->lua_pool, &job, NULL, &res) < 0 ||
-        res.status != HK_LUA_OK) {
+    int xrc = hk_lua_exec(app->lua_pool, &job, NULL, &res);
+    if (show_log)
+        print_log(res.log);
+    if (xrc < 0 || res.status != HK_LUA_OK) {
         fprintf(stderr, "%s\n", res.error != NULL ? res.error : "cannot run");
         hk_lua_result_clear(&res);
         return 1;
@@ -105,7 +128,7 @@ static int cmd_check(struct hk_app *app, int argc, char **argv)
     if (read_file(path, lim.max_source, &src, &len) < 0)
         return 1;
     struct hk_lua_schedule sched;
-    int code = check_file(app, path, src, len, &lim, &sched);
+    int code = check_file(app, path, src, len, &lim, true, &sched);
     if (code == 0) {
         int64_t times[5];
         char err[256];
@@ -186,7 +209,7 @@ static int cmd_run(struct hk_app *app, int argc, char **argv)
     if (read_file(path, lim.max_source, &src, &len) < 0)
         return 1;
     struct hk_lua_schedule sched;
-    int code = check_file(app, path, src, len, &lim, &sched);
+    int code = check_file(app, path, src, len, &lim, false, &sched);
     int64_t user_id = 0;
     if (code == 0) {
         int rc = find_user(app, email, &user_id);

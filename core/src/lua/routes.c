@@ -98,12 +98,15 @@ struct checked {
     char *schedule_json; /* owned */
     int64_t next[INTERVAL_PROBES];
     int n_next;
+    json_object *log; /* hawk.log lines of the top level; owned */
 };
 
 static void checked_release(struct checked *ck)
 {
     hk_free(ck->schedule_json);
     ck->schedule_json = NULL;
+    json_object_put(ck->log);
+    ck->log = NULL;
 }
 
 /* Validates source; on failure fills resp and returns HAWK_EINVAL. */
@@ -150,6 +153,7 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
     rc = hk_lua_schedule_parse(res.schedule, res.has_next_run, &ck->sched, err,
                                sizeof(err));
     int line = res.schedule_line;
+    ck->log = json_object_get(res.log);
     hk_lua_result_clear(&res);
     if (rc < 0) {
         char msg[320];
@@ -206,6 +210,10 @@ static json_object *with_next_runs(char *json, const struct checked *ck)
         json_object_array_add(arr, json_object_new_string(t));
     }
     json_object_object_add(o, "next_runs", arr);
+    /* What the top level logged: shown nowhere else. */
+    json_object_object_add(o, "log",
+                           ck->log != NULL ? json_object_get(ck->log)
+                                           : json_object_new_array());
     return o;
 }
 
