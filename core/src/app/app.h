@@ -22,6 +22,7 @@ struct hk_platform;
 struct hk_lua_pool;
 struct hk_auth;
 struct hk_browser;
+struct hk_billing;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -37,6 +38,7 @@ struct hk_app {
     struct hk_lua_pool *lua_pool; /* lua/, by hk_app_lua_pool() */
     struct hk_auth *auth;         /* auth/, by hk_app_auth() */
     struct hk_browser *browser;   /* browser/, by hk_app_register_kinds() */
+    struct hk_billing *billing;   /* billing/, by hk_app_routes() */
     unsigned char *jwt_key;       /* owned, secret; handed to auth/ and wiped */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */

@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "backup/backup.h"
 #include "browser/browser.h"
+#include "billing/billing.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "health/health.h"
@@ -258,6 +259,24 @@ int hk_app_auth(struct hk_app *app)
     return 0;
 }
 
+/* The billing module on the database and the loaded plugins (a server
+ * without a payment plugin answers billing requests with a 503 that
+ * says what to configure). */
+static int app_billing(struct hk_app *app)
+{
+    struct hk_billing_cfg bc;
+    struct hk_err err = HK_ERR_INIT;
+    if (app->billing != NULL)
+        return 0;
+    hk_billing_cfg_from_config(app->cfg, &bc);
+    if (hk_billing_new(&bc, app->db, app->plugins, &app->billing, &err) < 0) {
+        hk_log(HAWK_LOG_CRIT, "%s", err.msg);
+        fprintf(stderr, "hawk: %s\n", err.msg);
+        return HAWK_ECONFIG;
+    }
+    return 0;
+}
+
 void hk_app_routes(struct hk_app *app)
 {
     if (app->router == NULL)
@@ -267,6 +286,8 @@ void hk_app_routes(struct hk_app *app)
         hk_auth_routes(app->router, app->auth);
     if (hk_app_platform(app) == 0)
         hk_platform_routes(app->router, app->platform);
+    if (app_billing(app) == 0)
+        hk_billing_routes(app->router, app->billing);
     hk_queue_routes(app->router);
     hk_lua_routes(app->router);
     hk_llm_routes(app->router);
@@ -445,6 +466,8 @@ void hk_app_teardown(struct hk_app *app)
     }
     hk_auth_free(app->auth);
     app->auth = NULL;
+    hk_billing_free(app->billing);
+    app->billing = NULL;
     hk_platform_free(app->platform);
     app->platform = NULL;
     if (app->db != NULL) {

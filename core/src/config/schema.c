@@ -384,6 +384,19 @@ const struct hk_cfg_field hk_config_schema[] = {
      "queues",
      NULL, HK_AT(backup.restore_wait_ms)},
 
+    /* ---------------------------------------------------------------
+     * billing: subscriptions through the payment plugin (billing/)
+     * ------------------------------------------------------------- */
+    {"billing.public_url", HK_CFG_STR, "http://127.0.0.1:8080", 0, 0,
+     "address users reach hawk at (checkout return pages and mail links)",
+     hk_cfg_check_nonempty, HK_AT(billing.public_url)},
+    {"billing.plugin", HK_CFG_STR, "", 0, 0,
+     "payment plugin instance to use; empty: the first one loaded", NULL,
+     HK_AT(billing.plugin)},
+    {"billing.webhook_max_body", HK_CFG_SIZE, "1MiB", 1 * KIB, 16 * MIB,
+     "largest webhook body POST /api/v1/billing/webhook reads", NULL,
+     HK_AT(billing.webhook_max_body)},
+
     /* terminator */
     {NULL, 0, NULL, 0, 0, NULL, NULL, 0, 0},
 };

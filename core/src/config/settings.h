@@ -178,6 +178,13 @@ struct hk_cfg_backup {
     int64_t restore_wait_ms; /* ms */
 };
 
+/* billing.* */
+struct hk_cfg_billing {
+    const char *public_url;
+    const char *plugin;
+    int64_t webhook_max_body; /* bytes */
+};
+
 struct hk_settings {
     const char *data_dir;
     const char *plugin_dir;
@@ -197,6 +204,7 @@ struct hk_settings {
     struct hk_cfg_browser browser;
     struct hk_cfg_web web;
     struct hk_cfg_backup backup;
+    struct hk_cfg_billing billing;
 };
 
 #endif

@@ -325,6 +325,7 @@ static const struct reason_status {
     int status;
 } reason_statuses[] = {
     {"plan_limit", 403},
+    {"payment_declined", 402},
     {"unsupported_media_type", 415},
     {"unsupported_file_type", 415},
 };
