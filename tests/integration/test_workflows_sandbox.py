@@ -92,9 +92,9 @@ class SandboxTests(unittest.TestCase):
         self.assertEqual(st, 201, body)
         return body
 
-    def start(self, token, wf_id):
+    def start(self, token, wf_id, dry_run=True):
         st, _, body = self.req("POST", "/api/v1/workflows/%d/run" % wf_id,
-                               token, {"dry_run": True})
+                               token, {"dry_run": dry_run})
         self.assertEqual(st, 202, body)
         return body["id"]
 
@@ -109,9 +109,9 @@ class SandboxTests(unittest.TestCase):
             time.sleep(0.05)
         self.fail("run %d did not finish in %ss" % (run_id, timeout))
 
-    def run_script(self, token, source, during=None):
+    def run_script(self, token, source, during=None, dry_run=True):
         wf = self.create(token, source)
-        run_id = self.start(token, wf["id"])
+        run_id = self.start(token, wf["id"], dry_run)
         if during is not None:
             during()
         return self.wait(token, wf["id"], run_id)
@@ -251,6 +251,38 @@ class SandboxTests(unittest.TestCase):
         self.assertEqual([l["msg"] for l in body["log"]], ["loaded", "careful"])
         self.assertEqual(body["log"][0]["fields"], {"n": 1})
         self.assertEqual(body["log"][1]["level"], "warn")
+
+    def resume_of(self, token):
+        st, _, body = self.req("POST", "/api/v1/resumes", token, {
+            "name": "cv-%d" % int(time.time() * 1e6),
+            "structured": {"personal_information": {
+                "name": "T", "surname": "U", "email": "t@example.test"}}})
+        self.assertEqual(st, 201, body)
+        return body["id"]
+
+    def test_apply_honours_the_resume_option(self):
+        tok = self.user()
+        mine = self.resume_of(tok)
+        theirs = self.resume_of(self.user())
+        run = self.run_script(tok, run_body(
+            "local jobs = hawk.search{keywords = 'c'}\n"
+            "local r = hawk.apply(jobs[1], {resume = %d, review = true})\n"
+            "hawk.log('applied', {id = r.application_id})" % mine),
+            dry_run=False)
+        self.assertEqual(run["status"], "succeeded", run)
+        app_id = run["log"][-1]["fields"]["id"]
+        self.assertEqual(self.pg.psql(
+            "SELECT resume_id FROM applications WHERE id = %d" % app_id),
+            str(mine))
+        # another user's resume: a clear error and no application
+        before = self.pg.psql("SELECT count(*) FROM applications")
+        run = self.run_script(tok, run_body(
+            "local jobs = hawk.search{keywords = 'c'}\n"
+            "hawk.apply(jobs[2], {resume = %d})" % theirs), dry_run=False)
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("hawk.apply: resume %d is not one of your resumes" % theirs,
+                      run["error"])
+        self.assertEqual(self.pg.psql("SELECT count(*) FROM applications"), before)
 
 
 if __name__ == "__main__":

@@ -442,6 +442,67 @@ static int existing_application(struct hk_dbconn *c, int64_t user_id,
     return rc;
 }
 
+/* The resume id of hawk.apply's options (0 when none, or when `resume` is
+ * a table from hawk.llm.tailor_resume).  An id that is not one of the
+ * user's resumes is refused before anything changes. */
+static int opt_resume(struct hk_lua_env *env, struct hk_dbconn *c,
+                      json_object *opts, struct hk_lua_hostcall *hc,
+                      int64_t *resume_id)
+{
+    json_object *v = NULL;
+    *resume_id = 0;
+    if (!json_object_object_get_ex(opts, "resume", &v) ||
+        json_object_is_type(v, json_type_object))
+        return 0;
+    if (!json_object_is_type(v, json_type_int) ||
+        json_object_get_int64(v) <= 0) {
+        snprintf(hc->error, sizeof(hc->error),
+                 "hawk.apply: resume must be a resume id (a positive "
+                 "integer) or a table from hawk.llm.tailor_resume");
+        return HAWK_EINVAL;
+    }
+    int64_t id = json_object_get_int64(v);
+    char u[24], r[24];
+    snprintf(u, sizeof(u), "%lld", (long long)env->user_id);
+    snprintf(r, sizeof(r), "%lld", (long long)id);
+    const char *p[] = {u, r};
+    PGresult *res = NULL;
+    int rc = hk_db_query(c,
+                         "SELECT 1 FROM resumes WHERE user_id = $1::bigint"
+                         " AND id = $2::bigint",
+                         2, p, &res);
+    if (rc < 0)
+        return rc;
+    bool mine = PQntuples(res) > 0;
+    PQclear(res);
+    if (!mine) {
+        snprintf(hc->error, sizeof(hc->error),
+                 "hawk.apply: resume %lld is not one of your resumes (GET "
+                 "/api/v1/resumes lists them)",
+                 (long long)id);
+        return HAWK_EPERM;
+    }
+    *resume_id = id;
+    return 0;
+}
+
+/* Makes resume_id the resume the application is submitted with. */
+static int set_resume(struct hk_dbconn *c, int64_t user_id, int64_t app_id,
+                      int64_t resume_id)
+{
+    if (resume_id <= 0)
+        return 0;
+    char u[24], a[24], r[24];
+    snprintf(u, sizeof(u), "%lld", (long long)user_id);
+    snprintf(a, sizeof(a), "%lld", (long long)app_id);
+    snprintf(r, sizeof(r), "%lld", (long long)resume_id);
+    const char *p[] = {u, a, r};
+    return hk_db_query(c,
+                       "UPDATE applications SET resume_id = $3::bigint"
+                       " WHERE user_id = $1::bigint AND id = $2::bigint",
+                       3, p, NULL);
+}
+
 static json_object *apply_result(const char *status, int64_t app_id)
 {
     json_object *o = json_object_new_object();
@@ -545,6 +606,10 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
     int rc = hk_lua_host_job_id(env, c, job, "hawk.apply", hc, &job_id);
     if (rc < 0)
         return rc;
+    int64_t resume_id = 0;
+    rc = opt_resume(env, c, opts, hc, &resume_id);
+    if (rc < 0)
+        return rc;
     rc = existing_application(c, env->user_id, job_id, &app_id);
     if (rc < 0)
         return rc;
@@ -564,8 +629,10 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
     bool review = env->review_default;
     if (json_object_object_get_ex(opts, "review", &v))
         review = json_object_get_boolean(v);
-    if (prepared)
-        return take_over(env, c, hc, app_id, opts, review);
+    if (prepared) {
+        rc = set_resume(c, env->user_id, app_id, resume_id);
+        return rc < 0 ? rc : take_over(env, c, hc, app_id, opts, review);
+    }
     struct hk_platform *pf = env->app->platform;
     struct hk_plans_limit lim;
     memset(&lim, 0, sizeof(lim));
@@ -586,6 +653,9 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
         json_object_object_add(
             hc->result, "would",
             json_object_new_string(review ? "awaiting_review" : "submit"));
+        if (resume_id > 0)
+            json_object_object_add(hc->result, "resume",
+                                   json_object_new_int64(resume_id));
         return 0;
     }
     bool created = false;
@@ -603,7 +673,9 @@ int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,
         return 0;
     }
     env->applied_now++;
-    rc = attach(env, c, app_id, opts);
+    rc = set_resume(c, env->user_id, app_id, resume_id);
+    if (rc == 0)
+        rc = attach(env, c, app_id, opts);
     if (rc < 0) {
         snprintf(hc->error, sizeof(hc->error),
                  "hawk.apply: application %lld was recorded but its "
