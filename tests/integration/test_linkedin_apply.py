@@ -225,6 +225,27 @@ end
         self.assertIn("security check", app["error"])
         self.assertEqual(self.captures(app["id"]), [("checkpoint", True, True)])
         self.assertEqual(self.fx.submissions(), [])
+        # the user downloads what the browser showed
+        cap = app["captures"]
+        self.assertEqual([(c["reason"], c["screenshot"], c["html"]) for c in cap],
+                         [("checkpoint", True, True)])
+        base = "/api/v1/job-applications/%d/captures/%d/" % (app["id"], cap[0]["id"])
+        st, h, png = self.srv.request("GET", base + "screenshot", token=self.tok)
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "image/png")
+        self.assertEqual(png[:4], b"\x89PNG")
+        st, h, page = self.srv.request("GET", base + "html", token=self.tok)
+        self.assertEqual(st, 200)
+        self.assertIn(b"quick security check", page)
+        self.assertEqual(h["content-security-policy"], "sandbox")
+        self.assertTrue(h["content-disposition"].startswith("attachment"), h)
+        st, _, body = self.srv.request("GET", base + "pdf", token=self.tok)
+        self.assertEqual(st, 404, body)
+        self.assertIn("screenshot and html", body["error"]["message"])
+        # nobody else's
+        other, _ = self.user({})
+        st, _, body = self.srv.request("GET", base + "screenshot", token=other)
+        self.assertEqual(st, 404, body)
 
     def test_expired_session_stops(self):
         self.fx.set_mode(account="expired-grace")

@@ -16,6 +16,7 @@
 #include "hawk/plugin.h"
 #include "platform/applications/applications_int.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/json_check.h"
 #include "util/str.h"
@@ -448,7 +449,7 @@ int hk_applications_create(struct hk_applications *am, int64_t user_id,
 
 /* clang-format off */
 /* Columns after APP_LIST_COLS: description, salary, workplace, posted_at,
- * error, history, questions, documents, notes, url. */
+ * error, history, questions, documents, notes, captures, url. */
 static const char sql_detail[] =
     "SELECT " APP_LIST_COLS ", j.description, j.salary, j.workplace,"
     " " HK_DB_TS("j.posted_at") ", p.error,"
@@ -469,6 +470,11 @@ static const char sql_detail[] =
     " (SELECT coalesce(json_agg(json_build_object('id', n.id, 'content',"
     "  n.content, 'created_at', " HK_DB_TS("n.created_at") ") ORDER BY n.id),"
     "  '[]') FROM application_notes n WHERE n.application_id = p.id)::text,"
+    " (SELECT coalesce(json_agg(json_build_object('id', k.id, 'reason',"
+    "  k.reason, 'screenshot', k.screenshot IS NOT NULL, 'html',"
+    "  k.html IS NOT NULL, 'created_at', " HK_DB_TS("k.created_at") ")"
+    "  ORDER BY k.id), '[]') FROM application_captures k"
+    "  WHERE k.application_id = p.id)::text,"
     " j.url FROM applications p JOIN jobs j ON j.id = p.job_id"
     " WHERE p.id = $1::bigint AND p.user_id = $2::bigint";
 /* clang-format on */
@@ -477,9 +483,10 @@ static const char sql_detail[] =
 int hk_applications_get(struct hk_applications *am, int64_t user_id, int64_t id,
                         json_object **out, struct hk_err *err)
 {
-    static const char *const extra[] = {
-        "description", "salary",    "workplace", "posted_at", "error",
-        "history",     "questions", "documents", "notes",     "url"};
+    static const char *const extra[] = {"description", "salary",    "workplace",
+                                        "posted_at",   "error",     "history",
+                                        "questions",   "documents", "notes",
+                                        "captures",    "url"};
     struct hk_dbconn *c = NULL;
     PGresult *r = NULL;
     struct hk_db_params p;
@@ -499,9 +506,9 @@ int hk_applications_get(struct hk_applications *am, int64_t user_id, int64_t id,
         return not_found(err, id);
     }
     json_object *o = hk_applications_row_json(r, 0, 0);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 11; i++) {
         int col = APP_NCOLS + i;
-        bool is_json = i >= 5 && i <= 8;
+        bool is_json = i >= 5 && i <= 9;
         json_object_object_add(o, extra[i],
                                is_json ? hk_db_col_jsonb(r, 0, col)
                                        : hk_db_col_text(r, 0, col));
@@ -509,6 +516,80 @@ int hk_applications_get(struct hk_applications *am, int64_t user_id, int64_t id,
     PQclear(r);
     *out = o;
     return 0;
+}
+
+/* A hex digit's value, -1 for anything else. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* See applications.h. */
+int hk_applications_capture(struct hk_applications *am, int64_t user_id,
+                            int64_t id, int64_t capture_id, bool screenshot,
+                            struct hk_buf *out, struct hk_err *err)
+{
+    struct hk_dbconn *c = NULL;
+    PGresult *r = NULL;
+    struct hk_db_params p;
+    int rc = hk_db_borrow(am->db, &c, err);
+    if (rc < 0)
+        return rc;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, capture_id);
+    hk_db_param_i64(&p, id);
+    hk_db_param_i64(&p, user_id);
+    rc = run(c,
+             screenshot
+                 ? "SELECT k.screenshot FROM application_captures k JOIN"
+                   " applications a ON a.id = k.application_id WHERE k.id ="
+                   " $1::bigint AND a.id = $2::bigint AND a.user_id ="
+                   " $3::bigint"
+                 : "SELECT k.html FROM application_captures k JOIN"
+                   " applications a ON a.id = k.application_id WHERE k.id ="
+                   " $1::bigint AND a.id = $2::bigint AND a.user_id ="
+                   " $3::bigint",
+             &p, &r, err);
+    hk_db_release(am->db, c);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
+        bool none = PQntuples(r) == 0;
+        PQclear(r);
+        return hk_err_set(err, HAWK_ENOTFOUND, NULL, NULL,
+                          none ? "job application %" PRId64
+                                 " has no capture %" PRId64
+                               : "capture %" PRId64 " of job application "
+                                 "%" PRId64 " has no %s",
+                          none ? id : capture_id, none ? capture_id : id,
+                          screenshot ? "screenshot" : "page HTML");
+    }
+    /* bytea in text form: "\x" and two hex digits a byte. */
+    const char *v = PQgetvalue(r, 0, 0);
+    size_t n = (size_t)PQgetlength(r, 0, 0);
+    rc = 0;
+    if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
+        rc = hk_err_set(err, HAWK_EINTERNAL, NULL, NULL,
+                        "capture %" PRId64 " is stored in an unknown form",
+                        capture_id);
+    for (size_t i = 2; rc == 0 && i + 1 < n; i += 2) {
+        int hi = hexval(v[i]), lo = hexval(v[i + 1]);
+        char byte = (char)(hi * 16 + lo);
+        if (hi < 0 || lo < 0)
+            rc = hk_err_set(err, HAWK_EINTERNAL, NULL, NULL,
+                            "capture %" PRId64 " is damaged", capture_id);
+        else if (hk_buf_append(out, &byte, 1) < 0)
+            rc = hk_err_set(err, HAWK_ETOOBIG, NULL, NULL,
+                            "capture %" PRId64 " is too big", capture_id);
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* See applications.h. */

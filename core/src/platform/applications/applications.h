@@ -151,6 +151,14 @@ int hk_applications_stats(struct hk_applications *am, int64_t user_id,
 int hk_applications_create(struct hk_applications *am, int64_t user_id,
                            json_object *body, json_object **out, bool *created,
                            struct hk_err *err);
+/* The screenshot (PNG bytes) or page HTML of capture capture_id of the
+ * user's application id (what a job board's browser showed when a
+ * submission stopped), appended to out.  HAWK_ENOTFOUND when the user has
+ * no such application or capture, or the capture lacks that part. */
+int hk_applications_capture(struct hk_applications *am, int64_t user_id,
+                            int64_t id, int64_t capture_id, bool screenshot,
+                            struct hk_buf *out, struct hk_err *err);
+
 /* One application with its job's details, history, questions, documents
  * and notes; HAWK_ENOTFOUND. */
 int hk_applications_get(struct hk_applications *am, int64_t user_id, int64_t id,

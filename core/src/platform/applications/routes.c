@@ -4,6 +4,7 @@
  * and the CSV export.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hawk/plugin.h"
@@ -249,6 +250,47 @@ static void h_note_list(struct hk_req *req, struct hk_resp *resp)
                      hk_resp_page_json(items, page, per_page, total));
 }
 
+/* Largest capture part served (what the submission kept is smaller). */
+#define CAPTURE_MAX ((size_t)16 << 20)
+
+/* GET /api/v1/job-applications/{id}/captures/{capture_id}/{part}: the
+ * screenshot (image/png) or the page HTML of a capture.  The HTML is
+ * LinkedIn's page, not hawk's: it is served as a download in a sandbox
+ * so its scripts never run on hawk's origin. */
+static void h_capture(struct hk_req *req, struct hk_resp *resp)
+{
+    struct hk_err err = HK_ERR_INIT;
+    int64_t id, capture_id;
+    if (hk_req_param_id(req, resp, "id", &id) < 0 ||
+        hk_req_param_id(req, resp, "capture_id", &capture_id) < 0)
+        return;
+    const char *part = hk_req_param(req, "part");
+    bool png = part != NULL && strcmp(part, "screenshot") == 0;
+    if (!png && (part == NULL || strcmp(part, "html") != 0)) {
+        hk_resp_error(resp, 404, "not_found", NULL,
+                      "a capture has the parts screenshot and html");
+        return;
+    }
+    struct hk_buf b;
+    hk_buf_init(&b, CAPTURE_MAX);
+    int rc = hk_applications_capture(req->ctx, req->user_id, id, capture_id,
+                                     png, &b, &err);
+    if (rc < 0) {
+        hk_resp_from_err(resp, &err);
+    } else {
+        char disp[96];
+        snprintf(disp, sizeof(disp),
+                 "attachment; filename=\"capture-%" PRId64 "-%" PRId64 ".%s\"",
+                 id, capture_id, png ? "png" : "html");
+        hk_resp_bytes(resp, 200, png ? "image/png" : "text/html; charset=utf-8",
+                      b.data != NULL ? b.data : "", b.len);
+        hk_resp_header(resp, "Content-Disposition", disp);
+        hk_resp_header(resp, "Content-Security-Policy", "sandbox");
+        hk_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    }
+    hk_buf_release(&b);
+}
+
 /* DELETE /api/v1/job-applications/{id}/notes/{note_id} */
 static void h_note_delete(struct hk_req *req, struct hk_resp *resp)
 {
@@ -335,6 +377,8 @@ void hk_applications_routes(struct hk_router *r, struct hk_applications *am)
          HK_ROUTE_AUTH, 0},
         {"DELETE", "/api/v1/job-applications/{id}/notes/{note_id}",
          h_note_delete, HK_ROUTE_AUTH, 0},
+        {"GET", "/api/v1/job-applications/{id}/captures/{capture_id}/{part}",
+         h_capture, HK_ROUTE_AUTH, 0},
         {"GET", "/api/v1/job-applications/stats", h_stats, HK_ROUTE_AUTH, 0},
         {"GET", "/api/v1/job-applications/export.csv", h_export, HK_ROUTE_AUTH,
          0},
