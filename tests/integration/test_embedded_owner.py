@@ -2,7 +2,8 @@
 
 Against one running `hawk serve` with the embedded PostgreSQL: every
 command that opens the same data dir (`migrate`, `user create-admin`,
-`workflow run`, `worker`, a second `serve` whose port is taken) leaves
+`workflow run`, `worker`, `backup create`, a second `serve` whose port
+is taken) leaves
 the server's cluster running, and the server keeps answering.  Then the
 postmaster is killed with SIGKILL under load: requests meanwhile get 503
 with Retry-After (never a 500 or a dropped connection), /health says
@@ -12,6 +13,7 @@ line and a metric) and the queue finishes every task by itself.
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -33,8 +35,10 @@ def wait_until(fn, timeout=30.0, step=0.1):
 class EmbeddedOwnership(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.backups = hawktest.make_tmpdir("hawk-owner-bk-")
         cls.srv = hawktest.HawkServer(db_url=None, start_timeout=180, extra_config=(
-            'queue = { workers = 2; poll_interval = "200ms"; };'))
+            'queue = { workers = 2; poll_interval = "200ms"; };\n'
+            'backup = { dir = "%s"; };' % cls.backups))
         cls.pg_dir = os.path.join(cls.srv.dir, "var", "pg")
         cls.auth = cls.srv.register_and_login()
         cls.token = cls.auth["access_token"]
@@ -48,6 +52,7 @@ class EmbeddedOwnership(unittest.TestCase):
         finally:
             kill_embedded(cls.pg_dir)
             cls.srv.cleanup()
+            shutil.rmtree(cls.backups, ignore_errors=True)
 
     def assert_server_serves(self, pid, after):
         self.assertEqual(postmaster_pid(self.pg_dir), pid, after)
@@ -97,6 +102,11 @@ class EmbeddedOwnership(unittest.TestCase):
                 w.wait(10)
         self.assertIsNone(w.sanitizer_report())
         self.assert_server_serves(pid, "after hawk worker")
+
+        rc, out, err = hawktest.run_hawk(["-c", cfg, "backup", "create", "--quiet"],
+                                         env=env, timeout=300)
+        self.assertEqual(rc, 0, err)
+        self.assert_server_serves(pid, "after hawk backup create")
 
         # a second serve on the same port fails before it opens the database
         s2 = hawktest.HawkProcess(["serve", "-c", cfg], env=env)
