@@ -409,9 +409,17 @@ class WorkflowTests(unittest.TestCase):
   hawk.log("count", {n = n})""")
         wf = self.create(tok, src)
         for want in (1, 2):
-            run = self.wait(tok, wf["id"], self.start(tok, wf["id"]))
+            run = self.wait(tok, wf["id"], self.start(tok, wf["id"], dry_run=False))
             self.assertEqual(run["status"], "succeeded", run)
             self.assertEqual(run["log"][0]["fields"]["n"], want)
+        # A dry run sees its own writes but changes nothing.
+        for _ in range(2):
+            run = self.wait(tok, wf["id"], self.start(tok, wf["id"]))
+            self.assertEqual(run["status"], "succeeded", run)
+            self.assertEqual(run["log"][0]["fields"]["n"], 3)
+        self.assertEqual(self.pg.psql(
+            "SELECT value::text FROM workflow_state WHERE key = 'count' AND "
+            "user_id = (SELECT user_id FROM workflows WHERE id = %d)" % wf["id"]), "2")
         _, run = self.run_script(tok, run_body('hawk.state.set("big", ("x"):rep(2000))'))
         self.assertEqual(run["status"], "failed", run)
         self.assertIn("hawk.state.set: the state would use", run["error"])

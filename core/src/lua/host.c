@@ -100,6 +100,8 @@ void hk_lua_env_release(struct hk_lua_env *env)
 {
     hk_jobconfigs_filter_free(env->filters);
     env->filters = NULL;
+    json_object_put(env->scratch);
+    env->scratch = NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -157,6 +159,12 @@ static int h_state_get(struct hk_lua_env *env, struct hk_dbconn *c,
     (void)timeout_ms;
     const char *key =
         json_object_get_string(json_object_array_get_idx(hc->args, 0));
+    json_object *sv = NULL;
+    if (env->scratch != NULL &&
+        json_object_object_get_ex(env->scratch, key, &sv)) {
+        hc->result = json_object_get(sv);
+        return 0;
+    }
     char *json = NULL;
     int rc = hk_wf_state_get(c, env->user_id, key, &json);
     if (rc < 0)
@@ -179,8 +187,25 @@ static int h_state_set(struct hk_lua_env *env, struct hk_dbconn *c,
                   v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
             : NULL;
     int64_t would = 0;
-    int rc =
-        hk_wf_state_set(c, env->user_id, key, text, env->state_max, &would);
+    int rc = 0;
+    if (env->dry_run) {
+        /* A dry run changes nothing: the write lives for this run only,
+         * bounded like the real state. */
+        int64_t n =
+            (int64_t)strlen(key) + (text != NULL ? (int64_t)strlen(text) : 0);
+        if (env->scratch_bytes + n > env->state_max) {
+            would = env->scratch_bytes + n;
+            rc = HAWK_EQUOTA;
+        } else {
+            if (env->scratch == NULL)
+                env->scratch = json_object_new_object();
+            json_object_object_add(env->scratch, key, json_object_get(v));
+            env->scratch_bytes += n;
+        }
+    } else {
+        rc =
+            hk_wf_state_set(c, env->user_id, key, text, env->state_max, &would);
+    }
     if (rc == HAWK_EQUOTA)
         snprintf(hc->error, sizeof(hc->error),
                  "hawk.state.set: the state would use %lld bytes; the limit "

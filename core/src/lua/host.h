@@ -40,6 +40,11 @@ struct hk_lua_env {
     size_t n_prepared;
     struct hk_jobconfigs_filter *filters;
     char actor[40]; /* "workflow:12" or "workflow:cli" */
+    /* Dry runs: hawk.state.set writes here, never to the database;
+     * hawk.state.get reads here first.  key -> value (JSON null: deleted).
+     * Owned; NULL until the first write. */
+    json_object *scratch;
+    int64_t scratch_bytes;
 };
 
 /* Prepares env for a run of user_id (reads review_before_submit and,
