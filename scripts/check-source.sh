@@ -64,7 +64,6 @@ core/src/queue/kinds.c
 core/src/queue/routes.c
 core/src/queue/worker.c
 core/src/queue/workers_cfg.c
-core/src/sched/scheduler.c
 '
 layer_of() {
     case $1 in

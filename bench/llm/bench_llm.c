@@ -154,7 +154,8 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof(app));
     app.cfg = &cfg;
     hk_http_client_global_init();
-    int rc = hk_plugins_load(&cfg, &app, true, &app.plugins, err, sizeof(err));
+    int rc = hk_plugins_load(&cfg, &app, HK_PLUGINS_START, &app.plugins, err,
+                             sizeof(err));
     if (rc == 0)
         rc = hk_llm_init(&app, err, sizeof(err));
     if (rc < 0) {

@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "db/db_int.h"
 #include "db/migrations.h"
+#include "db/params.h"
 #include "hawk/plugin.h"
 #include "log/log.h"
 #include "util/alloc.h"
@@ -499,9 +500,8 @@ static void test_error_mapping(void **state)
     assert_int_equal(hk_db_query(c, NULL, 0, NULL, NULL), HAWK_EINVAL);
     assert_int_equal(hk_db_query(c, "SELECT 1", 1, NULL, NULL), HAWK_EINVAL);
     assert_int_equal(hk_db_query(NULL, "SELECT 1", 0, NULL, NULL), HAWK_EINVAL);
-    assert_int_equal(
-        hk_db_query_ex(c, "SELECT 1", 0, NULL, NULL, NULL, 2, NULL),
-        HAWK_EINVAL);
+    assert_int_equal(hk_db_run(c, "SELECT 1", 0, NULL, NULL, NULL, 2, NULL),
+                     HAWK_EINVAL);
 
     /* statement_timeout -> ETIMEDOUT */
     assert_int_equal(hk_db_exec(c, "SET statement_timeout = 50"), 0);
@@ -570,19 +570,20 @@ static void test_binary_params_and_results(void **state)
     assert_int_equal(hk_db_acquire(db, &c), 0);
     assert_int_equal(hk_db_exec(c, "CREATE TABLE t_bin (id int, b bytea)"), 0);
     const char bytes[] = {'a', '\0', '\xff', '\x01', '\0', 'z'};
-    const char *params[] = {"7", bytes};
-    const int lengths[] = {0, (int)sizeof(bytes)};
-    const int formats[] = {0, 1};
-    assert_int_equal(hk_db_query_bin(c, "INSERT INTO t_bin VALUES ($1, $2)", 2,
-                                     params, lengths, formats, NULL),
-                     0);
+    struct hk_db_params p;
+    hk_db_params_init(&p);
+    hk_db_param_i64(&p, 7);
+    hk_db_param_bytes(&p, bytes, sizeof(bytes));
+    assert_int_equal(
+        hk_db_params_run(c, "INSERT INTO t_bin VALUES ($1, $2)", &p, NULL), 0);
     assert_int_equal(scalar_long(c, "SELECT length(b) FROM t_bin"),
                      (long)sizeof(bytes));
     PGresult *r = NULL;
-    const char *id[] = {"7"};
-    assert_int_equal(hk_db_query_ex(c, "SELECT b FROM t_bin WHERE id = $1", 1,
-                                    id, NULL, NULL, 1, &r),
-                     0);
+    hk_db_params_init(&p);
+    hk_db_param_text(&p, "7");
+    p.result_format = 1;
+    assert_int_equal(
+        hk_db_params_run(c, "SELECT b FROM t_bin WHERE id = $1", &p, &r), 0);
     assert_int_equal(PQgetlength(r, 0, 0), (int)sizeof(bytes));
     assert_memory_equal(PQgetvalue(r, 0, 0), bytes, sizeof(bytes));
     PQclear(r);

@@ -1359,8 +1359,8 @@ static void test_scheduler_thread_fires(void **state)
                               .builtins = &builtin,
                               .n_builtins = 1};
     struct hk_sched *s1 = NULL, *s2 = NULL;
-    assert_int_equal(hk_sched_start_opts(&app, &o, &s1), 0);
-    assert_int_equal(hk_sched_start_opts(&app, &o, &s2), 0);
+    assert_int_equal(hk_sched_start(app.db, app.db_url, &o, &s1), 0);
+    assert_int_equal(hk_sched_start(app.db, app.db_url, &o, &s2), 0);
     assert_true(wait_for("SELECT count(*) FROM queue_jobs", NULL, 3, 3000));
     hk_sleep_ms(300);
     assert_int_equal(job_count(), 3);

@@ -173,7 +173,8 @@ int main(int argc, char **argv)
     hk_log_init(&lo);
     hk_http_client_global_init();
     json_object *a = json_tokener_parse(argv[3]);
-    int rc = hk_plugins_load(&cfg, NULL, true, &plugins, msg, sizeof(msg));
+    int rc = hk_plugins_load(&cfg, NULL, HK_PLUGINS_START, &plugins, msg,
+                             sizeof(msg));
     struct hawk_error err;
     struct collect c = {{NULL, collect_write}, {0}};
     hk_buf_init(&c.buf, (size_t)16 << 20);

@@ -147,7 +147,8 @@ static void expect_failed(const char *entry_text, const char *want)
     load_cfg(&c, NULL, entry_text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     assert_string_equal(err, "");
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_FAILED);
@@ -183,7 +184,8 @@ static void test_good_llm_chat(void **state)
     load_cfg(&c, NULL, GOOD("a", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_find(p, HAWK_KIND_LLM, NULL);
     assert_non_null(e);
     assert_ptr_equal(e, hk_plugins_find(p, HAWK_KIND_LLM, "a"));
@@ -243,7 +245,7 @@ static void test_load_log_lines(void **state)
                            "},\n{ name = \"gone\"; path = \"$FX/none.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     const char *log = hk_buf_str(&g_log);
     assert_non_null(strstr(log, "\"level\":\"info\",\"msg\":\"plugin loaded\","
                                 "\"instance\":\"a\",\"plugin\":\"good_llm\","
@@ -267,7 +269,8 @@ static void test_disabled_skips_options(void **state)
              "options = { whatever = \"${HK_T_NOT_SET}\"; }; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_DISABLED);
     assert_string_equal(e->reason, "disabled in config");
@@ -313,7 +316,7 @@ static void test_not_an_elf(void **state)
     load_cfg(&c, NULL, text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_at(p, 0);
     assert_int_equal(e->status, HK_PLUGIN_FAILED);
     char prefix[300], suffix[300];
@@ -375,7 +378,7 @@ static void test_unsafe_permissions(void **state)
     load_cfg(&c, NULL, text);
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     assert_int_equal(hk_plugins_at(p, 0)->status, HK_PLUGIN_LOADED);
     hk_plugins_unload(p);
     hk_config_release(&c);
@@ -392,7 +395,7 @@ static void test_plugin_dir_lookup(void **state)
              "{ name = \"x\"; path = \"nope.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     char want[600];
     snprintf(want, sizeof(want), "%s/good_jobboard.so", g_fx);
     assert_string_equal(entry(p, "good_jobboard")->path, want);
@@ -406,7 +409,7 @@ static void test_plugin_dir_lookup(void **state)
     /* HAWK_PLUGIN_PATH wins over plugin_dir */
     setenv("HAWK_PLUGIN_PATH", g_dir, 1);
     load_cfg(&c, head, "{ name = \"good_jobboard\"; }");
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     snprintf(want, sizeof(want),
              "cannot open plugin 'good_jobboard' at %s/good_jobboard.so: no "
              "such file",
@@ -427,7 +430,7 @@ static void test_duplicate_plugin_name(void **state)
                           "{ name = \"d\"; path = \"$FX/dup_name.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     /* two instances of one plugin coexist ... */
     assert_int_equal(entry(p, "a")->status, HK_PLUGIN_LOADED);
     assert_int_equal(entry(p, "b")->status, HK_PLUGIN_LOADED);
@@ -457,8 +460,9 @@ static void test_required_failure_unloads_all(void **state)
                  "true; },\n" GOOD("never", ""));
     struct hk_plugins *p = (struct hk_plugins *)&c; /* must be reset */
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     HAWK_ECONFIG);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)),
+        HAWK_ECONFIG);
     assert_null(p);
     assert_string_equal(err, "plugin 'must' is required but failed to load: "
                              "init failed: missing endpoint");
@@ -481,7 +485,8 @@ static void test_optional_failure_keeps_going(void **state)
         "{ name = \"opt\"; path = \"$FX/init_fail.so\"; },\n" GOOD("a", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     assert_int_equal(entry(p, "opt")->status, HK_PLUGIN_FAILED);
     assert_int_equal(entry(p, "a")->status, HK_PLUGIN_LOADED);
     hk_plugins_unload(p);
@@ -495,7 +500,8 @@ static void test_lifecycle_order(void **state)
     load_cfg(&c, NULL, GOOD("a", "") ",\n" GOOD("b", "") ",\n" GOOD("c", ""));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     hk_plugins_unload(p);
     char *t = read_all(g_trace);
     assert_string_equal(t, "init a\ninit b\ninit c\n"
@@ -513,7 +519,8 @@ static void test_start_failure(void **state)
     load_cfg(&c, NULL, GOOD("a", "") ",\n" GOOD("b", "start_fail = true;"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     assert_int_equal(entry(p, "b")->status, HK_PLUGIN_FAILED);
     assert_string_equal(entry(p, "b")->reason, "start failed: start refused");
     assert_null(entry(p, "b")->instance);
@@ -528,8 +535,9 @@ static void test_start_failure(void **state)
              GOOD("a", "") ",\n{ name = \"b\"; path = \"$FX/good_llm.so\"; "
                            "required = true; options = { endpoint = \"e\"; "
                            "start_fail = true; }; }");
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)),
-                     HAWK_ECONFIG);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)),
+        HAWK_ECONFIG);
     assert_string_equal(err, "plugin 'b' is required but failed to load: "
                              "start failed: start refused");
     assert_null(p);
@@ -620,7 +628,7 @@ static void test_option_getters(void **state)
              "temperature = 0.25; }; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     const struct hawk_config *o = hk_plugins_at(p, 0)->options;
     const struct hawk_host_api *api = &hk_host_api;
     const char *s;
@@ -669,7 +677,8 @@ static void test_secret_redacted_in_logs(void **state)
                        "true;"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     hk_plugins_unload(p);
     const char *log = hk_buf_str(&g_log);
     assert_null(strstr(log, SECRET));
@@ -778,7 +787,8 @@ static void test_health_json(void **state)
                                            "\"$FX/good_jobboard.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     struct hk_buf b;
     hk_buf_init(&b, 1 << 16);
     hk_buf_putc(&b, '{');
@@ -838,7 +848,8 @@ static void test_jobboard_registry(void **state)
                       "{ name = \"jobs\"; path = \"$FX/good_jobboard.so\"; }");
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, true, &p, err, sizeof(err)), 0);
+    assert_int_equal(
+        hk_plugins_load(&c, NULL, HK_PLUGINS_START, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e =
         hk_plugins_find(p, HAWK_KIND_JOBBOARD, NULL);
     assert_non_null(e);
@@ -962,7 +973,7 @@ static void test_test_clock(void **state)
     load_cfg(&c, NULL, GOOD("a", "chat_sleep = \"90s\";"));
     struct hk_plugins *p = NULL;
     char err[1024];
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     const struct hk_plugin_entry *e = hk_plugins_find(p, HAWK_KIND_LLM, "a");
     struct hawk_llm_message msg = {"user", "hi"};
     struct hawk_llm_req req = {.struct_size = sizeof(req),

@@ -190,7 +190,7 @@ static void test_default_config_runs(void **state)
     assert_false(c.plugins[0].enabled);
     /* loads with the openai entry disabled and OPENAI_API_KEY unset */
     struct hk_plugins *p = NULL;
-    assert_int_equal(hk_plugins_load(&c, NULL, false, &p, err, sizeof(err)), 0);
+    assert_int_equal(hk_plugins_load(&c, NULL, 0, &p, err, sizeof(err)), 0);
     assert_int_equal(hk_plugin_entry_status(hk_plugins_at(p, 0)),
                      HK_PLUGIN_DISABLED);
     hk_plugins_unload(p);

@@ -53,8 +53,8 @@ int hk_cmd_backup(const char *config_path, int argc, char **argv)
     }
     hk_strlcpy(bc.hawk_version, HAWK_VERSION, sizeof(bc.hawk_version));
     if (bc.storage[0] != '\0' &&
-        hk_plugins_load(app.cfg, &app, true, &app.plugins, perr, sizeof(perr)) <
-            0) {
+        hk_plugins_load(app.cfg, &app, HK_PLUGINS_START, &app.plugins, perr,
+                        sizeof(perr)) < 0) {
         fprintf(stderr, "hawk backup: %s\n", perr);
         goto out;
     }

@@ -70,12 +70,33 @@ static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
 static int load_plugins(struct hk_app *app)
 {
     char err[1024];
-    int rc =
-        hk_plugins_load(app->cfg, app, true, &app->plugins, err, sizeof(err));
+    int rc = hk_plugins_load(app->cfg, app, HK_PLUGINS_START, &app->plugins,
+                             err, sizeof(err));
     if (rc < 0) {
         hk_log(HAWK_LOG_CRIT, "%s", err);
         fprintf(stderr, "hawk: %s\n", err);
     }
+    return rc;
+}
+
+/* Starts the scheduler from scheduler.* and `schedules`, with the other
+ * modules' built-ins (*out NULL when it is disabled).  0, HAWK_ECONFIG
+ * (logged) or HAWK_EINTERNAL. */
+static int start_scheduler(struct hk_app *app,
+                           const struct hk_sched_spec *extra, size_t n_extra,
+                           struct hk_sched **out)
+{
+    struct hk_sched_opts o;
+    bool enabled = false;
+    *out = NULL;
+    int rc = hk_sched_opts_from_config(app->cfg, extra, n_extra, &o, &enabled);
+    if (rc < 0)
+        return rc;
+    if (enabled)
+        rc = hk_sched_start(app->db, app->db_url, &o, out);
+    else
+        hk_info("scheduler: disabled in the config");
+    hk_sched_opts_release(&o);
     return rc;
 }
 
@@ -181,7 +202,7 @@ int hk_cmd_serve(const char *config_path)
                          ? 1
                          : 0;
     if (hk_workers_start(&app, 0, NULL, &workers) < 0 ||
-        hk_sched_start_with(&app, &daily, n_daily, &sched) < 0) {
+        start_scheduler(&app, &daily, n_daily, &sched) < 0) {
         fprintf(stderr, "hawk: cannot start the workers or the scheduler "
                         "(see the log)\n");
         code = 2;

@@ -52,15 +52,8 @@ PGconn *hk_db_pg(struct hk_dbconn *c);
  * hk_db_errmsg()/hk_db_sqlstate()). */
 int hk_db_query(struct hk_dbconn *c, const char *sql, int nparams,
                 const char *const *params, PGresult **out);
-/* Same, with explicit lengths and formats (for binary bytea params). */
-int hk_db_query_bin(struct hk_dbconn *c, const char *sql, int nparams,
-                    const char *const *params, const int *lengths,
-                    const int *formats, PGresult **out);
-/* Same, also choosing the result format (0 text, 1 binary: e.g. bytea
- * columns read without unescaping; every column is then binary). */
-int hk_db_query_ex(struct hk_dbconn *c, const char *sql, int nparams,
-                   const char *const *params, const int *lengths,
-                   const int *formats, int result_format, PGresult **out);
+/* Binary parameters (bytea) and binary results go through the typed
+ * builder instead (db/params.h: hk_db_param_bytes, result_format). */
 /* Plain statement without parameters (BEGIN, COMMIT, LISTEN x...). */
 int hk_db_exec(struct hk_dbconn *c, const char *sql);
 int hk_db_begin(struct hk_dbconn *c);

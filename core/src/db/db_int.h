@@ -14,6 +14,18 @@
 
 #include "db/db.h"
 
+/* ---- the one statement runner (query.c) ---- */
+
+/* Runs sql with parameters: the engine under hk_db_query() (text
+ * parameters, text results) and hk_db_params_run() (typed parameters,
+ * lengths, formats).  lengths/formats may be NULL (all text);
+ * result_format 0 text, 1 binary (every column).  Errors as for
+ * hk_db_query(); HAWK_EINVAL for bad arguments.  On success *out (if out
+ * is non-NULL) gets the result, which the caller PQclear()s. */
+int hk_db_run(struct hk_dbconn *c, const char *sql, int nparams,
+              const char *const *params, const int *lengths, const int *formats,
+              int result_format, PGresult **out);
+
 /* ---- prepared-statement cache (stmt_cache.c) ---- */
 
 /* One prepared statement: the SQL text it was prepared from and the

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/db_int.h"
 #include "hawk/plugin.h"
 #include "log/log.h"
 
@@ -97,8 +98,8 @@ int hk_db_params_run(struct hk_dbconn *c, const char *sql,
                HK_DB_MAX_PARAMS);
         return HAWK_EINTERNAL;
     }
-    return hk_db_query_ex(c, sql, p->n, p->values, p->lengths, p->formats,
-                          p->result_format, out);
+    return hk_db_run(c, sql, p->n, p->values, p->lengths, p->formats,
+                     p->result_format, out);
 }
 
 /* ---- statements assembled from fragments ---- */

@@ -192,12 +192,10 @@ static void forget_statement(struct hk_dbconn *c, const char *sql,
     hk_stmt_cache_remove(&c->stmts, sql);
 }
 
-/* Runs sql with parameters (see db.h); result_format 0 text, 1 binary.
- * On success *out (if out non-NULL) gets the result, which the caller
- * PQclear()s. */
-int hk_db_query_ex(struct hk_dbconn *c, const char *sql, int nparams,
-                   const char *const *params, const int *lengths,
-                   const int *formats, int result_format, PGresult **out)
+/* See db_int.h. */
+int hk_db_run(struct hk_dbconn *c, const char *sql, int nparams,
+              const char *const *params, const int *lengths, const int *formats,
+              int result_format, PGresult **out)
 {
     if (out != NULL)
         *out = NULL;
@@ -255,15 +253,7 @@ int hk_db_query_ex(struct hk_dbconn *c, const char *sql, int nparams,
 int hk_db_query(struct hk_dbconn *c, const char *sql, int nparams,
                 const char *const *params, PGresult **out)
 {
-    return hk_db_query_ex(c, sql, nparams, params, NULL, NULL, 0, out);
-}
-
-/* Explicit lengths and formats, text results (see db.h). */
-int hk_db_query_bin(struct hk_dbconn *c, const char *sql, int nparams,
-                    const char *const *params, const int *lengths,
-                    const int *formats, PGresult **out)
-{
-    return hk_db_query_ex(c, sql, nparams, params, lengths, formats, 0, out);
+    return hk_db_run(c, sql, nparams, params, NULL, NULL, 0, out);
 }
 
 static bool starts_with_word(const char *s, const char *word)

@@ -284,7 +284,8 @@ int hk_llm_cli(struct hk_app *app, int argc, char **argv)
     struct hk_plugins *own = NULL;
     bool rc_fail = false;
     if (app->plugins == NULL) {
-        if (hk_plugins_load(app->cfg, app, true, &own, err, sizeof(err)) < 0) {
+        if (hk_plugins_load(app->cfg, app, HK_PLUGINS_START, &own, err,
+                            sizeof(err)) < 0) {
             fprintf(stderr, "hawk: %s\n", err);
             hk_http_client_global_cleanup();
             return EXIT_FAIL;

@@ -121,8 +121,8 @@ int hk_plugins_cli_list_to(const struct hk_config *cfg, FILE *out, bool json)
     hk_log_set_level(HAWK_LOG_CRIT);
     struct hk_plugins *p = NULL;
     char err[1024];
-    int rc = hk_plugins_load_ex(cfg, NULL, HK_PLUGINS_KEEP_GOING, &p, err,
-                                sizeof(err));
+    int rc =
+        hk_plugins_load(cfg, NULL, HK_PLUGINS_KEEP_GOING, &p, err, sizeof(err));
     if (json)
         print_json(p, out);
     else

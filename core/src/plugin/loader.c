@@ -274,9 +274,9 @@ static const struct hk_plugin_entry *required_failure(
 }
 
 /* See plugins.h. */
-int hk_plugins_load_ex(const struct hk_config *cfg, struct hk_app *app,
-                       unsigned flags, struct hk_plugins **out, char *err,
-                       size_t errlen)
+int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
+                    unsigned flags, struct hk_plugins **out, char *err,
+                    size_t errlen)
 {
     *out = NULL;
     if (err != NULL && errlen > 0)
@@ -318,15 +318,6 @@ int hk_plugins_load_ex(const struct hk_config *cfg, struct hk_app *app,
     }
     *out = p;
     return bad != NULL ? HAWK_ECONFIG : 0;
-}
-
-/* See plugins.h. */
-int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
-                    bool start_instances, struct hk_plugins **out, char *err,
-                    size_t errlen)
-{
-    return hk_plugins_load_ex(cfg, app, start_instances ? HK_PLUGINS_START : 0,
-                              out, err, errlen);
 }
 
 /* See plugins.h. */

@@ -31,30 +31,23 @@ struct hk_plugin_entry;
 
 struct hk_plugins;
 
+/* Flags for hk_plugins_load(). */
+#define HK_PLUGINS_START 0x1u /* call start() after all are up */
+/* A failing required plugin does not abort the load: the registry is
+ * returned with it FAILED and the return code is still HAWK_ECONFIG with
+ * err set (for `plugins list`). */
+#define HK_PLUGINS_KEEP_GOING 0x2u
+
 /* Loads every plugin in cfg in order.  Failing optional plugins are
  * recorded (status FAILED, reason) and skipped; a failing required one
  * makes this return HAWK_ECONFIG with err "plugin 'x' is required but
- * failed to load: <reason>" (everything loaded so far is unloaded).
- * start_instances: call each plugin's start() after all are up.
- * Caller frees with hk_plugins_unload(). */
+ * failed to load: <reason>" (everything loaded so far is unloaded,
+ * unless flags has HK_PLUGINS_KEEP_GOING: then *out is set even when
+ * HAWK_ECONFIG is returned).  flags: HK_PLUGINS_*.  Caller frees *out
+ * with hk_plugins_unload(). */
 int hk_plugins_load(const struct hk_config *cfg, struct hk_app *app,
-                    bool start_instances, struct hk_plugins **out, char *err,
+                    unsigned flags, struct hk_plugins **out, char *err,
                     size_t errlen);
-
-/* Flags for hk_plugins_load_ex(). */
-#define HK_PLUGINS_START 0x1u /* call start() after all are up */
-#define HK_PLUGINS_KEEP_GOING                                                  \
-    0x2u /* a failing required plugin does not
-                                      abort the load: the registry is
-                                      returned with it FAILED and the
-                                      return code is still HAWK_ECONFIG
-                                      with err set (for `plugins list`) */
-
-/* hk_plugins_load() with flags.  With HK_PLUGINS_KEEP_GOING, *out is set
- * even when HAWK_ECONFIG is returned; free it with hk_plugins_unload(). */
-int hk_plugins_load_ex(const struct hk_config *cfg, struct hk_app *app,
-                       unsigned flags, struct hk_plugins **out, char *err,
-                       size_t errlen);
 /* stop() all in reverse order, then fini() all in reverse order, then
  * dlclose.  Accepts NULL. */
 void hk_plugins_unload(struct hk_plugins *p);

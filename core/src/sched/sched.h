@@ -29,7 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hk_app;
+struct hk_config;
+struct hk_db;
 struct hk_dbconn;
 
 #define HK_SCHED_NAME_MAX 128
@@ -83,22 +84,29 @@ struct hk_sched_opts {
     int64_t tick_ms; /* how often the leader looks for due rows (1000) */
     const struct hk_sched_spec *builtins; /* copied */
     size_t n_builtins;
+    /* Private to hk_sched_opts_from_config()/_release(). */
+    struct hk_sched_spec *configured_;
+    size_t n_configured_;
 };
 
-/* Reads scheduler.* and `schedules` from app->cfg and starts the loop
- * thread (which competes for leadership on its own connection opened
- * from app->db_url).  With scheduler.enabled false returns 0 and *out
- * NULL.  HAWK_ECONFIG (message logged, naming file:line and the entry)
- * for an invalid `schedules` entry.  Stop with hk_sched_stop(). */
-int hk_sched_start(struct hk_app *app, struct hk_sched **out);
-/* Same, with the built-in schedules of other modules (the daily backup)
- * added to the configured ones (copied).  HAWK_ECONFIG when a configured
- * entry uses one of their names. */
-int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
-                        size_t n_extra, struct hk_sched **out);
-/* Same with explicit options (tests). */
-int hk_sched_start_opts(struct hk_app *app, const struct hk_sched_opts *o,
-                        struct hk_sched **out);
+/* Fills o from scheduler.* and the `schedules` list of cfg, with the
+ * built-in schedules of other modules (the daily backup) after the
+ * configured ones (copied).  *enabled is scheduler.enabled.  Release o
+ * with hk_sched_opts_release().  0, or HAWK_ECONFIG (logged, naming
+ * file:line and the entry) for an invalid entry or one that takes the
+ * name of a built-in. */
+int hk_sched_opts_from_config(const struct hk_config *cfg,
+                              const struct hk_sched_spec *extra, size_t n_extra,
+                              struct hk_sched_opts *o, bool *enabled);
+/* Frees what hk_sched_opts_from_config() allocated.  Accepts a zeroed o. */
+void hk_sched_opts_release(struct hk_sched_opts *o);
+
+/* Starts the loop thread, which competes for leadership on its own
+ * connection opened from db_url and fires due schedules through db (both
+ * borrowed, must outlive the loop).  o is copied.  Stop with
+ * hk_sched_stop().  0, HAWK_EINVAL or HAWK_EINTERNAL. */
+int hk_sched_start(struct hk_db *db, const char *db_url,
+                   const struct hk_sched_opts *o, struct hk_sched **out);
 /* Stops the loop, releases leadership, frees.  Accepts NULL. */
 void hk_sched_stop(struct hk_sched *s);
 /* Whether this node currently holds the scheduler lock. */
@@ -108,7 +116,6 @@ bool hk_sched_is_leader(struct hk_sched *s);
  * schedule when it is absent) into *specs (caller frees with
  * hk_sched_specs_free).  HAWK_ECONFIG with err ("etc/hawk.cfg:40:
  * schedules[1].cron: minute field '61' out of range 0-59"). */
-struct hk_config;
 int hk_sched_specs_from_config(const struct hk_config *cfg,
                                struct hk_sched_spec **specs, size_t *n,
                                char *err, size_t errlen);

@@ -11,7 +11,6 @@
 
 #include <json-c/json.h>
 
-#include "app/app.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "log/log.h"
@@ -27,7 +26,7 @@
 #define PASS_ROWS 200
 
 struct hk_sched {
-    struct hk_app *app;
+    struct hk_db *db; /* borrowed */
     struct hk_sched_opts o;
     struct hk_sched_spec *builtins; /* owned copies */
     struct hk_leader *leader;
@@ -230,7 +229,7 @@ static void free_builtins(struct hk_sched *s)
 static void lead(struct hk_sched *s, bool *synced)
 {
     struct hk_dbconn *c = NULL;
-    int rc = hk_db_acquire(s->app->db, &c);
+    int rc = hk_db_acquire(s->db, &c);
     if (rc < 0)
         return;
     if (!*synced) {
@@ -253,7 +252,7 @@ static void lead(struct hk_sched *s, bool *synced)
             break;
         hk_debug("scheduler: fired %d schedule(s)", fired);
     }
-    hk_db_release(s->app->db, c);
+    hk_db_release(s->db, c);
 }
 
 static void *sched_main(void *arg)
@@ -294,21 +293,20 @@ static void *sched_main(void *arg)
     return NULL;
 }
 
-/* Starts the scheduler thread with explicit options (copied).  0,
- * HAWK_EINVAL or HAWK_EINTERNAL. */
-int hk_sched_start_opts(struct hk_app *app, const struct hk_sched_opts *o,
-                        struct hk_sched **out)
+/* See sched.h. */
+int hk_sched_start(struct hk_db *db, const char *db_url,
+                   const struct hk_sched_opts *o, struct hk_sched **out)
 {
     *out = NULL;
-    if (app == NULL || app->db == NULL || app->db_url == NULL || o == NULL)
+    if (db == NULL || db_url == NULL || o == NULL)
         return HAWK_EINVAL;
     struct hk_sched *s = hk_calloc(1, sizeof(*s));
-    s->app = app;
+    s->db = db;
     s->o = *o;
     if (s->o.tick_ms <= 0)
         s->o.tick_ms = 1000;
     copy_builtins(s, o->builtins, o->n_builtins);
-    s->leader = hk_leader_new(app->db_url, o->lock_id);
+    s->leader = hk_leader_new(db_url, o->lock_id);
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -327,58 +325,57 @@ int hk_sched_start_opts(struct hk_app *app, const struct hk_sched_opts *o,
     return 0;
 }
 
-/* Starts the configured scheduler (*out NULL when disabled).  0,
- * HAWK_ECONFIG (logged) or HAWK_EINTERNAL. */
-int hk_sched_start(struct hk_app *app, struct hk_sched **out)
+/* See sched.h.  The configured specs' strings are copied into o's
+ * builtins by hk_sched_start() (copy_builtins), so o owns only its
+ * arrays; the spec list itself is kept for hk_sched_opts_release(). */
+int hk_sched_opts_from_config(const struct hk_config *cfg,
+                              const struct hk_sched_spec *extra, size_t n_extra,
+                              struct hk_sched_opts *o, bool *enabled)
 {
-    return hk_sched_start_with(app, NULL, 0, out);
-}
-
-int hk_sched_start_with(struct hk_app *app, const struct hk_sched_spec *extra,
-                        size_t n_extra, struct hk_sched **out)
-{
-    *out = NULL;
-    if (app->cfg != NULL && !app->cfg->settings.scheduler.enabled) {
-        hk_info("scheduler: disabled in the config");
-        return 0;
-    }
     struct hk_sched_spec *specs = NULL;
     size_t n = 0;
     char err[512] = "";
-    int rc = hk_sched_specs_from_config(app->cfg, &specs, &n, err, sizeof(err));
+
+    memset(o, 0, sizeof(*o));
+    *enabled = cfg->settings.scheduler.enabled;
+    int rc = hk_sched_specs_from_config(cfg, &specs, &n, err, sizeof(err));
     if (rc < 0) {
         hk_error("%s", err);
         return rc;
     }
-    /* Modules' own built-ins follow the configured ones. */
-    struct hk_sched_spec *all = hk_calloc(n + n_extra + 1, sizeof(*all));
-    if (n > 0)
-        memcpy(all, specs, n * sizeof(*all));
     for (size_t i = 0; i < n_extra; i++) {
         for (size_t j = 0; j < n; j++) {
             if (strcmp(specs[j].name, extra[i].name) == 0) {
                 hk_error("schedules: the name '%s' is taken by a built-in "
                          "schedule; rename that entry",
                          extra[i].name);
-                hk_free(all);
                 hk_sched_specs_free(specs, n);
                 return HAWK_ECONFIG;
             }
         }
-        all[n + i] = extra[i];
     }
-    struct hk_sched_opts o = {
-        .lock_id = app->cfg ? app->cfg->settings.scheduler.lock_id : 7236837,
-        .catch_up_ms =
-            app->cfg ? app->cfg->settings.scheduler.catch_up_ms : 3600 * 1000,
-        .tick_ms = 1000,
-        .builtins = all,
-        .n_builtins = n + n_extra,
-    };
-    rc = hk_sched_start_opts(app, &o, out);
-    hk_free(all);
-    hk_sched_specs_free(specs, n);
-    return rc;
+    /* Modules' own built-ins follow the configured ones. */
+    struct hk_sched_spec *all = hk_calloc(n + n_extra + 1, sizeof(*all));
+    if (n > 0)
+        memcpy(all, specs, n * sizeof(*all));
+    for (size_t i = 0; i < n_extra; i++)
+        all[n + i] = extra[i];
+    o->lock_id = cfg->settings.scheduler.lock_id;
+    o->catch_up_ms = cfg->settings.scheduler.catch_up_ms;
+    o->tick_ms = 1000;
+    o->builtins = all;
+    o->n_builtins = n + n_extra;
+    o->configured_ = specs;
+    o->n_configured_ = n;
+    return 0;
+}
+
+/* See sched.h. */
+void hk_sched_opts_release(struct hk_sched_opts *o)
+{
+    hk_free((void *)o->builtins);
+    hk_sched_specs_free(o->configured_, o->n_configured_);
+    memset(o, 0, sizeof(*o));
 }
 
 /* Stops the loop, gives up leadership, frees; accepts NULL. */
