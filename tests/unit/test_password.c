@@ -251,6 +251,19 @@ static void test_settings_from_config(void **state)
     hk_config_release(&cfg);
 }
 
+/* A file-local helper reached through HK_STATIC: token lifetimes round
+ * up to whole seconds and never reach zero. */
+static void test_ms_to_s_ceil(void **state)
+{
+    (void)state;
+    assert_int_equal(ms_to_s_ceil(1000), 1);
+    assert_int_equal(ms_to_s_ceil(1001), 2);
+    assert_int_equal(ms_to_s_ceil(1), 1);
+    assert_int_equal(ms_to_s_ceil(0), 1);
+    assert_int_equal(ms_to_s_ceil(-5000), 1);
+    assert_int_equal(ms_to_s_ceil(900000), 900);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_malformed_hash),
         cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_ms_to_s_ceil),
         cmocka_unit_test(test_settings_dummy_hash),
         cmocka_unit_test(test_settings_from_config),
     };

@@ -35,6 +35,11 @@ struct hk_auth {
     struct hk_auth_settings settings;
 };
 
+#ifdef HAWK_TEST_SEAMS
+/* settings.c's unit conversion, for its unit test. */
+int64_t ms_to_s_ceil(int64_t ms);
+#endif
+
 /* The settings; borrowed until hk_auth_free(). */
 const struct hk_auth_settings *hk_auth_settings(const struct hk_auth *a);
 

@@ -10,9 +10,12 @@
 #include "hawk/plugin.h"
 #include "log/log.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/str.h"
 
-static int64_t ms_to_s_ceil(int64_t ms)
+/* Milliseconds to whole seconds, rounded up, at least 1 (a token lives
+ * for at least a second). */
+HK_STATIC int64_t ms_to_s_ceil(int64_t ms)
 {
     int64_t s = (ms + 999) / 1000;
     return s < 1 ? 1 : s;
@@ -109,5 +112,6 @@ void hk_auth_free(struct hk_auth *a)
 /* The resolved settings; borrowed until hk_auth_free(). */
 const struct hk_auth_settings *hk_auth_settings(const struct hk_auth *a)
 {
+    HK_ASSERT(a != NULL && a->settings.dummy_hash != NULL);
     return &a->settings;
 }

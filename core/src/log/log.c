@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/time.h"
@@ -94,6 +95,7 @@ bool hk_log_enabled(int level)
 /* Closes f and forgets its path.  Called with g_lock held. */
 static void file_close(struct log_file *f)
 {
+    HK_ASSERT_LOCKED(&g_lock);
     if (f->fd >= 0)
         close(f->fd);
     if (f->dir_fd >= 0)
@@ -305,6 +307,7 @@ static void rotate_file(const struct log_file *f)
  * with g_lock held. */
 static void file_append(struct log_file *f, const char *line, size_t len)
 {
+    HK_ASSERT_LOCKED(&g_lock);
     bool locked = f->dir_fd >= 0 && flock(f->dir_fd, LOCK_EX) == 0;
     struct stat st;
     int err = 0;

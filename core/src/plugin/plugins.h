@@ -172,9 +172,10 @@ void hk_call_init(struct hawk_call *call, int64_t user_id,
 extern const struct hawk_host_api hk_host_api;
 
 /* ---- clock ----
- * The plugin clock is the wall/monotonic clock, unless the environment
- * variable HAWK_TEST_CLOCK is set to a non-empty value other than "0" when
- * it is first consulted.  Then it is a virtual clock: it starts at the
+ * The plugin clock is the wall/monotonic clock, unless the tree is built
+ * with the tests (HAWK_TEST_SEAMS) and the environment variable
+ * HAWK_TEST_CLOCK is set to a non-empty value other than "0" when it is
+ * first consulted.  Then it is a virtual clock: it starts at the
  * real time of its first reading and moves only when sleep_ms() advances
  * it: sleep_ms() does not sleep, it adds the slept time at once and logs
  *   {"msg":"plugin sleep","ms":N}

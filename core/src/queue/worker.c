@@ -36,6 +36,7 @@
 #include "queue/queue_int.h"
 #include "queue/worker_int.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/str.h"
 #include "util/time.h"
 
@@ -101,6 +102,7 @@ struct hk_claimed_job hk_workers_fifo_pop(struct hk_workers *w)
 void hk_workers_push_outcome(struct hk_workers *w,
                              const struct hk_job_outcome *o)
 {
+    HK_ASSERT_LOCKED(&w->mu);
     if (w->n_out == w->cap_out) {
         w->cap_out = w->cap_out ? w->cap_out * 2 : 64;
         w->out = hk_realloc(w->out, w->cap_out * sizeof(*w->out));
@@ -132,6 +134,7 @@ void hk_workers_release_unstarted(struct hk_workers *w,
                                   struct hk_claimed_job *j,
                                   enum hk_job_outcome_kind kind)
 {
+    HK_ASSERT_LOCKED(&w->mu);
     struct hk_job_outcome o = {
         .id = j->id, .attempt = j->attempt, .kind = kind, .progress = -1};
     hk_workers_push_outcome(w, &o);
