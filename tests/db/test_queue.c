@@ -396,6 +396,52 @@ static void test_claim_batch_limit_and_queues(void **state)
     assert_state(other, "queued");
 }
 
+/* Each fallible allocation of a claim fails in turn (util/alloc.h
+ * injection): the claim answers an error and leaves every job queued, or
+ * claims them all; it never sends a half-built array to the server. */
+static void test_claim_allocation_failures(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        enqueue("noop", "torture", 0, 0, 0);
+    const char *qs[] = {"torture", "default", NULL};
+    const struct hk_queue_limit lim[] = {{"torture", 10}, {"default", 5}};
+    struct hk_claim_opts o = {.worker = "w",
+                              .queues = qs,
+                              .max_jobs = 10,
+                              .limits = lim,
+                              .n_limits = 2};
+    long n;
+    size_t got = 0;
+    for (n = 1; n < 200; n++) {
+        struct hk_claimed_job *jobs = NULL;
+        struct hk_dbconn *c = conn();
+        hk_alloc_fail_nth(n);
+        int rc = hk_queue_claim(c, &o, &jobs, &got);
+        long made = hk_alloc_fallible_count();
+        hk_alloc_fail_nth(0);
+        done(c);
+        if (made < n) {
+            assert_int_equal(rc, 0);
+            hk_claimed_jobs_free(jobs, got);
+            break;
+        }
+        if (rc == 0) {
+            hk_claimed_jobs_free(jobs, got);
+            break;
+        }
+        assert_int_equal(rc, HAWK_ENOMEM);
+        assert_null(jobs);
+        assert_int_equal(got, 0);
+        assert_int_equal(q_i64("SELECT count(*) FROM queue_jobs WHERE queue = "
+                               "'torture' AND state = 'queued'",
+                               NULL),
+                         3);
+    }
+    assert_true(n > 1); /* the injection reached the claim */
+    assert_int_equal(got, 3);
+}
+
 /* ---- unique keys ---- */
 
 struct uniq_arg {
@@ -1544,6 +1590,7 @@ int main(void)
         T(test_enqueue_in_caller_transaction),
         T(test_claim_order),
         T(test_claim_batch_limit_and_queues),
+        T(test_claim_allocation_failures),
         T(test_unique_key_concurrent),
         T(test_retry_backoff_with_clock),
         T(test_permanent_error_not_retried),

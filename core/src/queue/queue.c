@@ -249,6 +249,17 @@ static int claimed_cmp(const void *a, const void *b)
 
 /* Claims runnable jobs for o->worker; *jobs is freed by the caller with
  * hk_claimed_jobs_free().  See queue.h. */
+/* The first append failure of three buffers built together, or 0. */
+static int first_buf_error(const struct hk_buf *a, const struct hk_buf *b,
+                           const struct hk_buf *c)
+{
+    if (hk_buf_error(a) < 0)
+        return hk_buf_error(a);
+    if (hk_buf_error(b) < 0)
+        return hk_buf_error(b);
+    return hk_buf_error(c);
+}
+
 int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
                    struct hk_claimed_job **jobs, size_t *n)
 {
@@ -278,6 +289,14 @@ int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
     }
     hk_buf_putc(&lnames, '}');
     hk_buf_putc(&lvals, '}');
+    int rc = first_buf_error(&qarr, &lnames, &lvals);
+    if (rc < 0) {
+        /* A half-built array must not reach the server. */
+        hk_buf_release(&qarr);
+        hk_buf_release(&lnames);
+        hk_buf_release(&lvals);
+        return rc;
+    }
 
     /* Every scanned row is locked, which is most of a claim's cost: look
      * past jobs the limits may skip only when limits apply. */
@@ -295,7 +314,7 @@ int hk_queue_claim(struct hk_dbconn *c, const struct hk_claim_opts *o,
     hk_db_param_text(&p, hk_buf_str(&lnames));
     hk_db_param_text(&p, hk_buf_str(&lvals));
     PGresult *r = NULL;
-    int rc = hk_db_params_run(c, SQL_CLAIM, &p, &r);
+    rc = hk_db_params_run(c, SQL_CLAIM, &p, &r);
     hk_buf_release(&qarr);
     hk_buf_release(&lnames);
     hk_buf_release(&lvals);

@@ -4,6 +4,8 @@
 #include "util/alloc.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,13 +77,48 @@ char *hk_asprintf(const char *fmt, ...)
     return p;
 }
 
+#ifdef HAWK_TEST_SEAMS
+/* Allocation-failure injection (see alloc.h): which fallible allocation
+ * fails (0: none) and how many were made since it was armed. */
+static _Atomic long g_fail_nth;
+static _Atomic long g_fallible;
+
+void hk_alloc_fail_nth(long n)
+{
+    atomic_store(&g_fallible, 0);
+    atomic_store(&g_fail_nth, n > 0 ? n : 0);
+}
+
+long hk_alloc_fallible_count(void)
+{
+    return atomic_load(&g_fallible);
+}
+
+/* Counts one fallible allocation; true when it is the one to fail. */
+static bool inject_failure(void)
+{
+    long nth = atomic_load(&g_fail_nth);
+    long k = atomic_fetch_add(&g_fallible, 1) + 1;
+    return nth > 0 && k == nth;
+}
+#else
+static bool inject_failure(void)
+{
+    return false;
+}
+#endif
+
 void *hk_try_malloc(size_t n)
 {
+    if (inject_failure())
+        return NULL;
     return malloc(n ? n : 1);
 }
 
 void *hk_try_realloc(void *p, size_t n)
 {
+    if (inject_failure())
+        return NULL;
     return realloc(p, n ? n : 1);
 }
 

@@ -28,6 +28,18 @@ void *hk_try_realloc(void *p, size_t n);
 /* Accepts NULL. */
 void hk_free(void *p);
 
+#ifdef HAWK_TEST_SEAMS
+/* Allocation-failure injection for torture tests (trees built with the
+ * tests only).  Arms the failure of the n-th fallible allocation
+ * (hk_try_malloc/hk_try_realloc, so every bounded buffer) from now on;
+ * the ones before and after it succeed.  n <= 0 disarms.  Either way the
+ * count restarts.  The aborting allocators (hk_malloc...) are never
+ * failed: by the OOM policy above they cannot return NULL. */
+void hk_alloc_fail_nth(long n);
+/* Fallible allocations made since the last hk_alloc_fail_nth(). */
+long hk_alloc_fallible_count(void);
+#endif
+
 /* Frees a secret after overwriting it. Accepts NULL. */
 void hk_free_secret(char *s);
 

@@ -17,6 +17,7 @@ void hk_buf_init(struct hk_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max ? max : HK_BUF_DEFAULT_MAX;
+    b->err = 0;
 }
 
 void hk_buf_release(struct hk_buf *b)
@@ -28,15 +29,24 @@ void hk_buf_release(struct hk_buf *b)
 void hk_buf_reset(struct hk_buf *b)
 {
     b->len = 0;
+    b->err = 0;
     if (b->data != NULL)
         b->data[0] = '\0';
+}
+
+int hk_buf_error(const struct hk_buf *b)
+{
+    return b->err;
 }
 
 /* Ensures room for n more content bytes plus the terminator. */
 static int buf_grow(struct hk_buf *b, size_t n)
 {
-    if (n > b->max || b->len > b->max - n)
+    if (n > b->max || b->len > b->max - n) {
+        if (b->err == 0)
+            b->err = HAWK_ETOOBIG;
         return HAWK_ETOOBIG;
+    }
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return 0;
@@ -44,8 +54,11 @@ static int buf_grow(struct hk_buf *b, size_t n)
     while (cap < need)
         cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
     char *p = hk_try_realloc(b->data, cap);
-    if (p == NULL)
+    if (p == NULL) {
+        if (b->err == 0)
+            b->err = HAWK_ENOMEM;
         return HAWK_ENOMEM;
+    }
     b->data = p;
     b->cap = cap;
     return 0;

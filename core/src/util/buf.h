@@ -16,6 +16,7 @@ struct hk_buf {
     size_t len;
     size_t cap;
     size_t max;
+    int err; /* first failed append's code (sticky until reset); 0: none */
 };
 
 /* max: content limit in bytes (0 means 64 MiB). */
@@ -34,6 +35,11 @@ int hk_buf_printf(struct hk_buf *b, const char *fmt, ...)
 int hk_buf_vprintf(struct hk_buf *b, const char *fmt, va_list ap);
 /* Appends s as a JSON string literal (with quotes), escaping as needed. */
 int hk_buf_json_str(struct hk_buf *b, const char *s, size_t n);
+
+/* The first append that failed since init or reset (HAWK_ETOOBIG or
+ * HAWK_ENOMEM), or 0: lets a caller build a text with several appends
+ * and check once before using it. */
+int hk_buf_error(const struct hk_buf *b);
 
 /* Returns the content ("" when empty); borrowed until the next change. */
 const char *hk_buf_str(const struct hk_buf *b);
