@@ -47,7 +47,7 @@ class InstallTest(unittest.TestCase):
         shutil.rmtree(cls.dest, ignore_errors=True)
 
     def test_fhs_layout(self):
-        for rel in ("bin/hawk", "include/hawk/plugin.h", "share/doc/hawk/README.md",
+        for rel in ("bin/hawk", "bin/hawk-sandbox", "include/hawk/plugin.h", "share/doc/hawk/README.md",
                     "share/doc/hawk/examples/plugin/shout.c",
                     "lib/systemd/system/hawk.service",
                     "lib/systemd/system/hawk-worker@.service",

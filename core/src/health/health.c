@@ -20,6 +20,7 @@
 #include "backup/backup.h"
 #include "config/config.h"
 #include "db/db.h"
+#include "health/metrics_db.h"
 #include "health/sysinfo.h"
 #include "http/http.h"
 #include "plugin/metrics.h"
@@ -234,10 +235,15 @@ static void h_metrics(struct hk_req *req, struct hk_resp *resp)
             "# HELP hawk_db_pool_connections Open database connections.\n"
             "# TYPE hawk_db_pool_connections gauge\n"
             "hawk_db_pool_connections %d\n"
+            "# HELP hawk_db_pool_idle Idle database connections in the "
+            "pool.\n"
+            "# TYPE hawk_db_pool_idle gauge\n"
             "hawk_db_pool_idle %d\n",
             total, idle);
         hk_backup_metrics(app->db, &b);
+        hk_metrics_db_render(app->db, &b);
     }
+    hk_metrics_process_render(&b);
     hk_metrics_render(&b);
     size_t len = 0;
     char *text = hk_buf_steal(&b, &len);

@@ -27,6 +27,7 @@
 
 #include "hawk/plugin.h"
 #include "http/http.h"
+#include "plugin/metrics.h"
 #include "http/proxy.h"
 #include "http/http_int.h"
 #include "log/log.h"
@@ -505,9 +506,9 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
     }
 }
 
-/* One JSON line per request, built without json-c in a reused buffer. */
-static void log_request(struct hk_http_ctx *c, struct MHD_Connection *conn,
-                        enum MHD_RequestTerminationCode toe)
+/* The status sent: ours, or MHD's own (e.g. 413 it answered itself). */
+static int final_status(const struct hk_http_ctx *c,
+                        struct MHD_Connection *conn)
 {
     int status = c->status;
     if (!c->responded && status == 0) {
@@ -515,6 +516,46 @@ static void log_request(struct hk_http_ctx *c, struct MHD_Connection *conn,
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
         status = ci ? (int)ci->http_status : 0;
     }
+    return status;
+}
+
+/* hawk_http_requests_total and the latency histogram, labelled by the
+ * route template (never the raw path: one series per route, not per id)
+ * and a known method, so clients cannot grow the series without bound. */
+static void count_request(const struct hk_http_ctx *c, int status)
+{
+    static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                          "PATCH", "DELETE", "OPTIONS"};
+    const char *method = "other";
+    for (size_t i = 0; c->method != NULL && i < 7; i++)
+        if (strcmp(c->method, methods[i]) == 0)
+            method = methods[i];
+    const char *route = "unmatched";
+    if (c->fallback)
+        route = (strcmp(c->raw_path, "/") == 0 ||
+                 strncmp(c->raw_path, "/app", 4) == 0)
+                    ? "/app/*"
+                    : "unmatched"; /* the fallback's 404 */
+    else if (c->match_rc == HK_MATCH_OK && c->match.pattern != NULL)
+        route = c->match.pattern;
+    char labels[512];
+    struct hk_buf lb;
+    hk_buf_init(&lb, sizeof(labels));
+    hk_buf_printf(&lb, "method=\"%s\",route=", method);
+    hk_http_json_str(&lb, route, strlen(route), 200);
+    hk_buf_printf(&lb, ",status=\"%d\"", status);
+    hk_strlcpy(labels, hk_buf_str(&lb), sizeof(labels));
+    hk_buf_release(&lb);
+    double secs = (double)(hk_mono_us() - c->start_us) / 1e6;
+    (void)hk_metrics_observe("hawk_http_request_duration_seconds", labels,
+                             secs);
+}
+
+/* One JSON line per request, built without json-c in a reused buffer. */
+static void log_request(struct hk_http_ctx *c, struct MHD_Connection *conn,
+                        enum MHD_RequestTerminationCode toe)
+{
+    int status = final_status(c, conn);
     int level = c->quiet ? HAWK_LOG_DEBUG : HAWK_LOG_INFO;
     if (status >= 500)
         level = HAWK_LOG_ERROR;
@@ -556,6 +597,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     if (c->request_id[0] == '\0')
         generate_request_id(c->request_id);
+    count_request(c, final_status(c, conn));
     log_request(c, conn, toe);
     free_owned(c->pending);
     hk_route_match_clear(&c->match);

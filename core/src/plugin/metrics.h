@@ -27,9 +27,24 @@ int hk_metrics_add(const char *name, const char *labels, double value);
  * HAWK_EINVAL). */
 int hk_metrics_set(const char *name, const char *labels, double value);
 
-/* Appends every series, grouped by name with a "# TYPE" line each and
- * sorted, to out.  Output stops early only when out's own limit is hit. */
+/* Records one observation (seconds) in the histogram name{labels}, with
+ * the buckets 1 ms .. 5 min (HK_METRICS_BUCKETS).  The name has no
+ * suffix: rendering adds _bucket{le=...}, _sum and _count.  At most
+ * HK_METRICS_MAX_HISTOGRAMS label sets; a lookup hashes instead of
+ * scanning, so it is cheap enough for every HTTP request.  Same return
+ * codes as hk_metrics_add. */
+int hk_metrics_observe(const char *name, const char *labels, double seconds);
+#define HK_METRICS_BUCKETS 15
+#define HK_METRICS_MAX_HISTOGRAMS 2048
+
+/* Appends every series, grouped by name with "# HELP" and "# TYPE" lines
+ * and sorted, to out.  Output stops early only when out's own limit is
+ * hit. */
 void hk_metrics_render(struct hk_buf *out);
+
+/* The help text rendered for a metric name (known core names have their
+ * own; others a generic line).  Borrowed, static. */
+const char *hk_metrics_help(const char *name);
 
 /* Drops every series (tests, and process exit so no memory is left). */
 void hk_metrics_reset(void);

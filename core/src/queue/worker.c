@@ -32,6 +32,7 @@
 #include "config/config.h"
 #include "db/db.h"
 #include "log/log.h"
+#include "plugin/metrics.h"
 #include "queue/queue.h"
 #include "queue/queue_int.h"
 #include "queue/worker_int.h"
@@ -144,6 +145,35 @@ void hk_workers_release_unstarted(struct hk_workers *w,
 
 /* ---- worker threads ---- */
 
+/* hawk_queue_workers_busy / hawk_queue_workers: the utilization of this
+ * process's pool (summed over pools by the dashboard).  w->mu held. */
+static void set_busy(const struct hk_workers *w)
+{
+    (void)hk_metrics_set("hawk_queue_workers_busy", NULL, (double)w->busy);
+    (void)hk_metrics_set("hawk_queue_workers", NULL, (double)w->o.n);
+}
+
+/* hawk_queue_job_duration_seconds{kind,outcome}: kinds are registered
+ * names, so the label set stays bounded. */
+static void observe_job(const char *kind, enum hk_job_outcome_kind outcome,
+                        double ran_ms)
+{
+    static const char *const names[] = {"",     "done",      "retry",
+                                        "dead", "cancelled", "released"};
+    const char *oname =
+        (int)outcome >= 1 && (int)outcome <= 5 ? names[outcome] : "other";
+    char labels[200];
+    char k[96];
+    size_t n = 0;
+    for (const char *p = kind; *p && n + 1 < sizeof(k); p++)
+        if (*p != '"' && *p != '\\' && *p != '\n')
+            k[n++] = *p;
+    k[n] = '\0';
+    snprintf(labels, sizeof(labels), "kind=\"%s\",outcome=\"%s\"", k, oname);
+    (void)hk_metrics_observe("hawk_queue_job_duration_seconds", labels,
+                             ran_ms / 1000.0);
+}
+
 static void run_job(struct hk_workers *w, struct slot *s,
                     struct hk_claimed_job *j)
 {
@@ -236,6 +266,7 @@ static void run_job(struct hk_workers *w, struct slot *s,
     }
 
     double ran_ms = (double)(hk_mono_us() - t_start) / 1000.0;
+    observe_job(j->kind, o.kind, ran_ms);
     pthread_mutex_lock(&w->mu);
     w->avg_run_ms = 0.9 * w->avg_run_ms + 0.1 * ran_ms;
     hk_workers_push_outcome(w, &o);
@@ -244,6 +275,7 @@ static void run_job(struct hk_workers *w, struct slot *s,
     s->pending_cancel = 0;
     s->deadline_mono = 0;
     w->busy--;
+    set_busy(w);
     pthread_cond_broadcast(&w->idle_cv);
     pthread_mutex_unlock(&w->mu);
     hk_workers_wake(w);
@@ -265,6 +297,7 @@ static void *worker_main(void *arg)
             break;
         struct hk_claimed_job j = hk_workers_fifo_pop(w);
         w->busy++;
+        set_busy(w);
         s->job_id = j.id;
         s->pending_cancel = 0;
         pthread_mutex_unlock(&w->mu);

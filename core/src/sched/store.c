@@ -11,6 +11,7 @@
 
 #include "db/db.h"
 #include "log/log.h"
+#include "plugin/metrics.h"
 #include "queue/queue.h"
 #include "sched/cron.h"
 #include "sched/sched.h"
@@ -371,8 +372,13 @@ int hk_sched_run_due(struct hk_dbconn *c, int64_t now_ms, int64_t catch_up_ms,
             hk_warn("scheduler: schedule %s ('%s') missed its run at %" PRId64
                     " by more than the catch-up window; skipped",
                     PQgetvalue(r, i, 0), name, due);
-        if (rc == 0 && did && !late)
+        if (rc == 0 && did && !late) {
             n++;
+            /* how late the firing came after its due time */
+            double lag = (double)(now_ms - due_us / 1000) / 1000.0;
+            (void)hk_metrics_set("hawk_scheduler_lag_seconds", NULL,
+                                 lag > 0 ? lag : 0);
+        }
     }
     PQclear(r);
     if (fired != NULL)
