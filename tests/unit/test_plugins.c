@@ -1171,16 +1171,23 @@ static void test_metrics(void **state)
     struct hk_buf b;
     hk_buf_init(&b, 1 << 16);
     hk_metrics_render(&b);
-    assert_string_equal(hk_buf_str(&b),
-                        "# TYPE hawk_bytes counter\n"
-                        "hawk_bytes{path=\"a\\\"b\"} 0.5\n"
-                        "# TYPE hawk_queue_depth gauge\n"
-                        "hawk_queue_depth 5\n"
-                        "# TYPE hawk_requests_total counter\n"
-                        "hawk_requests_total{method=\"GET\",status=\"200\"} "
-                        "3\n"
-                        "hawk_requests_total{method=\"POST\",status=\"201\"} "
-                        "1\n");
+    assert_string_equal(
+        hk_buf_str(&b),
+        "# HELP hawk_bytes Counted by a hawk module or plugin "
+        "(see its documentation).\n"
+        "# TYPE hawk_bytes counter\n"
+        "hawk_bytes{path=\"a\\\"b\"} 0.5\n"
+        "# HELP hawk_queue_depth Counted by a hawk module or "
+        "plugin (see its documentation).\n"
+        "# TYPE hawk_queue_depth gauge\n"
+        "hawk_queue_depth 5\n"
+        "# HELP hawk_requests_total Counted by a hawk module or "
+        "plugin (see its documentation).\n"
+        "# TYPE hawk_requests_total counter\n"
+        "hawk_requests_total{method=\"GET\",status=\"200\"} "
+        "3\n"
+        "hawk_requests_total{method=\"POST\",status=\"201\"} "
+        "1\n");
     hk_buf_release(&b);
     hk_metrics_reset();
     hk_buf_init(&b, 1024);

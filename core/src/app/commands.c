@@ -17,6 +17,7 @@
 #include "backup/backup.h"
 #include "config/config.h"
 #include "db/db.h"
+#include "health/metrics_db.h"
 #include "http/http.h"
 #include "log/log.h"
 #include "plugin/http_client.h"
@@ -166,6 +167,7 @@ int hk_cmd_serve(const char *config_path)
         .grace_ms = app.cfg->settings.server.shutdown_grace_ms,
         .trusted_proxies = app.cfg->settings.server.trusted_proxies.items,
         .n_trusted_proxies = app.cfg->settings.server.trusted_proxies.n,
+        .observe = hk_metrics_http_observe,
         .auth = hk_auth_check_bearer,
         .auth_ctx = app.auth,
         .fallback = hk_web_handle,

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "db/db.h"
+#include "plugin/metrics.h"
 #include "util/buf.h"
 
 /* Label values come from the database: escape for the text format. */
@@ -73,6 +74,19 @@ void hk_metrics_db_render(struct hk_db *db, struct hk_buf *out)
             "hawk_applications", "Applications by status and job board.",
             "status", "board");
     hk_db_release(db, c);
+}
+
+void hk_metrics_http_observe(const char *method, const char *route, int status,
+                             double seconds)
+{
+    struct hk_buf lb;
+    hk_buf_init(&lb, 512);
+    hk_buf_printf(&lb, "method=\"%s\",", method);
+    put_label(&lb, "route", route);
+    hk_buf_printf(&lb, ",status=\"%d\"", status);
+    (void)hk_metrics_observe("hawk_http_request_duration_seconds",
+                             hk_buf_str(&lb), seconds);
+    hk_buf_release(&lb);
 }
 
 void hk_metrics_process_render(struct hk_buf *out)

@@ -12,6 +12,11 @@ struct hk_buf;
  * or unreachable (hawk_up and the health routes say so). */
 void hk_metrics_db_render(struct hk_db *db, struct hk_buf *out);
 
+/* hk_http_observe_fn for the server: hawk_http_request_duration_seconds
+ * {method,route,status}.  Thread-safe. */
+void hk_metrics_http_observe(const char *method, const char *route, int status,
+                             double seconds);
+
 /* Appends process_open_fds and process_max_fds. */
 void hk_metrics_process_render(struct hk_buf *out);
 

@@ -217,6 +217,13 @@ typedef int (*hk_http_auth_fn)(void *ctx, const char *authorization,
 
 #define HK_HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)
 
+/* Called once per finished request with its method (a standard one or
+ * "other"), route template ("unmatched" when none, "/app/..." for the web
+ * pages), status and duration; from the server's threads, so it must be
+ * thread-safe.  Strings are borrowed for the call. */
+typedef void (*hk_http_observe_fn)(const char *method, const char *route,
+                                   int status, double seconds);
+
 struct hk_http_opts {
     const char *host;    /* "127.0.0.1" */
     int port;            /* 0: pick a free port (tests) */
@@ -229,6 +236,7 @@ struct hk_http_opts {
      * client (http/proxy.h); borrowed for the call only. */
     const char *const *trusted_proxies;
     size_t n_trusted_proxies;
+    hk_http_observe_fn observe; /* NULL: none (see above) */
     /* Required: the check for HK_ROUTE_AUTH routes.  The caller that
      * composes the process picks it (app/ passes hk_auth_check_bearer),
      * so http/ never depends on the auth module. */

@@ -27,7 +27,6 @@
 
 #include "hawk/plugin.h"
 #include "http/http.h"
-#include "plugin/metrics.h"
 #include "http/proxy.h"
 #include "http/http_int.h"
 #include "log/log.h"
@@ -57,6 +56,7 @@ struct hk_http_server {
     char start_err[256];
     struct sockaddr_storage addr;
     struct hk_http_proxies proxies; /* whose X-Forwarded-For counts */
+    hk_http_observe_fn observe;     /* or NULL */
 };
 
 static char empty_body[1];
@@ -519,11 +519,14 @@ static int final_status(const struct hk_http_ctx *c,
     return status;
 }
 
-/* hawk_http_requests_total and the latency histogram, labelled by the
- * route template (never the raw path: one series per route, not per id)
- * and a known method, so clients cannot grow the series without bound. */
+/* Hands the finished request to the observer (app/ wires the metrics
+ * registry), labelled by the route template (never the raw path: one
+ * series per route, not per id) and a known method, so clients cannot
+ * grow the label sets without bound. */
 static void count_request(const struct hk_http_ctx *c, int status)
 {
+    if (c->srv->observe == NULL)
+        return;
     static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
                                           "PATCH", "DELETE", "OPTIONS"};
     const char *method = "other";
@@ -538,17 +541,8 @@ static void count_request(const struct hk_http_ctx *c, int status)
                     : "unmatched"; /* the fallback's 404 */
     else if (c->match_rc == HK_MATCH_OK && c->match.pattern != NULL)
         route = c->match.pattern;
-    char labels[512];
-    struct hk_buf lb;
-    hk_buf_init(&lb, sizeof(labels));
-    hk_buf_printf(&lb, "method=\"%s\",route=", method);
-    hk_http_json_str(&lb, route, strlen(route), 200);
-    hk_buf_printf(&lb, ",status=\"%d\"", status);
-    hk_strlcpy(labels, hk_buf_str(&lb), sizeof(labels));
-    hk_buf_release(&lb);
-    double secs = (double)(hk_mono_us() - c->start_us) / 1e6;
-    (void)hk_metrics_observe("hawk_http_request_duration_seconds", labels,
-                             secs);
+    c->srv->observe(method, route, status,
+                    (double)(hk_mono_us() - c->start_us) / 1e6);
 }
 
 /* One JSON line per request, built without json-c in a reused buffer. */
@@ -717,6 +711,7 @@ int hk_http_start(const struct hk_http_opts *o, struct hk_app *app,
     s->fallback_ctx = o->fallback_ctx;
     s->max_body = o->max_body ? o->max_body : HK_HTTP_DEFAULT_MAX_BODY;
     s->grace_ms = o->grace_ms > 0 ? o->grace_ms : 0;
+    s->observe = o->observe;
     if (hk_http_proxies_parse(o->trusted_proxies, o->n_trusted_proxies,
                               &s->proxies, err, errlen) < 0) {
         hk_free(s);
