@@ -1098,8 +1098,20 @@ int li_op_apply(struct hawk_instance *in, struct hawk_call *call,
     struct hawk_browser *b = NULL;
     rc = api->browser_open(call, in->profile, &b, err);
     if (rc == 0) {
-        li_wd_init(&r.w, api, b, err);
+        int64_t t0 = api->now_ms(in->host);
+        li_wd_init(&r.w, api, in->host, b, err);
         rc = apply_job(&r, job_id);
+        /* What the run cost on each side, for bench/browser: the time
+         * waiting on the browser and the plugin's own (pauses included). */
+        api->log(in->host, HAWK_LOG_INFO,
+                 "linkedin: job %s %s in %lld ms (%lld ms in %d browser "
+                 "commands, %d questions)",
+                 job_id,
+                 rc < 0             ? "failed"
+                 : r.status != NULL ? r.status
+                                    : "ended",
+                 (long long)(api->now_ms(in->host) - t0), (long long)r.w.cmd_ms,
+                 r.w.cmds, r.nq);
         li_wd_release(&r.w);
         /* A session that failed mid-way may hold a half-filled page. */
         api->browser_close(b, rc == 0);

@@ -19,10 +19,14 @@ struct li_wd {
     struct hawk_browser *b; /* borrowed; closed by the caller */
     struct hawk_error *err; /* where failures are described */
     struct li_buf val;      /* the last answer's "value" JSON text */
+    struct hawk_host *host; /* for the clock */
+    int64_t cmd_ms;         /* time spent waiting on WebDriver */
+    int cmds;               /* commands sent */
 };
 
 void li_wd_init(struct li_wd *w, const struct hawk_host_api *api,
-                struct hawk_browser *b, struct hawk_error *err);
+                struct hawk_host *host, struct hawk_browser *b,
+                struct hawk_error *err);
 void li_wd_release(struct li_wd *w);
 /* One command; its value in w->val.  0 or the host's error. */
 int li_wd_cmd(struct li_wd *w, const char *method, const char *path,

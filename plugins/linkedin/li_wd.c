@@ -23,10 +23,12 @@ static int sink_write(struct hawk_text_sink *s, const char *d, size_t n)
 
 /* See li_apply.h. */
 void li_wd_init(struct li_wd *w, const struct hawk_host_api *api,
-                struct hawk_browser *b, struct hawk_error *err)
+                struct hawk_host *host, struct hawk_browser *b,
+                struct hawk_error *err)
 {
     memset(w, 0, sizeof(*w));
     w->api = api;
+    w->host = host;
     w->b = b;
     w->err = err;
     li_buf_init(&w->val, VALUE_MAX);
@@ -44,7 +46,11 @@ int li_wd_cmd(struct li_wd *w, const char *method, const char *path,
 {
     li_buf_reset(&w->val);
     struct hawk_text_sink s = {.opaque = &w->val, .write = sink_write};
-    return w->api->browser_cmd(w->b, method, path, body, &s, w->err);
+    int64_t t0 = w->api->now_ms(w->host);
+    int rc = w->api->browser_cmd(w->b, method, path, body, &s, w->err);
+    w->cmd_ms += w->api->now_ms(w->host) - t0;
+    w->cmds++;
+    return rc;
 }
 
 /* The answer as a json-c object; NULL (with err) when it is not JSON. */
