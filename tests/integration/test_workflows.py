@@ -183,7 +183,7 @@ class WorkflowTests(unittest.TestCase):
         self.assertEqual(st, 400, body)
         self.assertEqual(body["error"]["code"], "invalid_script")
         self.assertEqual(body["error"]["line"], 2)
-        self.assertIn("workflow:new:2:", body["error"]["message"])
+        self.assertIn("bad (new workflow), line 2:", body["error"]["message"])
         st, _, lst = self.req("GET", "/api/v1/workflows", tok)
         self.assertEqual(lst["total"], 0)
 
@@ -323,7 +323,8 @@ class WorkflowTests(unittest.TestCase):
         wf, run = self.run_script(tok, src)
         self.assertEqual(run["status"], "failed")
         self.assertEqual(run["error_line"], 2)
-        self.assertIn("workflow:%d:2:" % wf["id"], run["error"])
+        self.assertIn("%s (workflow %d), line 2: " % (wf["name"], wf["id"]),
+                      run["error"])
         self.assertIn("attempt to index a nil value", run["error"])
         self.assertIn("stack traceback:", run["traceback"])
         self.assertIn("workflow:%d:5:" % wf["id"], run["traceback"])

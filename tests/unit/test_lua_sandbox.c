@@ -15,6 +15,7 @@
 
 #include "hawk/plugin.h"
 #include "lua/runner.h"
+#include "util/alloc.h"
 #include "util/time.h"
 
 /* ------------------------------------------------------------------------
@@ -641,6 +642,35 @@ static void test_table_shifts_charged(void **state)
     hk_lua_result_clear(&res);
 }
 
+/* Errors shown to users name the workflow and the line in words. */
+static void test_error_named(void **state)
+{
+    (void)state;
+    struct {
+        const char *chunk, *name, *msg, *want;
+    } cases[] = {
+        {"workflow:31", "daily_apply", "workflow:31:3: boom",
+         "daily_apply (workflow 31), line 3: boom"},
+        {"workflow:new", "x", "workflow:new:12: near '='",
+         "x (new workflow), line 12: near '='"},
+        {"workflow:31", NULL, "workflow:31:3: boom",
+         "workflow 31, line 3: boom"},
+        {"workflow:31", "d", "workflow:31: the sandbox process crashed",
+         "d (workflow 31): the sandbox process crashed"},
+        {"workflow:31", "d", "other:1: not ours", "other:1: not ours"},
+        {"workflow:3", "d", "workflow:31:2: a longer id",
+         "workflow:31:2: a "
+         "longer id"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got =
+            hk_lua_error_named(cases[i].chunk, cases[i].name, cases[i].msg);
+        assert_string_equal(got, cases[i].want);
+        hk_free(got);
+    }
+    assert_null(hk_lua_error_named("workflow:1", "x", NULL));
+}
+
 /* Every error names the script line, whatever raised it. */
 static void test_error_lines(void **state)
 {
@@ -1005,6 +1035,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_table_shifts_charged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_error_lines, setup, teardown),
+        cmocka_unit_test(test_error_named),
         cmocka_unit_test_setup_teardown(test_removed_globals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_string_metatable, setup, teardown),

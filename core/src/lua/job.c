@@ -219,6 +219,12 @@ int hk_lua_execute(struct hk_app *app, int64_t user_id, int64_t run_id,
     memset(&res, 0, sizeof(res));
     if (rc == 0)
         rc = hk_lua_exec(app->lua_pool, &job, &host, &res);
+    if (rc == 0 && res.error != NULL) {
+        /* "daily_apply (workflow 31), line 3: ..." for the user. */
+        char *named = hk_lua_error_named(chunk, w.name, res.error);
+        hk_free(res.error);
+        res.error = named;
+    }
     hk_lua_env_release(&env);
     hk_workflow_release(&w);
     int frc = hk_db_acquire(app->db, &c);

@@ -78,11 +78,16 @@ static void page_resp(struct hk_resp *resp, char *items_json, int64_t page,
 }
 
 /* 400 naming the script line. */
-static void script_error(struct hk_resp *resp, const char *msg, int line)
+/* The 400 of a script that cannot be saved; msg's "workflow:12:3:" is said
+ * as "name (workflow 12), line 3:". */
+static void script_error(struct hk_resp *resp, const char *chunk,
+                         const char *name, const char *msg, int line)
 {
     json_object *e = json_object_new_object();
+    char *named = hk_lua_error_named(chunk, name, msg);
     json_object_object_add(e, "code", json_object_new_string("invalid_script"));
-    json_object_object_add(e, "message", json_object_new_string(msg));
+    json_object_object_add(e, "message", json_object_new_string(named));
+    hk_free(named);
     json_object_object_add(e, "field", json_object_new_string("source"));
     if (line > 0)
         json_object_object_add(e, "line", json_object_new_int(line));
@@ -111,7 +116,7 @@ static void checked_release(struct checked *ck)
 
 /* Validates source; on failure fills resp and returns HAWK_EINVAL. */
 static int check_script(struct hk_req *req, struct hk_resp *resp,
-                        const char *source, const char *chunk,
+                        const char *source, const char *chunk, const char *name,
                         struct checked *ck)
 {
     struct hk_lua_limits lim;
@@ -137,7 +142,7 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
         return rc;
     }
     if (res.status != HK_LUA_OK) {
-        script_error(resp, res.error, res.error_line);
+        script_error(resp, chunk, name, res.error, res.error_line);
         hk_lua_result_clear(&res);
         return HAWK_EINVAL;
     }
@@ -145,7 +150,7 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
         char msg[128];
         snprintf(msg, sizeof(msg), "%s: workflow defines no run() function",
                  chunk);
-        script_error(resp, msg, 0);
+        script_error(resp, chunk, name, msg, 0);
         hk_lua_result_clear(&res);
         return HAWK_EINVAL;
     }
@@ -158,14 +163,14 @@ static int check_script(struct hk_req *req, struct hk_resp *resp,
     if (rc < 0) {
         char msg[320];
         snprintf(msg, sizeof(msg), "%s:%d: %s", chunk, line, err);
-        script_error(resp, msg, line);
+        script_error(resp, chunk, name, msg, line);
         return rc;
     }
     rc = hk_lua_schedule_next_times(
         &ck->sched, source, len, chunk, &lim, req->app->lua_pool,
         hk_wall_ms() / 1000, ck->next, INTERVAL_PROBES, err, sizeof(err));
     if (rc < 0) {
-        script_error(resp, err, 0);
+        script_error(resp, chunk, name, err, 0);
         return rc;
     }
     ck->n_next = rc;
@@ -330,7 +335,7 @@ static void h_create(struct hk_req *req, struct hk_resp *resp)
         goto out;
     if (precheck_count(req, resp) < 0)
         goto out;
-    if (check_script(req, resp, source, "workflow:new", &ck) < 0)
+    if (check_script(req, resp, source, "workflow:new", name, &ck) < 0)
         goto out;
     if (acquire(req, resp, &c) < 0)
         goto out;
@@ -449,8 +454,8 @@ static void h_update(struct hk_req *req, struct hk_resp *resp)
     }
     char chunk[40];
     snprintf(chunk, sizeof(chunk), "workflow:%lld", (long long)id);
-    rc =
-        check_script(req, resp, source != NULL ? source : w.source, chunk, &ck);
+    rc = check_script(req, resp, source != NULL ? source : w.source, chunk,
+                      name != NULL ? name : w.name, &ck);
     bool now_enabled = enabled < 0 ? w.enabled : enabled == 1;
     hk_workflow_release(&w);
     if (rc < 0)

@@ -125,6 +125,12 @@ int hk_lua_run(const struct hk_lua_job *job, const struct hk_lua_host *host,
 void hk_lua_result_log_summary(struct hk_lua_result *res,
                                const struct hk_lua_limits *lim);
 
+/* msg with Lua's leading "workflow:31:3:" (chunk "workflow:31") said in
+ * words: "daily_apply (workflow 31), line 3:"; chunk "workflow:new" gives
+ * "daily_apply (new workflow), line 3:".  Other messages are copied.
+ * name may be NULL.  Caller hk_free()s; NULL when msg is NULL. */
+char *hk_lua_error_named(const char *chunk, const char *name, const char *msg);
+
 /* Frees what res owns; accepts a zeroed result. */
 void hk_lua_result_clear(struct hk_lua_result *res);
 
