@@ -56,9 +56,10 @@ else
 fi
 
 # Node tools for the tests (the OpenAPI linter), pinned by
-# tests/package-lock.json to versions that run on Debian 12's Node 18
-# (tests/package.json overrides jsep, which the linter pulls in, to 1.4.0:
-# 1.6.0 declares node >= 20.16 and npm would warn EBADENGINE).
+# tests/package-lock.json to versions whose declared engines accept Debian
+# 12's Node 18.20 and npm 9.2 (no EBADENGINE): @redocly/cli 1.27.2 (from
+# 1.28 on it wants npm >= 9.5), and tests/package.json overrides cheerio,
+# which it pulls in, to 1.0.0 (1.2 wants node >= 20.18).
 # Runs again when the lock file is newer than the installed tree (a tool
 # was added or bumped since the last install).
 tests_dir="$(dirname "$0")/../tests"
