@@ -39,7 +39,6 @@ domain='queue sched mail backup browser web auth platform billing llm apply lua 
 # (docs/architecture.md, "What is left").
 app_pending='
 core/src/apply/submit.c
-core/src/health/health.c
 core/src/llm/answers.c
 core/src/llm/cli.c
 core/src/llm/cover_letter.c

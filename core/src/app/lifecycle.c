@@ -15,7 +15,7 @@
 #include "billing/billing.h"
 #include "config/config.h"
 #include "db/db.h"
-#include "health/health.h"
+#include "app/health.h"
 #include "http/http.h"
 #include "llm/llm.h"
 #include "log/log.h"

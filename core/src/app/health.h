@@ -1,9 +1,9 @@
 /*
- * health/health.h - /health, /health/detailed, /health/readiness,
+ * app/health.h - /health, /health/detailed, /health/readiness,
  * /health/liveness and the Prometheus /metrics endpoint.
  */
-#ifndef HK_HEALTH_H
-#define HK_HEALTH_H
+#ifndef HK_APP_HEALTH_H
+#define HK_APP_HEALTH_H
 
 struct hk_router;
 

@@ -1,5 +1,10 @@
 /*
- * health/health.c - health probes and metrics.
+ * app/health.c - health probes and metrics.
+ *
+ * These report on the whole process (the pool, the embedded cluster,
+ * migrations, plugins, backups, shutdown), so they live in the
+ * composition root, the one place that knows every module; the /proc
+ * readings they show come from health/sysinfo.
  *
  * /health/liveness answers from a static buffer without touching the
  * database: it says the process serves HTTP, nothing more, so an
@@ -10,7 +15,7 @@
  * reachable, migrations applied).  Nothing here returns internal error
  * text, connection strings or secrets.
  */
-#include "health/health.h"
+#include "app/health.h"
 
 #include <stdio.h>
 #include <string.h>
