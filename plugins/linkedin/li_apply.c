@@ -1013,6 +1013,17 @@ static int apply_job(struct run *r, const char *job_id)
  * The op
  * --------------------------------------------------------------------- */
 
+/* "3.1 MiB", "900 KiB", "512 bytes". */
+static void li_size_text(int64_t n, char *out, size_t outlen)
+{
+    if (n >= 1048576)
+        snprintf(out, outlen, "%.1f MiB", (double)n / 1048576.0);
+    else if (n >= 1024)
+        snprintf(out, outlen, "%.0f KiB", (double)n / 1024.0);
+    else
+        snprintf(out, outlen, "%lld bytes", (long long)n);
+}
+
 /* A document over LinkedIn's limit: stops before anything is opened. */
 static bool too_big(struct run *r, const char *path, const char *what)
 {
@@ -1020,10 +1031,12 @@ static bool too_big(struct run *r, const char *path, const char *what)
     if (path == NULL || stat(path, &st) != 0 ||
         st.st_size <= r->in->max_upload_bytes)
         return false;
+    char has[32], max[32];
+    li_size_text(st.st_size, has, sizeof(has));
+    li_size_text(r->in->max_upload_bytes, max, sizeof(max));
     stop(r, "needs_attention", "upload_too_big",
-         "the %s is %.1f MiB; LinkedIn accepts at most %.1f MiB", what,
-         (double)st.st_size / 1048576.0,
-         (double)r->in->max_upload_bytes / 1048576.0);
+         "the %s is %s; LinkedIn accepts at most %s: upload a smaller file",
+         what, has, max);
     return true;
 }
 

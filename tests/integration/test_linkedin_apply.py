@@ -296,5 +296,64 @@ end
         self.assertEqual(self.fx.submissions(), [])
 
 
+class LinkedInApplyWithoutBrowserTests(unittest.TestCase):
+    """A node without chromedriver, and a resume over LinkedIn's limit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = litest.LinkedInFixture().start()
+        cls.pg = hawktest.PgCluster()
+        try:
+            cls.srv = hawktest.HawkServer(
+                db_url=cls.pg.url,
+                extra_config=CONFIG.replace('idle_timeout = "60s";',
+                                            'chromedriver = "/nonexistent/chromedriver";'),
+                plugins=litest.plugin_entry(cls.fx.base, session_cookie="valid-grace",
+                                            min_gap="0s", max_upload_size="1KiB"))
+        except Exception:
+            cls.pg.destroy()
+            cls.fx.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+            cls.pg.destroy()
+            cls.fx.stop()
+
+    user = LinkedInApplyTests.__dict__["user"]
+    apply = LinkedInApplyTests.apply
+    captures = LinkedInApplyTests.captures
+
+    def test_missing_chromedriver_is_retried_naming_the_package(self):
+        type(self).tok, _ = self.user()
+        app, job = self.apply("4100000003", "systems programmer")
+        # the queue keeps it for a later attempt; the application waits
+        self.assertEqual(job["state"], "queued", job)
+        self.assertEqual(job["attempts"], 1, job)
+        self.assertIn("install the Debian package chromium-driver", job["error"])
+        self.assertEqual(app["status"], "queued", app)
+        self.assertIn("attempt 1 of 5; retrying", app["error"])
+        self.assertEqual(self.fx.submissions(), [])
+
+    def test_resume_over_the_limit_stops_before_the_browser(self):
+        type(self).tok, _ = self.user()
+        big = pfutil.PDF + b"%" + b"x" * 3000 + b"\n"
+        ctype, body = pfutil.multipart([("name", "big"),
+                                        ("file", ("big.pdf", big, "application/pdf"))])
+        st, _, up = self.srv.request("POST", "/api/v1/resumes/upload", token=self.tok,
+                                     headers={"Content-Type": ctype}, body=body)
+        self.assertEqual(st, 201, up)
+        app, job = self.apply("4100000009", "software engineer")
+        self.assertEqual(job["state"], "done", job)
+        self.assertEqual(app["status"], "needs_attention", app)
+        self.assertIn("the resume is 3 KiB; LinkedIn accepts at most 1 KiB", app["error"])
+        self.assertEqual(self.fx.submissions(), [])
+        self.assertEqual(self.fx.requests("/jobs/view/"), [])
+
+
 if __name__ == "__main__":
     unittest.main()
