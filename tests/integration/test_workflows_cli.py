@@ -130,6 +130,33 @@ end
         self.assertIn("searched 3, skipped 0, scored 0, applied 3", out)
         self.assertEqual(self.pg.psql("SELECT count(*) FROM applications"), "0")
 
+    def test_check_user_checks_the_plan(self):
+        # The user has no plan row: the Free Trial (schedules at most daily).
+        tmp = tempfile.mkdtemp(prefix="hawk-wf-")
+        hourly = write(tmp, "hourly.lua",
+                       'schedule = { cron = "0 * * * *" }\nfunction run() end\n')
+        rc, _, err = check(hourly)
+        self.assertEqual(rc, 0, err)
+        rc, out, err = hawktest.run_hawk(
+            ["-c", self.srv.config, "workflow", "check", hourly, "--user",
+             self.email], env=self.srv.env)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("plan: saving this workflow for %s would fail" % self.email,
+                      err)
+        self.assertIn("min_schedule_interval_minutes", err)
+        daily = write(tmp, "daily.lua",
+                      'schedule = { cron = "0 9 * * *" }\nfunction run() end\n')
+        rc, out, err = hawktest.run_hawk(
+            ["-c", self.srv.config, "workflow", "check", daily, "--user",
+             self.email], env=self.srv.env)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out.splitlines()[0], "ok")
+        rc, _, err = hawktest.run_hawk(
+            ["-c", self.srv.config, "workflow", "check", daily, "--user",
+             "nobody@example.test"], env=self.srv.env)
+        self.assertEqual(rc, 1)
+        self.assertIn("no user with email 'nobody@example.test'", err)
+
     def test_run_errors(self):
         tmp = tempfile.mkdtemp(prefix="hawk-wf-")
         path = write(tmp, "loop.lua", "function run()\n  while true do end\nend\n")

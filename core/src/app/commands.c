@@ -288,10 +288,14 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
     if (argc < 1 ||
         (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "run") != 0)) {
         fprintf(stderr,
-                "usage: hawk workflow check FILE\n"
+                "usage: hawk workflow check FILE [--user EMAIL]\n"
                 "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
         return 2;
     }
+    bool check_user = false;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--user") == 0)
+            check_user = true;
     block_signals(&set);
     if (hk_app_setup(&app, config_path) < 0)
         return 2;
@@ -316,6 +320,11 @@ int hk_cmd_workflow(const char *config_path, int argc, char **argv)
         /* Registered kinds let the run enqueue submissions that the
          * serve/worker processes then carry out. */
         if (hk_app_register_kinds(&app) < 0)
+            goto out;
+    } else if (check_user) {
+        /* check --user also checks the user's plan: the database. */
+        if (hk_app_db_open(&app) < 0 ||
+            hk_app_db_wait(&app, false, true, &set) < 0)
             goto out;
     }
     code = hk_lua_cli(&app, argc, argv);

@@ -15,13 +15,17 @@
 #include "lua/pool.h"
 #include "lua/runner.h"
 #include "lua/schedule.h"
+#include "lua/workflows.h"
+#include "platform/platform.h"
+#include "platform/plans/plans.h"
 #include "util/alloc.h"
+#include "util/err.h"
 #include "util/str.h"
 #include "util/time.h"
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: hawk workflow check FILE\n"
+    fprintf(stderr, "usage: hawk workflow check FILE [--user EMAIL]\n"
                     "       hawk workflow run FILE --user EMAIL [--dry-run]\n");
 }
 
@@ -114,49 +118,6 @@ static int check_file(struct hk_app *app, const char *path, const char *src,
     return 0;
 }
 
-static int cmd_check(struct hk_app *app, int argc, char **argv)
-{
-    if (argc != 2) {
-        usage();
-        return 2;
-    }
-    const char *path = argv[1];
-    struct hk_lua_limits lim;
-    hk_lua_app_limits(app, &lim);
-    char *src = NULL;
-    size_t len = 0;
-    if (read_file(path, lim.max_source, &src, &len) < 0)
-        return 1;
-    struct hk_lua_schedule sched;
-    int code = check_file(app, path, src, len, &lim, true, &sched);
-    if (code == 0) {
-        int64_t times[5];
-        char err[256];
-        int n = hk_lua_schedule_next_times(&sched, src, len, path, &lim,
-                                           app->lua_pool, hk_wall_ms() / 1000,
-                                           times, 5, err, sizeof(err));
-        if (n < 0) {
-            fprintf(stderr, "%s\n", err);
-            code = 1;
-        } else {
-            printf("ok\n");
-            if (n == 0)
-                printf("no automatic runs (start it with POST "
-                       "/api/v1/workflows/{id}/run)\n");
-            for (int i = 0; i < n; i++) {
-                char t[40];
-                hk_lua_schedule_format(&sched, times[i], t, sizeof(t));
-                printf("%s\n", t);
-            }
-            if (sched.jitter_s > 0)
-                printf("each run starts up to %lld s later (jitter)\n",
-                       (long long)sched.jitter_s);
-        }
-    }
-    hk_free(src);
-    return code;
-}
-
 static int find_user(struct hk_app *app, const char *email, int64_t *id)
 {
     struct hk_dbconn *c = NULL;
@@ -176,6 +137,101 @@ static int find_user(struct hk_app *app, const char *email, int64_t *id)
     }
     hk_db_release(app->db, c);
     return rc;
+}
+
+/* The plan limits saving would check, for the user with that email:
+ * the number of workflows (one more than now) and the shortest gap
+ * between the schedule's runs.  Prints what fails; returns 0 or 1. */
+static int check_plan(struct hk_app *app, const char *email,
+                      const int64_t *times, int n)
+{
+    int64_t user_id = 0;
+    int rc = find_user(app, email, &user_id);
+    if (rc == HAWK_ENOTFOUND) {
+        fprintf(stderr, "hawk workflow check: no user with email '%s'\n",
+                email);
+        return 1;
+    }
+    struct hk_dbconn *c = NULL;
+    if (rc == 0)
+        rc = hk_db_acquire(app->db, &c);
+    int64_t count = 0;
+    if (rc == 0)
+        rc = hk_wf_count(c, user_id, &count);
+    struct hk_err e = HK_ERR_INIT;
+    struct hk_plans *plans = app->platform->plans;
+    if (rc == 0)
+        rc = hk_plans_check_used(plans, c, user_id, HK_PLANS_WORKFLOWS,
+                                 (double)count, 1, NULL, &e);
+    int64_t gap = INT64_MAX;
+    for (int i = 1; i < n; i++)
+        if (times[i] - times[i - 1] < gap)
+            gap = times[i] - times[i - 1];
+    if (rc == 0 && n >= 2)
+        rc = hk_plans_check(plans, c, user_id, HK_PLANS_MIN_SCHEDULE_INTERVAL,
+                            (double)(gap / 60), NULL, &e);
+    if (c != NULL)
+        hk_db_release(app->db, c);
+    if (rc == HAWK_EQUOTA) {
+        fprintf(stderr, "plan: saving this workflow for %s would fail: %s\n",
+                email, e.msg);
+        return 1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "hawk workflow check: database error: %s\n",
+                hawk_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_check(struct hk_app *app, int argc, char **argv)
+{
+    const char *email = NULL;
+    if (argc == 4 && strcmp(argv[2], "--user") == 0)
+        email = argv[3];
+    if (argc != 2 && email == NULL) {
+        usage();
+        return 2;
+    }
+    const char *path = argv[1];
+    struct hk_lua_limits lim;
+    hk_lua_app_limits(app, &lim);
+    char *src = NULL;
+    size_t len = 0;
+    if (read_file(path, lim.max_source, &src, &len) < 0)
+        return 1;
+    struct hk_lua_schedule sched;
+    int code = check_file(app, path, src, len, &lim, true, &sched);
+    if (code == 0) {
+        /* As many times as saving looks at for the plan's interval. */
+        int64_t times[48];
+        char err[256];
+        int n = hk_lua_schedule_next_times(
+            &sched, src, len, path, &lim, app->lua_pool, hk_wall_ms() / 1000,
+            times, email != NULL ? 48 : 5, err, sizeof(err));
+        if (n < 0) {
+            fprintf(stderr, "%s\n", err);
+            code = 1;
+        } else if (email != NULL && check_plan(app, email, times, n) != 0) {
+            code = 1;
+        } else {
+            printf("ok\n");
+            if (n == 0)
+                printf("no automatic runs (start it with POST "
+                       "/api/v1/workflows/{id}/run)\n");
+            for (int i = 0; i < n && i < 5; i++) {
+                char t[40];
+                hk_lua_schedule_format(&sched, times[i], t, sizeof(t));
+                printf("%s\n", t);
+            }
+            if (sched.jitter_s > 0)
+                printf("each run starts up to %lld s later (jitter)\n",
+                       (long long)sched.jitter_s);
+        }
+    }
+    hk_free(src);
+    return code;
 }
 
 static int cmd_run(struct hk_app *app, int argc, char **argv)
