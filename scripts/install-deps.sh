@@ -1,6 +1,8 @@
 #!/bin/sh
 # scripts/install-deps.sh [runtime|test] - installs the Debian packages hawk
 # needs, only those missing (fast when everything is present).  Idempotent.
+# scripts/install-deps.sh --print build - prints the build packages only
+# (the Dockerfile's build stage installs those).
 set -eu
 mode=${1:-runtime}
 
@@ -23,6 +25,15 @@ runtime_pkgs="$runtime_pkgs chromium chromium-driver"
 test_pkgs="$test_pkgs libxml2-utils"
 # S3 client and zstd for the backup tests
 test_pkgs="$test_pkgs awscli zstd"
+# The image tests: a Docker engine, base images made with debootstrap,
+# `docker-compose config`, and promtool for the /metrics format
+test_pkgs="$test_pkgs docker.io debootstrap docker-compose prometheus"
+
+if [ "$mode" = --print ]; then
+    [ "${2:-}" = build ] || { echo "usage: install-deps.sh --print build" >&2; exit 2; }
+    echo $build_pkgs
+    exit 0
+fi
 
 pkgs="$build_pkgs $runtime_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
