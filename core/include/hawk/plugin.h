@@ -253,8 +253,11 @@ struct hawk_http_req {
 };
 #define HAWK_HTTP_REQ_SIZE_1_0 HAWK_SIZE_TO(struct hawk_http_req, user_pwd)
 
-/* Filled by http_request(); the memory stays owned by the host and is
- * released by http_response_free().  Valid until then. */
+/* Filled by http_request() in the caller's struct (which may be left
+ * uninitialised: the host writes its 1.0 fields, and fields a later minor
+ * appends only when the caller set struct_size to sizeof() before the
+ * call).  What it points at stays owned by the host and is released by
+ * http_response_free().  Valid until then. */
 struct hawk_http_resp {
     size_t struct_size;
     int status;

@@ -77,10 +77,11 @@ const char *hk_plugin_op_name(enum hk_plugin_op op)
     return (unsigned)op < HK_OP_COUNT_ ? op_table[op].name : "unknown";
 }
 
+/* Loaded means init() succeeded; the instance pointer it returned may
+ * be NULL (a plugin without state). */
 static bool loaded(const struct hk_plugin_entry *e)
 {
-    return e != NULL && e->status == HK_PLUGIN_LOADED && e->desc != NULL &&
-           e->instance != NULL;
+    return e != NULL && e->status == HK_PLUGIN_LOADED && e->desc != NULL;
 }
 
 /* The op's function pointer, or NULL when the plugin's build has no such

@@ -541,6 +541,23 @@ static int hc_check_req(const struct hawk_http_req *req, struct hawk_error *err)
     return 0;
 }
 
+/* resp is the plugin's, declared with its build's header, possibly 1.0
+ * and smaller than ours, and often not initialised at all: only its 1.0
+ * fields are written (a later minor that adds fields writes them only
+ * where the caller's struct_size, set before the call, says they fit). */
+static void hc_resp_reset(struct hawk_http_resp *resp)
+{
+    resp->struct_size = HAWK_HTTP_RESP_SIZE_1_0;
+    resp->status = 0;
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->headers = NULL;
+    resp->n_headers = 0;
+    resp->header_size = sizeof(struct hawk_http_header);
+    resp->total_ms = 0;
+    resp->host_private_ = NULL;
+}
+
 /*
  * Performs one HTTP request for a plugin (see struct hawk_http_req and
  * hawk_host_api.http_request).  The per-request timeout is the smaller of
@@ -564,11 +581,16 @@ int hk_http_client_request(struct hawk_call *call,
     int64_t t0 = hk_mono_us();
     int rc;
 
-    memset(resp, 0, sizeof(*resp));
-    resp->struct_size = sizeof(*resp);
-    resp->header_size = sizeof(struct hawk_http_header);
-    if (err != NULL)
-        memset(err, 0, sizeof(*err));
+    hc_resp_reset(resp);
+    /* err is the plugin's and may be a 1.0 one, smaller than ours:
+     * only its 1.0 fields are touched, here and by HAWK_ERR_SET. */
+    if (err != NULL) {
+        err->code = 0;
+        err->retryable = false;
+        err->http_status = 0;
+        err->retry_after_ms = 0;
+        err->msg[0] = '\0';
+    }
     rc = hc_check_req(req, err);
     if (rc < 0)
         return rc;
@@ -654,5 +676,5 @@ void hk_http_client_response_free(struct hawk_http_resp *resp)
     if (resp == NULL)
         return;
     hc_priv_free(resp->host_private_);
-    memset(resp, 0, sizeof(*resp));
+    hc_resp_reset(resp);
 }
