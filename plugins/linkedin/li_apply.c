@@ -54,42 +54,6 @@ struct run {
  * Small helpers
  * --------------------------------------------------------------------- */
 
-/* See li_apply.h. */
-char *li_question_key(const char *text)
-{
-    struct li_buf b;
-    li_buf_init(&b, 0);
-    bool space = false;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        unsigned char c = *p;
-        bool word = c >= 0x80 || (c >= '0' && c <= '9') ||
-                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!word) {
-            space = b.len > 0;
-            continue;
-        }
-        if (space)
-            (void)li_buf_add(&b, " ", 1);
-        space = false;
-        char l = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        (void)li_buf_add(&b, &l, 1);
-    }
-    char *out = li_xstrdup(li_buf_str(&b));
-    li_buf_free(&b);
-    return out;
-}
-
-/* See li_apply.h. */
-void li_undouble(char *s)
-{
-    size_t n = strlen(s);
-    if (n >= 3 && n % 2 == 1 && s[n / 2] == ' ' &&
-        strncmp(s, s + n / 2 + 1, n / 2) == 0)
-        s[n / 2] = '\0';
-    else if (n >= 2 && n % 2 == 0 && strncmp(s, s + n / 2, n / 2) == 0)
-        s[n / 2] = '\0';
-}
-
 /* Ends the run with a status to report (the first reason wins). */
 static void stop(struct run *r, const char *status, const char *reason,
                  const char *fmt, ...) HAWK_PRINTF(4, 5);

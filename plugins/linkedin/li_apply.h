@@ -56,21 +56,11 @@ int li_wd_navigate(struct li_wd *w, const char *url);
 int li_wd_url(struct li_wd *w, char **out);
 /* The page's HTML as scripts left it.  *out: caller frees. */
 int li_wd_html(struct li_wd *w, char **out);
-/* s as an XPath 1.0 string literal (concat() when it holds both quote
- * kinds). */
-int li_xpath_literal(const char *s, struct li_buf *out);
 
 /* ---- li_apply.c ---- */
 
 int li_op_apply(struct hawk_instance *in, struct hawk_call *call,
                 const struct hawk_apply_req *req,
                 struct hawk_text_sink *result_json, struct hawk_error *err);
-
-/* A question's key as the host normalizes it: lower-case words of
- * letters and digits joined by one space.  Caller frees. */
-char *li_question_key(const char *text);
-/* A label LinkedIn repeats for screen readers ("Email Email") said once;
- * in place. */
-void li_undouble(char *s);
 
 #endif

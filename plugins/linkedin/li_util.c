@@ -305,3 +305,69 @@ size_t li_distance(const char *a, const char *b)
     }
     return prev[lb];
 }
+
+/* See linkedin.h. */
+char *li_question_key(const char *text)
+{
+    struct li_buf b;
+    li_buf_init(&b, 0);
+    bool space = false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        unsigned char c = *p;
+        bool word = c >= 0x80 || (c >= '0' && c <= '9') ||
+                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!word) {
+            space = b.len > 0;
+            continue;
+        }
+        if (space)
+            (void)li_buf_add(&b, " ", 1);
+        space = false;
+        char l = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        (void)li_buf_add(&b, &l, 1);
+    }
+    char *out = li_xstrdup(li_buf_str(&b));
+    li_buf_free(&b);
+    return out;
+}
+
+/* See linkedin.h. */
+void li_undouble(char *s)
+{
+    size_t n = strlen(s);
+    if (n >= 3 && n % 2 == 1 && s[n / 2] == ' ' &&
+        strncmp(s, s + n / 2 + 1, n / 2) == 0)
+        s[n / 2] = '\0';
+    else if (n >= 2 && n % 2 == 0 && strncmp(s, s + n / 2, n / 2) == 0)
+        s[n / 2] = '\0';
+}
+
+/* See linkedin.h. */
+int li_xpath_literal(const char *s, struct li_buf *out)
+{
+    if (strchr(s, '\'') == NULL)
+        return li_buf_printf(out, "'%s'", s);
+    if (strchr(s, '"') == NULL)
+        return li_buf_printf(out, "\"%s\"", s);
+    /* Both quotes: concat('it', "'", 's ...'). */
+    int rc = li_buf_puts(out, "concat(");
+    const char *p = s;
+    while (rc == 0 && *p != '\0') {
+        size_t n = strcspn(p, "'");
+        if (n > 0) {
+            rc = li_buf_puts(out, "'");
+            if (rc == 0)
+                rc = li_buf_add(out, p, n);
+            if (rc == 0)
+                rc = li_buf_puts(out, "',");
+            p += n;
+        }
+        if (rc == 0 && *p == '\'') {
+            rc = li_buf_puts(out, "\"'\",");
+            p++;
+        }
+    }
+    if (rc == 0)
+        rc = li_buf_puts(out, "'')");
+    return rc;
+}

@@ -242,33 +242,3 @@ int li_wd_html(struct li_wd *w, char **out)
     int rc = li_wd_exec(w, "return document.documentElement.outerHTML;", NULL);
     return rc < 0 ? rc : value_text(w, out);
 }
-
-/* See li_apply.h. */
-int li_xpath_literal(const char *s, struct li_buf *out)
-{
-    if (strchr(s, '\'') == NULL)
-        return li_buf_printf(out, "'%s'", s);
-    if (strchr(s, '"') == NULL)
-        return li_buf_printf(out, "\"%s\"", s);
-    /* Both quotes: concat('it', "'", 's ...'). */
-    int rc = li_buf_puts(out, "concat(");
-    const char *p = s;
-    while (rc == 0 && *p != '\0') {
-        size_t n = strcspn(p, "'");
-        if (n > 0) {
-            rc = li_buf_puts(out, "'");
-            if (rc == 0)
-                rc = li_buf_add(out, p, n);
-            if (rc == 0)
-                rc = li_buf_puts(out, "',");
-            p += n;
-        }
-        if (rc == 0 && *p == '\'') {
-            rc = li_buf_puts(out, "\"'\",");
-            p++;
-        }
-    }
-    if (rc == 0)
-        rc = li_buf_puts(out, "'')");
-    return rc;
-}

@@ -44,6 +44,15 @@ void li_lower(const char *s, char *out, size_t outlen);
 bool li_icontains(const char *haystack, const char *needle);
 int li_parse_int(const char *s, long long min, long long max, long long *out);
 size_t li_distance(const char *a, const char *b);
+/* A question's key as the host normalizes it: lower-case words of
+ * letters and digits joined by one space.  Caller frees. */
+char *li_question_key(const char *text);
+/* A label LinkedIn repeats for screen readers ("Email Email") said once;
+ * in place. */
+void li_undouble(char *s);
+/* s as an XPath 1.0 string literal appended to out (concat() when it
+ * holds both quote kinds).  0 or HAWK_ETOOBIG. */
+int li_xpath_literal(const char *s, struct li_buf *out);
 
 /* ---- li_sel.c: the selectors file ----------------------------------------- */
 
