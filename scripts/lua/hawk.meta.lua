@@ -100,6 +100,17 @@ function hawk.applied(job) end
 ---@return integer|nil last_applied_at
 function hawk.applied_at_company(company, opts) end
 
+---@class hawk.ApplicationsQuery
+---@field company? string only applications to this company (any case)
+---@field board? string only applications to jobs of this board
+---@field since? integer only applications made at or after this time (epoch s)
+
+---Counts your applications (skipped ones not counted) matching every given
+---field: "at most 5 per company per month", "at most 20 a day on a board".
+---@param query? hawk.ApplicationsQuery
+---@return integer count
+function hawk.applications(query) end
+
 ---Applies a configuration's blacklists, whitelist, workplace and applicant
 ---limits to a job (default: the active configuration).
 ---@param job hawk.Job

@@ -284,6 +284,32 @@ class SandboxTests(unittest.TestCase):
                       run["error"])
         self.assertEqual(self.pg.psql("SELECT count(*) FROM applications"), before)
 
+    def test_application_counts(self):
+        tok = self.user()
+        run = self.run_script(tok, run_body(
+            "local jobs = hawk.search{keywords = 'count'}\n"
+            "assert(hawk.applications() == 0)\n"
+            "hawk.apply(jobs[1], {review = true})\n"
+            "hawk.apply(jobs[2], {review = true})\n"
+            "hawk.log('n', {all = hawk.applications(),\n"
+            "  company = hawk.applications{company = jobs[1].company:upper()},\n"
+            "  board = hawk.applications{board = jobs[1].board,\n"
+            "                            since = hawk.now() - 86400},\n"
+            "  other = hawk.applications{board = 'elsewhere'},\n"
+            "  later = hawk.applications{since = hawk.now() + 3600}})"),
+            dry_run=False)
+        self.assertEqual(run["status"], "succeeded", run)
+        n = run["log"][-1]["fields"]
+        self.assertEqual(n["all"], 2)
+        self.assertGreaterEqual(n["company"], 1)
+        self.assertEqual(n["board"], 2)
+        self.assertEqual(n["other"], 0)
+        self.assertEqual(n["later"], 0)
+        run = self.run_script(tok, run_body("hawk.applications{compnay = 'x'}"))
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("unknown field 'compnay' (did you mean 'company'?)",
+                      run["error"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -350,6 +350,42 @@ static int api_apply(lua_State *L)
     return hk_lua_call(L, "apply", args, k_apply, 0);
 }
 
+/* ---- applications: counts over a window ---- */
+
+static int k_count(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    json_object *r = hk_lua_call_result(L);
+    lua_pushinteger(L, (lua_Integer)json_object_get_int64(r));
+    return 1;
+}
+
+/* hawk.applications{company=, board=, since=} -> the number of the
+ * user's applications (skipped ones not counted) matching all given. */
+static int api_applications(lua_State *L)
+{
+    static const char *const fields[] = {"company", "board", "since", NULL};
+    const char *fn = "hawk.applications";
+    json_object *q = NULL;
+    if (!lua_isnoneornil(L, 1)) {
+        if (lua_type(L, 1) != LUA_TTABLE)
+            return luaL_error(L,
+                              "%s: argument #1 must be a table "
+                              "{company=, board=, since=}, not a %s",
+                              fn, luaL_typename(L, 1));
+        lua_settop(L, 1);
+        hk_lua_api_check_fields(L, 1, fn, fields);
+        check_type(L, 1, fn, "company", LUA_TSTRING, LUA_TNONE);
+        check_type(L, 1, fn, "board", LUA_TSTRING, LUA_TNONE);
+        check_type(L, 1, fn, "since", LUA_TNUMBER, LUA_TNONE);
+        q = hk_lua_api_json_arg(L, 1, fn, NULL);
+    }
+    json_object *args =
+        hk_lua_api_args(q != NULL ? q : json_object_new_object(), NULL, NULL);
+    return hk_lua_call(L, "applications", args, k_count, 0);
+}
+
 /* See lua/api.h. */
 void hk_lua_api_jobs(lua_State *L, int idx)
 {
@@ -359,6 +395,7 @@ void hk_lua_api_jobs(lua_State *L, int idx)
         {"applied_at_company", api_applied_at_company},
         {"blacklisted", api_blacklisted},
         {"apply", api_apply},
+        {"applications", api_applications},
         {NULL, NULL}};
     lua_pushvalue(L, idx);
     luaL_setfuncs(L, fns, 0);

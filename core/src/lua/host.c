@@ -250,6 +250,7 @@ static const struct route routes[] = {
     {"resume", h_resume, true},
     {"applied", hk_lua_host_applied, true},
     {"applied_at_company", hk_lua_host_applied_company, true},
+    {"applications", hk_lua_host_applications, true},
     {"blacklisted", hk_lua_host_blacklisted, true},
     {"apply", hk_lua_host_apply, true},
     /* The LLM features take their own connections for the slow part. */

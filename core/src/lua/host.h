@@ -71,6 +71,8 @@ int hk_lua_host_applied(struct hk_lua_env *env, struct hk_dbconn *c,
                         struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_applied_company(struct hk_lua_env *env, struct hk_dbconn *c,
                                 struct hk_lua_hostcall *hc, int64_t timeout_ms);
+int hk_lua_host_applications(struct hk_lua_env *env, struct hk_dbconn *c,
+                             struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_blacklisted(struct hk_lua_env *env, struct hk_dbconn *c,
                             struct hk_lua_hostcall *hc, int64_t timeout_ms);
 int hk_lua_host_apply(struct hk_lua_env *env, struct hk_dbconn *c,

@@ -372,6 +372,56 @@ int hk_lua_host_applied_company(struct hk_lua_env *env, struct hk_dbconn *c,
     return 0;
 }
 
+/* ---- applications ---- */
+
+/* See lua/host.h. */
+int hk_lua_host_applications(struct hk_lua_env *env, struct hk_dbconn *c,
+                             struct hk_lua_hostcall *hc, int64_t timeout_ms)
+{
+    (void)timeout_ms;
+    json_object *q = json_object_array_get_idx(hc->args, 0);
+    json_object *v = NULL;
+    char u[24], since[32];
+    snprintf(u, sizeof(u), "%lld", (long long)env->user_id);
+    const char *company = NULL, *board = NULL, *sp = NULL;
+    if (json_object_object_get_ex(q, "company", &v) &&
+        json_object_is_type(v, json_type_string))
+        company = json_object_get_string(v);
+    if (json_object_object_get_ex(q, "board", &v) &&
+        json_object_is_type(v, json_type_string))
+        board = json_object_get_string(v);
+    if (json_object_object_get_ex(q, "since", &v)) {
+        double t = json_object_get_double(v);
+        if (!(t >= 0 && t < 253402300800.0)) {
+            snprintf(hc->error, sizeof(hc->error),
+                     "hawk.applications: since must be epoch seconds (as "
+                     "hawk.now() gives)");
+            return HAWK_EINVAL;
+        }
+        snprintf(since, sizeof(since), "%lld", (long long)t);
+        sp = since;
+    }
+    const char *p[] = {u, company, board, sp};
+    PGresult *r = NULL;
+    int rc = hk_db_query(c,
+                         "SELECT count(*) FROM applications a LEFT JOIN jobs j"
+                         " ON j.id = a.job_id WHERE a.user_id = $1::bigint AND"
+                         " a.status <> 'skipped' AND ($2::text IS NULL OR"
+                         " lower(a.company) = lower($2)) AND ($3::text IS NULL"
+                         " OR j.board = $3) AND ($4::bigint IS NULL OR"
+                         " a.created_at >= to_timestamp($4::bigint))",
+                         4, p, &r);
+    if (rc < 0)
+        return rc;
+    int64_t n = 0;
+    rc = hk_parse_i64(PQgetvalue(r, 0, 0), 0, INT64_MAX, &n);
+    PQclear(r);
+    if (rc < 0)
+        return rc;
+    hc->result = json_object_new_int64(n);
+    return 0;
+}
+
 /* ---- blacklisted ---- */
 
 /* See lua/host.h. */
