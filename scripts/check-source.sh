@@ -33,7 +33,7 @@ fi
 # in `domain` (so they never form a cycle).  app/ is the composition root:
 # the only code that knows every module; only app/ and main.c include
 # app/*.h.  A new folder needs a line here.
-domain='queue sched mail backup browser web auth platform billing llm apply lua health'
+domain='queue sched mail backup browser web auth platform billing admin llm apply lua health'
 # Files that still receive the whole process context (struct hk_app)
 # instead of their module's own dependencies; this list only shrinks
 # (docs/architecture.md, "What is left").

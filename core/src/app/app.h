@@ -23,6 +23,7 @@ struct hk_lua_pool;
 struct hk_auth;
 struct hk_browser;
 struct hk_billing;
+struct hk_admin;
 
 struct hk_app {
     struct hk_config *cfg;
@@ -39,6 +40,7 @@ struct hk_app {
     struct hk_auth *auth;         /* auth/, by hk_app_auth() */
     struct hk_browser *browser;   /* browser/, by hk_app_register_kinds() */
     struct hk_billing *billing;   /* billing/, by hk_app_routes() */
+    struct hk_admin *admin;       /* admin/, by hk_app_routes() */
     unsigned char *jwt_key;       /* owned, secret; handed to auth/ and wiped */
     size_t jwt_key_len;
     int64_t started_ms; /* wall clock */

@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "backup/backup.h"
 #include "browser/browser.h"
+#include "admin/admin.h"
 #include "billing/billing.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -288,6 +289,12 @@ void hk_app_routes(struct hk_app *app)
         hk_platform_routes(app->router, app->platform);
     if (app_billing(app) == 0)
         hk_billing_routes(app->router, app->billing);
+    struct hk_admin_cfg ac = {.trial_days =
+                                  app->cfg->settings.plans.trial_days};
+    struct hk_err aerr = HK_ERR_INIT;
+    if (app->admin != NULL ||
+        hk_admin_new(&ac, app->db, &app->admin, &aerr) == 0)
+        hk_admin_routes(app->router, app->admin);
     hk_queue_routes(app->router);
     hk_lua_routes(app->router);
     hk_llm_routes(app->router);
@@ -468,6 +475,8 @@ void hk_app_teardown(struct hk_app *app)
     app->auth = NULL;
     hk_billing_free(app->billing);
     app->billing = NULL;
+    hk_admin_free(app->admin);
+    app->admin = NULL;
     hk_platform_free(app->platform);
     app->platform = NULL;
     if (app->db != NULL) {
