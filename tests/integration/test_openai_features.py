@@ -246,10 +246,26 @@ class ScoreTest(FeatureBase):
         self.peer.script([{"status": 401}])
         t = self.run_task(tok, "/api/v1/jobs/%d/score" % job, state="dead")
         self.assertEqual(t["attempts"], 1)
-        self.assertIn("invalid_api_key", t["error"])
-        self.assertIn("[redacted]", t["error"])
+        # The user gets a short, stable error; the provider's text (with
+        # the key redacted) is for the administrator, in the log.
+        self.assertTrue(t["error"].startswith("llm_unavailable: "), t["error"])
+        self.assertIn("try again later", t["error"])
+        self.assertNotIn("invalid_api_key", t["error"])
+        self.assertNotIn("API key", t["error"])
+        log = self.srv.proc.stdout()
+        self.assertIn("invalid_api_key", log)
+        self.assertIn("[redacted]", log)
         self.assertNotIn(KEY[-6:], t["error"])
-        self.assertNotIn(KEY, self.srv.proc.stdout())
+        self.assertNotIn(KEY, log)
+
+    def test_refusal_is_llm_refused_for_the_user(self):
+        tok, _ = self.user()
+        job = self.job(tok)
+        self.peer.script([{"refusal": "I cannot assist with rating people."}])
+        t = self.run_task(tok, "/api/v1/jobs/%d/score" % job, state="dead")
+        self.assertTrue(t["error"].startswith("llm_refused: "), t["error"])
+        self.assertNotIn("rating people", t["error"])
+        self.assertIn("I cannot assist with rating people.", self.srv.proc.stdout())
 
     def test_bad_inputs_get_clear_errors_and_queue_nothing(self):
         tok, _ = self.user()
@@ -353,7 +369,8 @@ class DocumentTest(FeatureBase):
         job = self.job(tok)
         self.peer.script([{"status": 400, "error": {"message": "context_length_exceeded"}}])
         t = self.run_task(tok, "/api/v1/jobs/%d/cover-letter" % job, state="dead")
-        self.assertIn("context_length_exceeded", t["error"])
+        self.assertTrue(t["error"].startswith("llm_unavailable: "), t["error"])
+        self.assertIn("context_length_exceeded", self.srv.proc.stdout())
         st, _, apps = self.srv.request("GET", "/api/v1/job-applications", token=tok)
         self.assertEqual(apps["total"], 0)
 
@@ -725,6 +742,7 @@ class BudgetTest(FeatureBase):
         self.assertEqual(b["error"]["code"], "plan_limit")
         self.assertEqual(b["error"]["limit"], "llm_monthly_budget_usd")
         self.assertIn("monthly llm budget spent ($1.00 of $1.00 on plan 'Free Trial')", b["error"]["message"])
+        self.assertEqual(b["error"]["reason"], "llm_budget_exhausted")
 
         # A task queued before the budget ran out stops cleanly too.
         st, _, t = self.srv.request("POST", "/api/v1/tasks", token=tok,
@@ -732,7 +750,7 @@ class BudgetTest(FeatureBase):
         self.assertEqual(st, 202, t)
         t = self.wait(tok, t["id"])
         self.assertEqual((t["state"], t["attempts"]), ("dead", 1))
-        self.assertIn("monthly llm budget spent", t["error"])
+        self.assertTrue(t["error"].startswith("llm_budget_exhausted: monthly llm budget spent"), t["error"])
         self.assertEqual(len(self.chat_requests()), 1)
         st, _, j = self.srv.request("GET", "/api/v1/jobs/%d" % second, token=tok)
         self.assertIsNone(j["score"])

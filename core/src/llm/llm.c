@@ -65,13 +65,13 @@ int hk_llm_budget_check(struct hk_plans *pl, struct hk_dbconn *c,
     if (rc == HAWK_EQUOTA) {
         if (lim.trial_expired)
             HAWK_ERR_SET(err, HAWK_EQUOTA, false, 0,
-                         "your free trial has ended; choose a plan to use "
-                         "the llm features again");
+                         "llm_budget_exhausted: your free trial has ended; "
+                         "choose a plan to use the llm features again");
         else
             HAWK_ERR_SET(err, HAWK_EQUOTA, false, 0,
-                         "monthly llm budget spent ($%.2f of $%.2f on plan "
-                         "'%.60s'); upgrade your plan or wait until next "
-                         "month",
+                         "llm_budget_exhausted: monthly llm budget spent "
+                         "($%.2f of $%.2f on plan '%.60s'); upgrade your "
+                         "plan or wait until next month",
                          lim.used, lim.value, lim.plan);
         return rc;
     }
@@ -186,6 +186,38 @@ void hk_llm_out_release(struct hk_llm_out *o)
     memset(o, 0, sizeof(*o));
 }
 
+/* Replaces a provider's error text with the short, stable message an
+ * end user can act on ("llm_unavailable: ...", "llm_refused: ..."); the
+ * provider's own text (account, key and quota details are for the
+ * administrator) has gone to the log just before.  hawk's own checks of
+ * the reply (a schema mismatch, a rejected answer) keep their text: they
+ * tell the user what was wrong with the output. */
+static void user_error(struct hawk_error *err)
+{
+    bool refused = err->code == HAWK_EPERM ||
+                   strncmp(err->msg, "the model refused", 17) == 0;
+    bool provider = err->http_status >= 400 || err->code == HAWK_EAUTH ||
+                    err->code == HAWK_ERATELIMIT ||
+                    err->code == HAWK_EUNAVAIL || err->code == HAWK_ETIMEDOUT ||
+                    err->code == HAWK_EIO || err->code == HAWK_EQUOTA;
+    if (refused) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "llm_refused: the AI model declined this request; rephrase "
+                 "it or write this part yourself");
+        if (err->code != HAWK_EPERM)
+            err->code = HAWK_EPERM;
+    } else if (provider && err->code != HAWK_ECANCELED) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "llm_unavailable: the AI service is not available right "
+                 "now; try again later (administrators find the cause in "
+                 "the server log)");
+        /* The plugin's own quota is the provider account's, not the
+         * user's plan: not a plan_limit. */
+        if (err->code == HAWK_EQUOTA)
+            err->code = HAWK_EUNAVAIL;
+    }
+}
+
 /* See llm.h. */
 int hk_llm_chat(struct hk_app *app, int64_t user_id,
                 const struct hk_llm_call *c, struct hk_llm_out *out,
@@ -257,21 +289,37 @@ int hk_llm_chat(struct hk_app *app, int64_t user_id,
         usage_record(app, user_id, c, name, &out->result, rc < 0);
     metrics_record(name, purpose, &out->result, rc);
 
-    char fields[512];
-    snprintf(fields, sizeof(fields),
-             "{\"plugin\":\"%s\",\"purpose\":\"%s\",\"ms\":%lld,"
-             "\"attempts\":%d,\"prompt_tokens\":%lld,"
-             "\"completion_tokens\":%lld,\"cost_usd\":%.6f,\"status\":\"%s\"}",
-             name, purpose, (long long)(hk_plugin_mono_ms() - t0),
-             out->result.attempts, (long long)out->usage.prompt_tokens,
-             (long long)out->usage.completion_tokens, out->usage.cost_usd,
-             rc == 0 ? "ok" : hawk_err_name(rc));
+    struct hk_buf fields;
+    hk_buf_init(&fields, 0);
+    (void)hk_buf_printf(
+        &fields,
+        "{\"plugin\":\"%s\",\"purpose\":\"%s\",\"ms\":%lld,"
+        "\"attempts\":%d,\"prompt_tokens\":%lld,"
+        "\"completion_tokens\":%lld,\"cost_usd\":%.6f,\"status\":\"%s\"",
+        name, purpose, (long long)(hk_plugin_mono_ms() - t0),
+        out->result.attempts, (long long)out->usage.prompt_tokens,
+        (long long)out->usage.completion_tokens, out->usage.cost_usd,
+        rc == 0 ? "ok" : hawk_err_name(rc));
+    if (rc < 0) {
+        /* The provider's full text (the plugin redacted the key) is for
+         * the administrator: the log, never the end user. */
+        (void)hk_buf_printf(&fields,
+                            ",\"http_status\":%d,\"error\":", err->http_status);
+        (void)hk_buf_json_str(&fields, err->msg, strlen(err->msg));
+    }
+    (void)hk_buf_putc(&fields, '}');
     hk_log_fields(rc == 0 ? HAWK_LOG_INFO : HAWK_LOG_WARN,
-                  rc == 0 ? "llm call" : "llm call failed", fields);
+                  rc == 0 ? "llm call" : "llm call failed",
+                  hk_buf_str(&fields));
+    hk_buf_release(&fields);
 
     if (rc < 0) {
+        /* An end user's call; system calls (hawk llm chat, user 0) are
+         * the administrator's and keep the provider's text. */
+        if (user_id > 0)
+            user_error(err);
         hk_buf_release(&content);
-        return rc;
+        return rc < 0 && err->code < 0 ? err->code : rc;
     }
     out->content = hk_buf_steal(&content, &out->len);
     if (out->content == NULL)

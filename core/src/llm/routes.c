@@ -91,6 +91,8 @@ bool hk_llm_budget_ok(struct hk_platform *pf, struct hk_dbconn *c,
         json_object_object_add(e, "message", json_object_new_string(err.msg));
         json_object_object_add(e, "limit",
                                json_object_new_string(HK_PLANS_LLM_BUDGET));
+        json_object_object_add(e, "reason",
+                               json_object_new_string("llm_budget_exhausted"));
         json_object *o = json_object_new_object();
         json_object_object_add(o, "error", e);
         hk_resp_json(resp, 403, o);
