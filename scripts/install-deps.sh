@@ -23,6 +23,9 @@ test_pkgs="$test_pkgs python3-aiosmtpd"
 build_pkgs="$build_pkgs libxml2-dev"
 runtime_pkgs="$runtime_pkgs chromium chromium-driver"
 test_pkgs="$test_pkgs libxml2-utils"
+# Language detection of postings and cover letters (n-gram models).
+build_pkgs="$build_pkgs libexttextcat-dev"
+runtime_pkgs="$runtime_pkgs libexttextcat-2.0-0 libexttextcat-data"
 # S3 client and zstd for the backup tests
 test_pkgs="$test_pkgs awscli zstd"
 # The image tests: a Docker engine, base images made with debootstrap,

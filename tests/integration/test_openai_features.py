@@ -364,6 +364,34 @@ class DocumentTest(FeatureBase):
         self.assertIn("Write in French", self.chat_requests()[0]["body"]["messages"][0]["content"])
         self.assertEqual(len(self.application(tok, r["application_id"])["documents"]), 2)
 
+    def test_letter_with_invented_facts_is_rewritten_then_refused(self):
+        tok, _ = self.user()
+        job = self.job(tok, company="Globex")
+        bad = ("Dear Hiring Manager,\nAfter 10 years at Google and my PhD, I am the engineer "
+               "Globex needs.\nBest regards,\n[Your Name]")
+        good = ("Dear Globex team,\nAt Acme Corp I built Python services on PostgreSQL, which is what "
+                "this role asks for.\nKind regards,\nAda Lovelace")
+        self.peer.script([{"content": bad}, {"content": good}])
+        t = self.run_task(tok, "/api/v1/jobs/%d/cover-letter" % job)
+        self.assertEqual(t["result"]["content"], good)
+        reqs = self.chat_requests()
+        self.assertEqual(len(reqs), 2)
+        fix = reqs[1]["body"]["messages"][3]["content"]
+        for v in ["placeholder '[Your Name]'", "names 'Google'", "claims a doctorate",
+                  "claims 10 years of experience; the resume shows 6 in total"]:
+            self.assertIn(v, fix)
+        self.assertEqual(reqs[1]["body"]["messages"][2], {"role": "assistant", "content": bad})
+
+        # Twice wrong (here: English for a German posting): refused, nothing stored.
+        self.peer.reset()
+        de = self.job(tok, description=JOB_DE, company="Firma GmbH")
+        self.peer.script([{"content": good.replace("Globex", "Firma GmbH")}] * 2)
+        t = self.run_task(tok, "/api/v1/jobs/%d/cover-letter" % de, state="dead")
+        self.assertIn("the cover letter was refused twice", t["error"])
+        self.assertIn("written in English; it must be in German", t["error"])
+        st, _, apps = self.srv.request("GET", "/api/v1/job-applications", token=tok)
+        self.assertEqual([a["job_id"] for a in apps["items"]], [job])
+
     def test_failed_letter_leaves_nothing(self):
         tok, _ = self.user()
         job = self.job(tok)

@@ -405,6 +405,73 @@ static void test_fenced_postings(void **state)
     hk_llm_shutdown();
 }
 
+/* ---- cover letter checks ---------------------------------------------------- */
+
+static int64_t fixture_now(void)
+{
+    return day_s(2026, 6, 15);
+}
+
+/* Each violation kind of tests/fixtures/letters/cases.json is caught; the
+ * clean letter passes. */
+static void test_letter_checks(void **state)
+{
+    (void)state;
+    char err[300] = "";
+    struct hk_qrules *rules = hk_qrules_read(
+        HAWK_SOURCE_DIR "/etc/answers/rules.json", err, sizeof(err));
+    assert_non_null(rules);
+    hk_qrules_install(rules);
+    json_object *profile = json_object_from_file(
+        HAWK_SOURCE_DIR "/tests/fixtures/answers/profile.json");
+    json_object *doc = json_object_from_file(
+        HAWK_SOURCE_DIR "/tests/fixtures/letters/cases.json");
+    json_object *cases = NULL, *postings = NULL;
+    assert_non_null(profile);
+    assert_non_null(doc);
+    assert_true(json_object_object_get_ex(doc, "cases", &cases));
+    assert_true(json_object_object_get_ex(doc, "postings", &postings));
+    for (size_t i = 0; i < json_object_array_length(cases); i++) {
+        json_object *c = json_object_array_get_idx(cases, i), *v = NULL, *p;
+        json_object_object_get_ex(c, "posting", &v);
+        assert_true(
+            json_object_object_get_ex(postings, json_object_get_string(v), &p));
+        struct hk_llm_job job;
+        memset(&job, 0, sizeof(job));
+        json_object_object_get_ex(p, "title", &v);
+        job.title = (char *)json_object_get_string(v);
+        json_object_object_get_ex(p, "company", &v);
+        job.company = (char *)json_object_get_string(v);
+        json_object_object_get_ex(p, "description", &v);
+        job.description = (char *)json_object_get_string(v);
+        json_object *name = NULL, *letter = NULL, *lang = NULL, *want = NULL;
+        json_object_object_get_ex(c, "name", &name);
+        json_object_object_get_ex(c, "letter", &letter);
+        json_object_object_get_ex(c, "language", &lang);
+        json_object_object_get_ex(c, "violations", &want);
+        struct hk_buf out;
+        hk_buf_init(&out, 0);
+        int n = hk_llm_letter_check(
+            profile, &job, json_object_get_string(letter),
+            json_object_get_string(lang), fixture_now(), &out);
+        size_t nw = json_object_array_length(want);
+        if ((nw == 0) != (n == 0))
+            fail_msg("%s: %d violations:\n%s", json_object_get_string(name), n,
+                     hk_buf_str(&out));
+        for (size_t k = 0; k < nw; k++) {
+            const char *w =
+                json_object_get_string(json_object_array_get_idx(want, k));
+            if (strstr(hk_buf_str(&out), w) == NULL)
+                fail_msg("%s: '%s' not found in:\n%s",
+                         json_object_get_string(name), w, hk_buf_str(&out));
+        }
+        hk_buf_release(&out);
+    }
+    json_object_put(doc);
+    json_object_put(profile);
+    hk_qrules_install(NULL);
+}
+
 /* ---- tailored resume check --------------------------------------------------- */
 
 static int tailor(const char *reply_json, char *why, size_t n)
@@ -644,6 +711,19 @@ static void test_language(void **state)
         hk_llm_detect_language("Nous recherchons un développeur pour notre "
                                "équipe et vous travaillerez avec les clients"),
         "French");
+    assert_string_equal(
+        hk_llm_detect_language("Buscamos una desarrolladora con experiencia "
+                               "para nuestro equipo de datos en Madrid"),
+        "Spanish");
+    assert_string_equal(
+        hk_llm_detect_language("Cerchiamo uno sviluppatore con esperienza "
+                               "per il nostro gruppo di lavoro a Milano"),
+        "Italian");
+    assert_string_equal(
+        hk_llm_detect_language("Wij zoeken een ervaren ontwikkelaar voor ons "
+                               "team en je werkt samen met de klanten"),
+        "Dutch");
+    assert_null(hk_llm_language_of(""));
     assert_string_equal(hk_llm_detect_language(NULL), "English");
 }
 
@@ -658,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_profile_answers),
         cmocka_unit_test(test_profile_contradiction),
         cmocka_unit_test(test_fenced_postings),
+        cmocka_unit_test(test_letter_checks),
         cmocka_unit_test(test_tailor_check),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_prompt_check),

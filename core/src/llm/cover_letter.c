@@ -17,7 +17,9 @@
 #include "llm/llm_int.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/str.h"
+#include "util/time.h"
 
 #define LETTER_DEFAULT_WORDS 250
 
@@ -137,6 +139,9 @@ static int store(struct hk_app *app, int64_t user_id, int64_t job_id,
     return rc;
 }
 
+/* Writes the letter and checks it (letter_check.c); a letter with
+ * violations is rewritten once with them named, then refused (nothing
+ * is stored; err lists what was wrong). */
 static int write_letter(struct hk_app *app, int64_t user_id,
                         const struct hk_llm_job *job, json_object *resume,
                         const struct hk_llm_letter_opts *o,
@@ -167,25 +172,56 @@ static int write_letter(struct hk_app *app, int64_t user_id,
                      "prompt templates are not loaded");
         return HAWK_EINTERNAL;
     }
-    struct hawk_llm_message msgs[2] = {{"system", system}, {"user", user}};
-    struct hk_llm_call c;
-    memset(&c, 0, sizeof(c));
-    c.purpose = "cover_letter";
-    c.messages = msgs;
-    c.n_messages = 2;
-    c.temperature = 0.7;
-    c.max_tokens = max_words * 3 + 200;
-    c.timeout_ms = hk_llm_timeout_ms(app);
-    c.cancel = cancel;
-    int rc = hk_llm_chat(app, user_id, &c, out, err);
+    struct hawk_llm_message msgs[4] = {{"system", system}, {"user", user}};
+    char *bad = NULL, *fix = NULL;
+    struct hk_buf v;
+    int rc = 0;
+    hk_buf_init(&v, 0);
+    memset(out, 0, sizeof(*out));
+    for (int round = 0; round < 2; round++) {
+        struct hk_llm_call c;
+        memset(&c, 0, sizeof(c));
+        c.purpose = "cover_letter";
+        c.messages = msgs;
+        c.n_messages = round == 0 ? 2 : 4;
+        c.temperature = 0.7;
+        c.max_tokens = max_words * 3 + 200;
+        c.timeout_ms = hk_llm_timeout_ms(app);
+        c.cancel = cancel;
+        rc = hk_llm_chat(app, user_id, &c, out, err);
+        if (rc < 0)
+            break;
+        if (blank(out->content)) {
+            hk_llm_out_release(out);
+            HAWK_ERR_SET(err, HAWK_EPROTO, true, 0,
+                         "the llm returned an empty cover letter");
+            rc = HAWK_EPROTO;
+            break;
+        }
+        hk_buf_reset(&v);
+        if (hk_llm_letter_check(resume, job, out->content, language,
+                                hk_wall_ms() / 1000, &v) == 0)
+            break;
+        hk_free(bad);
+        hk_free(fix);
+        bad = hk_strdup(out->content);
+        hk_llm_out_release(out);
+        fix = hk_asprintf("The letter cannot be sent as written:\n%sRewrite "
+                          "it without these problems, using only facts "
+                          "from the resume and the posting.",
+                          hk_buf_str(&v));
+        msgs[2] = (struct hawk_llm_message){"assistant", bad};
+        msgs[3] = (struct hawk_llm_message){"user", fix};
+        rc = HAWK_EPROTO;
+        HAWK_ERR_SET(err, HAWK_EPROTO, false, 0,
+                     "the cover letter was refused twice: %.200s",
+                     hk_buf_str(&v));
+    }
+    hk_buf_release(&v);
+    hk_free(bad);
+    hk_free(fix);
     hk_free(system);
     hk_free(user);
-    if (rc == 0 && blank(out->content)) {
-        hk_llm_out_release(out);
-        HAWK_ERR_SET(err, HAWK_EPROTO, true, 0,
-                     "the llm returned an empty cover letter");
-        return HAWK_EPROTO;
-    }
     return rc;
 }
 

@@ -91,4 +91,5 @@ void hk_llm_shutdown(void)
     hk_prompts_free();
     hk_llm_templates_free();
     hk_qrules_install(NULL);
+    hk_llm_language_shutdown();
 }

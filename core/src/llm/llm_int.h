@@ -259,8 +259,24 @@ void hk_llm_db_error(struct hawk_error *err, int rc, const char *what);
 /* Compact JSON text of o (borrowed until o changes). */
 const char *hk_llm_json(json_object *o);
 
-/* Language of a text by stop-word counts: "English", "German", "French",
- * "Spanish", "Italian", "Dutch" or "Portuguese"; English when unsure. */
+/* ---- letter_check.c ---- */
+/* Checks a cover letter against the resume and the posting: appends one
+ * "- ..." line per violation (a placeholder, another language than
+ * language, a degree or more years than the resume shows, a name in
+ * neither the resume nor the posting) to out and returns how many (0:
+ * the letter may be sent). */
+int hk_llm_letter_check(json_object *resume, const struct hk_llm_job *job,
+                        const char *letter, const char *language, int64_t now_s,
+                        struct hk_buf *out);
+
+/* ---- lang.c ---- */
+/* The language text is written in ("German"), by libexttextcat's models;
+ * NULL when the text is too short, the verdict is unsure or names a
+ * language hawk has no name for.  Static.  Thread-safe. */
+const char *hk_llm_language_of(const char *text);
+/* hk_llm_language_of, English when it gives none. */
 const char *hk_llm_detect_language(const char *text);
+/* Frees the classifier (hk_llm_shutdown). */
+void hk_llm_language_shutdown(void);
 
 #endif
