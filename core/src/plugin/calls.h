@@ -12,7 +12,8 @@
  *  - checks every record the plugin hands back through a sink (a job, an
  *    object) against its 1.0 size before the caller's sink sees it;
  *  - times and counts the call (hawk_plugin_calls_total{instance,op,
- *    status}, hawk_plugin_call_seconds_total{instance,op}) and logs it
+ *    status} and the histogram hawk_plugin_call_duration_seconds{instance,
+ *    op}, whose _sum is the time spent) and logs it
  *    ("plugin call" at debug, "plugin call failed" at warn);
  *  - normalises the outcome: 0, or a negative HAWK_E* that is also
  *    err->code, with a non-empty, NUL-terminated err->msg from which the
