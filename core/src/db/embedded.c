@@ -819,8 +819,15 @@ void hk_pg_embedded_stop(struct hk_pg_embedded *pg)
      * cluster over after restarting it. */
     pid_t holder = pg->owner ? hk_pgowner_get(pg->ownerfile) : 0;
     if (!pg->owner || (holder > 0 && holder != getpid())) {
-        hk_info("leaving the embedded PostgreSQL running (it belongs to "
-                "another hawk process)");
+        if (!pg->owner)
+            holder = hk_pgowner_get(pg->ownerfile);
+        if (holder > 0 && holder != getpid())
+            hk_info("leaving the embedded PostgreSQL running for hawk "
+                    "process %ld, which owns it",
+                    (long)holder);
+        else
+            hk_info("leaving the embedded PostgreSQL running (this process "
+                    "did not start it)");
         embedded_free(pg);
         return;
     }
