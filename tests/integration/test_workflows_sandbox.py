@@ -164,6 +164,11 @@ class SandboxTests(unittest.TestCase):
         self.assertEqual(self.attempts(run["id"]), 1)
         self.assert_health_answers()
         self.assert_next_run_works()
+        st, _, text = self.srv.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        text = text.decode() if isinstance(text, bytes) else text
+        self.assertIn('hawk_lua_sandbox_stopped_total{reason="died"}', text)
+        self.assertIn("hawk_lua_sandbox_started_total", text)
 
     def test_kill_9_from_outside(self):
         tok = self.user()

@@ -24,6 +24,7 @@
 #include "log/log.h"
 #include "lua/sandbox_proc.h"
 #include "lua/wire.h"
+#include "plugin/metrics.h"
 #include "util/alloc.h"
 #include "util/time.h"
 
@@ -280,6 +281,7 @@ int hk_lua_pool_new(const struct hk_lua_pool_opts *o, struct hk_lua_pool **out,
         p->idle = pr;
         p->live++;
         p->started++;
+        hk_metrics_add("hawk_lua_sandbox_started_total", NULL, 1);
     }
     *out = p;
     return 0;
@@ -344,6 +346,7 @@ static struct proc *acquire(struct hk_lua_pool *p, int64_t deadline_ms,
             }
             p->busy++;
             busy_set(p, 0, pr->pid);
+            hk_metrics_set("hawk_lua_sandbox_busy", NULL, p->busy);
             pthread_mutex_unlock(&p->mu);
             return pr;
         }
@@ -361,7 +364,9 @@ static struct proc *acquire(struct hk_lua_pool *p, int64_t deadline_ms,
                 return NULL;
             }
             p->started++;
+            hk_metrics_add("hawk_lua_sandbox_started_total", NULL, 1);
             busy_set(p, 0, pr->pid);
+            hk_metrics_set("hawk_lua_sandbox_busy", NULL, p->busy);
             pthread_mutex_unlock(&p->mu);
             return pr;
         }
@@ -394,6 +399,7 @@ static void release(struct hk_lua_pool *p, struct proc *pr, bool healthy)
     pthread_mutex_lock(&p->mu);
     busy_set(p, pr->pid, 0);
     p->busy--;
+    hk_metrics_set("hawk_lua_sandbox_busy", NULL, p->busy);
     if (keep) {
         pr->next = p->idle;
         p->idle = pr;
@@ -525,6 +531,9 @@ static void describe_death(struct prun *r)
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     }
     fail_run(r, why, what);
+    hk_metrics_add(
+        "hawk_lua_sandbox_stopped_total",
+        why == HK_LUA_KILL_CPU ? "reason=\"cpu\"" : "reason=\"died\"", 1);
 }
 
 /* Kills the process for a reason of hawk's (watchdog, cancel). */
@@ -552,6 +561,10 @@ static void kill_run(struct prun *r, enum hk_lua_kill why)
                  (long long)r->job->limits.max_wall_ms);
     }
     fail_run(r, why, what);
+    hk_metrics_add("hawk_lua_sandbox_stopped_total",
+                   why == HK_LUA_KILL_CANCELLED ? "reason=\"cancelled\""
+                                                : "reason=\"wall_clock\"",
+                   1);
 }
 
 /* A "log" message: bounded again here (the process is not trusted), kept
