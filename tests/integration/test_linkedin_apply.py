@@ -286,6 +286,26 @@ end
         self.assertEqual(self.fx.submissions(), [])
         self.assertEqual([e["event"] for e in self.fx.events()], ["discard"])
 
+    def test_kill_switch(self):
+        tok, _ = self.user()
+        st, _, body = self.srv.request("POST", "/api/v1/boards/linkedin/pause", token=tok)
+        self.assertEqual(st, 200, body)
+        self.assertEqual((body["board"], body["paused"]), ("linkedin", True))
+        self.assertIn("paused_at", body)
+        app, job = self.apply("4100000010", "backend engineer", tok=tok)
+        self.assertEqual(job["state"], "done", job)
+        self.assertEqual(app["status"], "needs_attention", app)
+        self.assertIn("submissions to linkedin are paused; nothing was sent", app["error"])
+        self.assertEqual(self.fx.requests("/jobs/view/"), [])
+        self.assertEqual(self.fx.submissions(), [])
+        st, _, body = self.srv.request("DELETE", "/api/v1/boards/linkedin/pause", token=tok)
+        self.assertEqual((st, body["paused"]), (200, False))
+        st, _, body = self.srv.request("POST", "/api/v1/boards/Linked%20In/pause", token=tok)
+        self.assertEqual(st, 400, body)
+        self.assertEqual(body["error"]["field"], "board")
+        st, _, body = self.srv.request("POST", "/api/v1/boards/linkedin/pause")
+        self.assertEqual(st, 401, body)
+
     def test_already_applied_and_closed(self):
         app, _ = self.apply("4100000004", "c developer")
         self.assertEqual(app["status"], "applied", app)

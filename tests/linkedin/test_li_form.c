@@ -63,8 +63,8 @@ static void literal_round_trip(const char *s)
     assert_int_equal(li_xpath_literal(s, &b), 0);
     xmlDocPtr doc = xmlReadMemory("<a/>", 4, "x.xml", NULL, 0);
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(
-        (const xmlChar *)li_buf_str(&b), ctx);
+    xmlXPathObjectPtr o =
+        xmlXPathEvalExpression((const xmlChar *)li_buf_str(&b), ctx);
     assert_non_null(o);
     assert_int_equal(o->type, XPATH_STRING);
     assert_string_equal((const char *)o->stringval, s);

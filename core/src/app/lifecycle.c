@@ -298,6 +298,7 @@ void hk_app_routes(struct hk_app *app)
     hk_queue_routes(app->router);
     hk_lua_routes(app->router);
     hk_llm_routes(app->router);
+    hk_apply_routes(app->router, &app->db);
     hk_web_routes(app->router);
 }
 

@@ -49,9 +49,13 @@
 #ifndef HK_APPLY_H
 #define HK_APPLY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hk_app;
+struct hk_db;
+struct hk_dbconn;
+struct hk_router;
 
 #define HK_APPLY_KIND "application_submit"
 #define HK_APPLY_QUEUE "apply"
@@ -67,5 +71,14 @@ struct hk_app;
  * and unused: the handler takes the app from its job context.  Returns 0
  * or the queue's error. */
 int hk_apply_register_kind(struct hk_app *app);
+
+/* Registers POST and DELETE /api/v1/boards/{board}/pause, the user's
+ * kill switch per board.  *db is read at each request (it is NULL until
+ * the database is reached; the routes answer 503 then). */
+void hk_apply_routes(struct hk_router *r, struct hk_db *const *db);
+
+/* Whether user_id paused submissions to board.  0 or a database error. */
+int hk_apply_paused(struct hk_dbconn *c, int64_t user_id, const char *board,
+                    bool *paused);
 
 #endif

@@ -438,6 +438,28 @@ static int no_plugin(struct run *r)
     return 0;
 }
 
+/* The user paused submissions to the board: nothing is sent; the
+ * application waits for the user. */
+static int was_paused(struct run *r)
+{
+    char note[400];
+    snprintf(note, sizeof(note),
+             "submissions to %.100s are paused; nothing was sent (resume "
+             "with DELETE /api/v1/boards/%.100s/pause, then approve the "
+             "application again)",
+             r->t.board, r->t.board);
+    int rc = conclude(r->c, &r->t, "needs_attention", note, note);
+    if (rc == 0)
+        rc = hk_db_commit(r->c);
+    if (rc < 0) {
+        db_fail(r->err, rc, "record the application's status");
+        return rc;
+    }
+    count(r->t.board, "paused");
+    job_result(r->result, &r->t, "needs_attention", false, note, 0);
+    return 0;
+}
+
 /* The plugin failed: retry, or give the application up as failed. */
 static int plugin_failed(struct run *r, int rc, struct hawk_error *perr)
 {
@@ -628,6 +650,16 @@ static int run_submit(struct hk_job_ctx *ctx, const char *payload,
         hk_log(HAWK_LOG_INFO, "application %lld: %s", (long long)app_id, note);
         count(r.t.board, "skipped");
         job_result(result, &r.t, r.t.status, false, note, 0);
+        goto out;
+    }
+    bool paused = false;
+    rc = hk_apply_paused(r.c, ctx->user_id, r.t.board, &paused);
+    if (rc < 0) {
+        db_fail(err, rc, "read the board's pause");
+        goto out;
+    }
+    if (paused) {
+        rc = was_paused(&r);
         goto out;
     }
     const struct hk_plugin_entry *e =
