@@ -9,7 +9,8 @@
  * Options (a config key table at the 1.0 element size): `greeting`
  * (string, default "hello"), `limit` (int 1..10, default 2).
  *
- * search(q): emits `limit` jobs "abi10-<i>" titled "<greeting> <i>", then
+ * search(q): emits `limit` jobs "abi10-<i>" titled "<greeting> <i>" and
+ *   one job that declares a struct_size of 16 (below 1.0's), then
  *   sends one HTTP request whose second header has an invalid name, with
  *   an error struct of its own at the 1.0 size, and returns what the host
  *   answered: HAWK_EINVAL with "invalid http header 'Bad Name'" when the
@@ -88,13 +89,15 @@ static void b_fini(struct hawk_instance *in)
     in->api->free(in);
 }
 
-/* Emits one job from a buffer of exactly HAWK_JOB_SIZE_1_0 bytes. */
-static int emit(struct hawk_instance *in, struct hawk_job_sink *out,
-                const char *id, const char *title, const char *desc)
+/* Emits one job from a buffer of exactly HAWK_JOB_SIZE_1_0 bytes, its
+ * struct_size `size` (HAWK_JOB_SIZE_1_0 but for the one broken job). */
+static int emit_sized(struct hawk_instance *in, struct hawk_job_sink *out,
+                      const char *id, const char *title, const char *desc,
+                      size_t size)
 {
     struct hawk_job j;
     memset(&j, 0, sizeof(j));
-    j.struct_size = HAWK_JOB_SIZE_1_0;
+    j.struct_size = size;
     j.board = "abi10_board";
     j.external_id = id;
     j.title = title;
@@ -110,6 +113,12 @@ static int emit(struct hawk_instance *in, struct hawk_job_sink *out,
     int rc = out->emit(out, exact);
     in->api->free(exact);
     return rc;
+}
+
+static int emit(struct hawk_instance *in, struct hawk_job_sink *out,
+                const char *id, const char *title, const char *desc)
+{
+    return emit_sized(in, out, id, title, desc, HAWK_JOB_SIZE_1_0);
 }
 
 static int b_search(struct hawk_instance *in, struct hawk_call *call,
@@ -130,6 +139,10 @@ static int b_search(struct hawk_instance *in, struct hawk_call *call,
         if (rc < 0)
             return rc;
     }
+    /* A job claiming fewer bytes than 1.0's: the host drops it. */
+    int rc0 = emit_sized(in, out, "too-small", "broken", NULL, 16);
+    if (rc0 < 0 && rc0 != HAWK_ECANCELED)
+        return rc0;
     /* Two headers in a buffer of exactly two of this build's elements
      * (an element size is sizeof(), so the second stays aligned). */
     unsigned char *hb = in->api->alloc(2 * sizeof(struct hawk_http_header));

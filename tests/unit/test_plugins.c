@@ -1133,6 +1133,27 @@ static void test_check_desc(void **state)
     assert_int_equal(hk_plugin_check_desc(&d, reason, sizeof(reason)),
                      HAWK_EABI);
     assert_string_equal(reason, want);
+    /* A descriptor of exactly the 1.0 size loads; one byte less does
+     * not. */
+    d = good;
+    d.struct_size = HAWK_PLUGIN_SIZE_1_0;
+    expect_desc(&d, 0, "");
+    d.struct_size = HAWK_PLUGIN_SIZE_1_0 - 1;
+    assert_int_equal(hk_plugin_check_desc(&d, reason, sizeof(reason)),
+                     HAWK_EABI);
+    /* A key table without its element size is refused, naming the fix. */
+    static const struct hawk_cfg_key one_key[] = {
+        {.name = "k", .type = HAWK_CFG_STR}, {.name = NULL}};
+    d = good;
+    d.config_keys = one_key;
+    d.config_key_size = 0;
+    snprintf(want, sizeof(want),
+             "plugin 'store' declares config keys of 0 bytes each (at least "
+             "%zu): set config_key_size, or use HAWK_PLUGIN_HEADER",
+             (size_t)HAWK_CFG_KEY_SIZE_1_0);
+    expect_desc(&d, HAWK_EABI, want);
+    d.config_key_size = sizeof(struct hawk_cfg_key);
+    expect_desc(&d, 0, "");
     assert_string_equal(hk_plugin_kind_name(HAWK_KIND_PAYMENT), "payment");
     assert_string_equal(hk_plugin_kind_name((enum hawk_kind)42), "unknown");
 }
