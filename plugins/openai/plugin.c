@@ -18,8 +18,10 @@
 static const struct hawk_cfg_key oai_keys[] = {
     {"base_url", HAWK_CFG_STR, 0, "https://api.openai.com/v1",
      "server root; /chat/completions and /models are appended", 0, 0},
-    {"api_key", HAWK_CFG_SECRET, HAWK_CFG_REQUIRED, NULL,
-     "API key sent as a Bearer token; use ${OPENAI_API_KEY}", 0, 0},
+    {"api_key", HAWK_CFG_SECRET, 0, "",
+     "API key sent as a Bearer token; use ${OPENAI_API_KEY}; required for "
+     "api.openai.com, optional for a local server (Ollama, llama.cpp, vLLM)",
+     0, 0},
     {"model", HAWK_CFG_STR, 0, "gpt-4o-mini",
      "model used when the caller does not name one", 0, 0},
     {"organization", HAWK_CFG_STR, 0, NULL,
@@ -153,6 +155,17 @@ static int oai_prices(struct hawk_instance *in, const struct hawk_config *cfg,
         }
         in->n_prices++;
     }
+    /* With prices, budgets count cost: a default model without a price
+     * would make every call look free. */
+    double probe = 0;
+    if (!oai_cost(in, in->model, 1, 1, &probe)) {
+        HAWK_ERR_SET(err, HAWK_ECONFIG, false, 0,
+                     "option model: '%.60s' has no entry in prices, so "
+                     "budgets could not count its cost; add "
+                     "\"%.60s:INPUT_USD_PER_1M:OUTPUT_USD_PER_1M\"",
+                     in->model, in->model);
+        return HAWK_ECONFIG;
+    }
     return 0;
 }
 
@@ -198,11 +211,15 @@ static int oai_read_urls(struct hawk_instance *in,
         !oai_printable(base) || strchr(base, ' ') != NULL)
         return oai_cfg_fail(err, "base_url",
                             "must be an http:// or https:// URL");
-    if (oai_str_opt(in, cfg, "api_key", &key) < 0 || key == NULL ||
-        key[0] == '\0')
-        return oai_cfg_fail(
-            err, "api_key",
-            "is required (set api_key = \"${OPENAI_API_KEY}\")");
+    (void)oai_str_opt(in, cfg, "api_key", &key);
+    if (key == NULL)
+        key = "";
+    /* OpenAI itself needs a key; a local OpenAI-compatible server
+     * (Ollama, llama.cpp, vLLM without --api-key) needs none. */
+    if (key[0] == '\0' && strstr(base, "://api.openai.com") != NULL)
+        return oai_cfg_fail(err, "api_key",
+                            "is required for api.openai.com (set api_key = "
+                            "\"${OPENAI_API_KEY}\")");
     if (!oai_printable(key) || strlen(key) > 1024)
         return oai_cfg_fail(err, "api_key", "contains invalid characters");
     if (oai_str_opt(in, cfg, "model", &model) < 0 || model == NULL ||
@@ -284,10 +301,12 @@ static int oai_build_headers(struct hawk_instance *in,
     const char *org = NULL, *project = NULL;
 
     in->headers = oai_xcalloc(OAI_MAX_HEADERS, sizeof(*in->headers));
-    char *auth = oai_xasprintf("Bearer %s", in->api_key);
-    oai_add_header(in, "Authorization", auth, true);
-    memset(auth, 0, strlen(auth));
-    free(auth);
+    if (in->api_key[0] != '\0') {
+        char *auth = oai_xasprintf("Bearer %s", in->api_key);
+        oai_add_header(in, "Authorization", auth, true);
+        memset(auth, 0, strlen(auth));
+        free(auth);
+    }
     oai_add_header(in, "Content-Type", "application/json", false);
     oai_add_header(in, "Accept", "application/json", false);
     oai_str_opt(in, cfg, "organization", &org);

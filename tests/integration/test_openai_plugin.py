@@ -488,10 +488,29 @@ class OpenAIPluginTest(unittest.TestCase):
             self.assertIn(name, run.stderr, opts)
         self.assertEqual(self.requests(), [])
 
-    def test_missing_api_key(self):
-        run = self.chat("--prompt", "hi", env={"OPENAI_API_KEY": ""})
+    def test_missing_api_key_for_openai(self):
+        run = self.chat("--prompt", "hi", env={"OPENAI_API_KEY": ""},
+                        base_url="https://api.openai.com/v1")
         self.assertEqual(run.rc, 1)
         self.assertIn("api_key", run.stderr)
+        self.assertIn("required for api.openai.com", run.stderr)
+        self.assertEqual(self.requests(), [])
+
+    def test_local_server_needs_no_key(self):
+        # Ollama, llama.cpp and vLLM without --api-key: no key, no header.
+        self.peer.state.api_key = None
+        try:
+            res = self.ok(self.chat("--prompt", "hi", env={"OPENAI_API_KEY": ""}))
+            self.assertEqual(res["content"], "echo: hi")
+            (req,) = self.requests()
+            self.assertNotIn("authorization", req["headers"])
+        finally:
+            self.peer.state.api_key = KEY
+
+    def test_default_model_without_price_is_refused(self):
+        run = self.chat("--prompt", "hi", prices=["gpt-4o:2.5:10"])
+        self.assertEqual(run.rc, 1)
+        self.assertIn("'gpt-4o-mini' has no entry in prices", run.stderr)
         self.assertEqual(self.requests(), [])
 
     def test_usage_errors(self):

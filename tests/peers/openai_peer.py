@@ -327,6 +327,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def check_auth(self):
         auth = self.headers.get("Authorization", "")
+        if self.state.api_key is None:
+            return True  # a local server started without a key
         if auth == "Bearer " + self.state.api_key:
             return True
         if not auth.startswith("Bearer ") or not auth[7:]:
