@@ -79,9 +79,11 @@ hawk = {}
 ---@return hawk.Job[]
 function hawk.search(query) end
 
----The active job search configuration (searches, blacklists, ...), or nil.
+---The active job search configuration (searches, blacklists, ...), or nil;
+---with a name or id, that job search of yours (an error when there is none).
+---@param search? string|integer
 ---@return table|nil
-function hawk.config() end
+function hawk.config(search) end
 
 ---The structured data of the default resume, or nil.
 ---@return table|nil

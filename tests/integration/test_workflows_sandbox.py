@@ -332,6 +332,33 @@ class SandboxTests(unittest.TestCase):
         self.assertIn("unknown field 'compnay' (did you mean 'company'?)",
                       run["error"])
 
+    def test_config_by_name_or_id(self):
+        tok = self.user()
+        email = self.pg.psql(
+            "SELECT email FROM users ORDER BY id DESC LIMIT 1")
+        ids = {}
+        for name in ("berlin", "remote"):
+            ids[name] = int(self.pg.psql(
+                "INSERT INTO job_configs (user_id, name, is_active) SELECT id,"
+                " '%s', false FROM users WHERE email = '%s' RETURNING id"
+                % (name, email)).split()[0])
+        run = self.run_script(tok, run_body(
+            "local a = hawk.config('berlin')\n"
+            "local b = hawk.config(%d)\n"
+            "local ok, err = pcall(hawk.config, 'nope')\n"
+            "hawk.log('cfg', {a = a.name, b = b.name, err = err})"
+            % ids["remote"]))
+        self.assertEqual(run["status"], "succeeded", run)
+        f = run["log"][-1]["fields"]
+        self.assertEqual(f["a"], "berlin")
+        self.assertEqual(f["b"], "remote")
+        self.assertIn("hawk.config: no job search named 'nope'", f["err"])
+        # another user's id is not found
+        other = self.user()
+        run = self.run_script(other, run_body("hawk.config(%d)" % ids["berlin"]))
+        self.assertEqual(run["status"], "failed", run)
+        self.assertIn("no job search with id %d" % ids["berlin"], run["error"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -214,9 +214,30 @@ static int api_skip(lua_State *L)
  * config, resume, state
  * --------------------------------------------------------------------- */
 
+/* hawk.config([name_or_id]): the active job search, or the named one. */
 static int api_config(lua_State *L)
 {
-    return hk_lua_call(L, "config", json_object_new_array(), k_value, 0);
+    int t = lua_type(L, 1);
+    json_object *args = json_object_new_array();
+    if (t == LUA_TSTRING) {
+        size_t n = 0;
+        const char *s = lua_tolstring(L, 1, &n);
+        if (n == 0 || n > 100) {
+            json_object_put(args);
+            return luaL_error(L, "hawk.config: a name is 1 to 100 bytes");
+        }
+        json_object_array_add(args, json_object_new_string_len(s, (int)n));
+    } else if (t == LUA_TNUMBER && lua_isinteger(L, 1)) {
+        json_object_array_add(
+            args, json_object_new_int64((int64_t)lua_tointeger(L, 1)));
+    } else if (t != LUA_TNONE && t != LUA_TNIL) {
+        json_object_put(args);
+        return luaL_error(L,
+                          "hawk.config: argument #1 must be a job search's "
+                          "name or id, not a %s",
+                          luaL_typename(L, 1));
+    }
+    return hk_lua_call(L, "config", args, k_value, 0);
 }
 
 static int api_resume(lua_State *L)

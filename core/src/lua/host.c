@@ -14,9 +14,12 @@
 #include "log/log.h"
 #include "lua/workflows.h"
 #include "platform/jobconfigs/filters.h"
+#include "platform/jobconfigs/jobconfigs.h"
 #include "platform/platform.h"
 #include "queue/queue.h"
 #include "util/alloc.h"
+#include "util/err.h"
+#include "util/str.h"
 #include "util/time.h"
 
 /* See lua/host.h. */
@@ -139,11 +142,64 @@ static int default_resume(struct hk_platform *pf, struct hk_dbconn *c,
     return hk_resumes_default_structured(pf->resumes, c, user_id, json, NULL);
 }
 
+/* The id of the user's job search named name, or 0. */
+static int config_by_name(struct hk_dbconn *c, int64_t user_id,
+                          const char *name, int64_t *id)
+{
+    char u[24];
+    snprintf(u, sizeof(u), "%lld", (long long)user_id);
+    const char *p[] = {u, name};
+    PGresult *r = NULL;
+    *id = 0;
+    int rc = hk_db_query(c,
+                         "SELECT id FROM job_configs WHERE user_id = $1::bigint"
+                         " AND name = $2 ORDER BY id DESC LIMIT 1",
+                         2, p, &r);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(r) > 0)
+        rc = hk_parse_i64(PQgetvalue(r, 0, 0), 1, INT64_MAX, id);
+    PQclear(r);
+    return rc;
+}
+
 static int h_config(struct hk_lua_env *env, struct hk_dbconn *c,
                     struct hk_lua_hostcall *hc, int64_t timeout_ms)
 {
     (void)timeout_ms;
-    return fetched_result(env, c, hc, active_config);
+    json_object *a = json_object_array_get_idx(hc->args, 0);
+    if (a == NULL)
+        return fetched_result(env, c, hc, active_config);
+    int64_t id = 0;
+    int rc = 0;
+    if (json_object_is_type(a, json_type_string))
+        rc = config_by_name(c, env->user_id, json_object_get_string(a), &id);
+    else
+        id = json_object_get_int64(a);
+    if (rc < 0)
+        return rc;
+    struct hk_err err = HK_ERR_INIT;
+    json_object *out = NULL;
+    if (id > 0)
+        rc = hk_jobconfigs_get(env->app->platform->jobconfigs, env->user_id, id,
+                               &out, &err);
+    if (id <= 0 || rc == HAWK_ENOTFOUND) {
+        if (json_object_is_type(a, json_type_string))
+            snprintf(hc->error, sizeof(hc->error),
+                     "hawk.config: no job search named '%.100s' (GET "
+                     "/api/v1/job-configs lists yours)",
+                     json_object_get_string(a));
+        else
+            snprintf(hc->error, sizeof(hc->error),
+                     "hawk.config: no job search with id %lld (GET "
+                     "/api/v1/job-configs lists yours)",
+                     (long long)id);
+        return HAWK_ENOTFOUND;
+    }
+    if (rc < 0)
+        return rc;
+    hc->result = out;
+    return 0;
 }
 
 static int h_resume(struct hk_lua_env *env, struct hk_dbconn *c,
