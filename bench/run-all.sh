@@ -5,7 +5,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for b in http queue lua llm plugin platform backup browser deploy; do
+for b in http queue lua llm plugin platform backup browser deploy billing; do
     if [ -x "$here/$b/run.sh" ]; then
         echo "=== bench/$b ==="
         "$here/$b/run.sh" || status=1
