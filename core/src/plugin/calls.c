@@ -105,6 +105,14 @@ static const void *op_fn(const struct hk_plugin_entry *e, enum hk_plugin_op op)
     return fn;
 }
 
+/* See internal.h. */
+void hk_plugin_calls_prepare(struct hk_plugin_entry *e)
+{
+    for (size_t op = 0; op < HK_OP_COUNT_; op++)
+        snprintf(e->op_labels[op], sizeof(e->op_labels[op]),
+                 "instance=\"%s\",op=\"%s\"", e->name, op_table[op].name);
+}
+
 /* See calls.h. */
 bool hk_plugin_has_op(const struct hk_plugin_entry *e, enum hk_plugin_op op)
 {
@@ -197,25 +205,22 @@ static int call_leave(struct span *sp, int rc, struct hawk_error *err)
         hk_plugin_options_redact(e->options, err->msg, sizeof(err->msg));
     }
     const char *opname = op_table[sp->op].name;
-    /* One format for both series (formatting is most of the cost of a
-     * fast call): the histogram's labels, then the counter's with the
-     * status appended.  Instance names are [a-z0-9_-], op names static. */
-    char labels[200];
-    int n = snprintf(labels, sizeof(labels), "instance=\"%s\",op=\"%s\"",
-                     e->name, opname);
+    /* The labels were formatted at load; the counter's gets the status
+     * appended.  Instance names are [a-z0-9_-]{1,32}, op names static. */
+    const char *base = e->op_labels[sp->op];
     /* The histogram's _sum and _count are the time spent and the calls
      * made per op. */
-    (void)hk_metrics_observe("hawk_plugin_call_duration_seconds", labels,
+    (void)hk_metrics_observe("hawk_plugin_call_duration_seconds", base,
                              (double)us / 1e6);
-    if (n > 0 && (size_t)n < sizeof(labels)) {
-        const char *st = rc == 0 ? "ok" : hawk_err_name(rc);
-        size_t used = (size_t)n, sl = strlen(st);
-        if (used + sizeof(",status=\"\"") + sl <= sizeof(labels)) {
-            memcpy(labels + used, ",status=\"", 9);
-            memcpy(labels + used + 9, st, sl);
-            memcpy(labels + used + 9 + sl, "\"", 2);
-            (void)hk_metrics_add("hawk_plugin_calls_total", labels, 1);
-        }
+    char labels[sizeof(e->op_labels[0]) + 48];
+    const char *st = rc == 0 ? "ok" : hawk_err_name(rc);
+    size_t used = strlen(base), sl = strlen(st);
+    if (used + sizeof(",status=\"\"") + sl <= sizeof(labels)) {
+        memcpy(labels, base, used);
+        memcpy(labels + used, ",status=\"", 9);
+        memcpy(labels + used + 9, st, sl);
+        memcpy(labels + used + 9 + sl, "\"", 2);
+        (void)hk_metrics_add("hawk_plugin_calls_total", labels, 1);
     }
     int level = rc == 0 ? HAWK_LOG_DEBUG : HAWK_LOG_WARN;
     /* The line is built only when someone reads it: a call that went

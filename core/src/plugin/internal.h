@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "config/value.h"
+#include "plugin/calls.h"
 #include "plugin/plugins.h"
 
 struct hk_buf;
@@ -34,7 +35,13 @@ struct hk_plugin_entry {
      * HAWK_PLUGIN_THREADSAFE (NULL for thread-safe ones); taken only by
      * plugin/calls.c. */
     void *lock_;
+    /* `instance="<name>",op="<op>"` per op, formatted once at load
+     * (hk_plugin_calls_prepare) so a call does not format its labels. */
+    char op_labels[HK_OP_COUNT_][112];
 };
+
+/* Fills e->op_labels; called by the loader once the entry is loaded. */
+void hk_plugin_calls_prepare(struct hk_plugin_entry *e);
 
 /* The registry. */
 struct hk_plugins {

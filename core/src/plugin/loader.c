@@ -205,6 +205,7 @@ static void load_entry(struct hk_plugins *p, size_t idx,
     e->instance = inst;
     e->status = HK_PLUGIN_LOADED;
     e->reason[0] = '\0';
+    hk_plugin_calls_prepare(e);
     if ((d->flags & HAWK_PLUGIN_THREADSAFE) == 0) {
         pthread_mutex_t *m = hk_malloc(sizeof(*m));
         pthread_mutex_init(m, NULL);
