@@ -584,6 +584,11 @@ static void test_render(void **state)
                      HAWK_EINVAL);
     assert_int_equal(hk_tpl_check("{{open", why, sizeof(why)), HAWK_EINVAL);
     assert_int_equal(hk_tpl_check("{{#a?}}{{/a?}}{{.}}", why, sizeof(why)), 0);
+    /* A comment holding a tag would end early and leak its text. */
+    assert_int_equal(hk_tpl_check("{{! see {{name}} here }}", why, sizeof(why)),
+                     HAWK_EINVAL);
+    assert_non_null(strstr(why, "a comment may not contain"));
+    assert_int_equal(hk_tpl_check("{{! plain words }}x", why, sizeof(why)), 0);
 }
 
 static void test_prompt_check(void **state)
@@ -644,6 +649,10 @@ static void test_shipped_templates(void **state)
     assert_non_null(strstr(html, "<li>Built Python services</li>"));
     assert_non_null(strstr(html, "<li>Kubernetes</li>"));
     assert_null(strstr(html, "{{"));
+    /* The template's own comment never reaches the output. */
+    assert_null(strstr(html, "mustache"));
+    assert_null(strstr(html, "HTML-escaped"));
+    assert_null(strstr(html, "start-up"));
     /* One heading for the whole list, one entry per job. */
     assert_int_equal(count(html, "<h2>Experience</h2>"), 1);
     assert_int_equal(count(html, "<section class=\"entry\">"), 4);

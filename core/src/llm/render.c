@@ -92,8 +92,19 @@ static int read_tag(const char *tpl, const char *p, struct tag *t, char *why,
         return HAWK_EINVAL;
     }
     t->end = close + (t->kind == TAG_RAW ? 3 : 2);
-    if (t->kind == TAG_COMMENT)
+    if (t->kind == TAG_COMMENT) {
+        /* A comment ends at the first "}}": a "{{" inside it would end it
+         * early and put the rest of the comment into every resume. */
+        const char *inner = strstr(q, "{{");
+        if (inner != NULL && inner < close) {
+            snprintf(why, why_size,
+                     "line %d: a comment may not contain '{{' (it would end "
+                     "at the first '}}' and the rest would be printed)",
+                     tpl_line(tpl, p));
+            return HAWK_EINVAL;
+        }
         return 0;
+    }
     const char *a = q, *b = close;
     while (a < b && (*a == ' ' || *a == '\t'))
         a++;
