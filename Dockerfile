@@ -64,11 +64,14 @@ LABEL org.opencontainers.image.title="hawk" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
 ENV DEBIAN_FRONTEND=noninteractive
+# The shared libraries of the -dev packages in scripts/install-deps.sh
+# (tests/integration/test_deploy_docker.py runs ldd on every binary and
+# plugin, so a library added there and not here fails the test).
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
       libmicrohttpd12 libpq5 libcurl4 libjson-c5 libconfig9 liblua5.4-0 \
       libargon2-1 libssl3 libyaml-0-2 libzstd1 libsodium23 libxml2 \
-      libseccomp2 ca-certificates tzdata curl \
+      libseccomp2 libexttextcat-2.0-0 ca-certificates tzdata curl \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/hawk \
             --no-create-home --shell /usr/sbin/nologin hawk \
