@@ -159,7 +159,7 @@ class DockerTest(unittest.TestCase):
         self.assertIn("/health/liveness", " ".join(cfg["Healthcheck"]["Test"]))
         self.assertIn("org.opencontainers.image.revision", cfg["Labels"])
         p = self.docker("run", "--rm", "--network", "host", "--entrypoint", "sh", "hawk:test",
-                        "-c", "command -v chromium chromedriver pg_dump")
+                        "-c", "for c in chromium chromedriver pg_dump; do command -v $c; done")
         self.assertEqual(len(p.stdout.split()), 3, p.stdout)
 
     def test_missing_database_url_or_jwt_secret_exits_2(self):
@@ -217,8 +217,9 @@ class DockerTest(unittest.TestCase):
         deadline = time.time() + 60
         health = ""
         while time.time() < deadline:
+            # (an inspect can fail while the engine updates the state: retry)
             health = self.docker("inspect", "--format", "{{.State.Health.Status}}",
-                                 name).stdout.strip()
+                                 name, check=False).stdout.strip()
             if health == "healthy":
                 break
             time.sleep(1)
