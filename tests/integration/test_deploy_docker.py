@@ -121,6 +121,9 @@ class DockerTest(unittest.TestCase):
                 cls.dockerd.kill()
                 cls.dockerd.wait(10)
             cls.log.close()
+            # the engine leaves its default network namespace mounted
+            subprocess.run(["umount", os.path.join(cls.run_dir, "exec", "netns", "default")],
+                           capture_output=True)
             shutil.rmtree(cls.run_dir, ignore_errors=True)
 
     @classmethod
