@@ -32,6 +32,9 @@
 #include "util/time.h"
 
 /* Drops every schema but the system ones, then gives back `public`. */
+/* Replays rolled back by a lock conflict with a reconnecting server. */
+#define BK_REPLAY_TRIES 3
+
 static const char BK_PREAMBLE[] =
     "SET lock_timeout = '60s';\n"
     "DO $hawk$ DECLARE s text; BEGIN\n"
@@ -279,16 +282,26 @@ static int bk_replay(struct hk_backup *b, const struct hk_backup_info *info,
                           "changed",
                           info->name,
                           ferr.msg[0] ? ferr.msg : hawk_strerror(frc));
-    if (rs_st != 0)
+    /* pg_restore killed by a signal while psql failed is pg_restore
+     * writing into a psql that had already stopped (SIGPIPE): psql's
+     * error is the cause. */
+    if (rs_st != 0 && !(rs_st < 0 && sq_st != 0))
         return hk_err_set(err, HAWK_EIO, NULL, NULL,
                           "pg_restore failed (exit %d): %s; nothing was "
                           "changed",
                           rs_st, bk_proc_err_line(&rs, line, sizeof(line)));
-    if (sq_st != 0)
-        return hk_err_set(err, HAWK_EIO, NULL, NULL,
+    if (sq_st != 0) {
+        bk_proc_err_line(&sq, line, sizeof(line));
+        /* A session of a running server that reconnected after ours were
+         * ended can hold a lock the replay needs: a deadlock or a lock
+         * timeout rolls the replay back, and it may be tried again. */
+        bool again = strstr(line, "deadlock detected") != NULL ||
+                     strstr(line, "lock timeout") != NULL;
+        return hk_err_set(err, again ? HAWK_ECONFLICT : HAWK_EIO, NULL, NULL,
                           "psql failed (exit %d): %s; the transaction was "
                           "rolled back, nothing was changed",
-                          sq_st, bk_proc_err_line(&sq, line, sizeof(line)));
+                          sq_st, line);
+    }
     return 0;
 }
 
@@ -318,10 +331,17 @@ int hk_backup_restore(struct hk_backup *b, const char *name,
                           name, info.schema_version, latest, info.hawk_version);
     hk_buf_init(&paused, 1 << 20);
     rc = bk_stop_workers(b, &paused, err);
-    if (rc == 0) {
+    for (int attempt = 1; rc == 0 && attempt <= BK_REPLAY_TRIES; attempt++) {
         bk_end_sessions(b);
         hk_log(HAWK_LOG_WARN, "restore: replacing the database with %s", name);
         rc = bk_replay(b, &info, pr, err);
+        if (rc != HAWK_ECONFLICT || attempt == BK_REPLAY_TRIES)
+            break;
+        hk_log(HAWK_LOG_WARN, "restore: %s; trying again (%d of %d)",
+               err != NULL ? err->msg : "lock conflict", attempt + 1,
+               BK_REPLAY_TRIES);
+        hk_err_clear(err);
+        rc = 0;
     }
     if (rc < 0) {
         bk_resume_queues(b, hk_buf_str(&paused));
