@@ -105,6 +105,8 @@ EOF
 # work is outside both): on a busy machine wall times favour whichever
 # side runs more threads, CPU time does not.
 cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
+# The smaller of two times, the second empty before the first run.
+least() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 
 best_hand=
 best_hawk=
@@ -116,13 +118,13 @@ for r in $(seq 1 "$REPEAT"); do
              --expected-size $DB_BYTES - 's3://$BUCKET/hand/run$r.dump.zst'"
     read -r t u sy <"$TMP/t.hand"
     echo "hand pipeline, run $r: $t s, CPU $(cpu "$u" "$sy") s"
-    best_hand=$(awk -v a="$t" -v b="$best_hand" 'BEGIN { print (b == "" || a < b) ? a : b }')
+    best_hand=$(least "$t" "$best_hand")
 
     HAWK_PLUGIN_PATH=$BUILD/plugins /usr/bin/time -f "%e %U %S %M" -o "$TMP/t.hawk" \
         "$HAWK" -c "$TMP/hawk.cfg" backup create --json >"$TMP/hawk.json"
     read -r t u sy kb <"$TMP/t.hawk"
     echo "hawk backup create, run $r: $t s, CPU $(cpu "$u" "$sy") s, peak RSS $((kb / 1024)) MiB"
-    best_hawk=$(awk -v a="$t" -v b="$best_hawk" 'BEGIN { print (b == "" || a < b) ? a : b }')
+    best_hawk=$(least "$t" "$best_hawk")
     if [ -z "$rss" ] || [ "$kb" -gt "$rss" ]; then rss=$kb; fi
     sleep 1 # the next backup gets a later name
 done
@@ -139,13 +141,13 @@ for r in $(seq 1 "$REPEAT"); do
              --no-owner --no-acl -d '$URL'"
     read -r t u sy <"$TMP/t.hand"
     echo "hand restore, run $r: $t s, CPU $(cpu "$u" "$sy") s"
-    best_hand_r=$(awk -v a="$t" -v b="$best_hand_r" 'BEGIN { print (b == "" || a < b) ? a : b }')
+    best_hand_r=$(least "$t" "$best_hand_r")
 
     HAWK_PLUGIN_PATH=$BUILD/plugins /usr/bin/time -f "%e %U %S %M" -o "$TMP/t.hawk" \
         "$HAWK" -c "$TMP/hawk.cfg" backup restore "$HAWK_NAME" --yes --json >/dev/null
     read -r t u sy kb <"$TMP/t.hawk"
     echo "hawk backup restore, run $r: $t s, CPU $(cpu "$u" "$sy") s, peak RSS $((kb / 1024)) MiB"
-    best_hawk_r=$(awk -v a="$t" -v b="$best_hawk_r" 'BEGIN { print (b == "" || a < b) ? a : b }')
+    best_hawk_r=$(least "$t" "$best_hawk_r")
     if [ -z "$rss_r" ] || [ "$kb" -gt "$rss_r" ]; then rss_r=$kb; fi
 done
 ROWS_AFTER=$($PSQL "$URL" -A -t -c "SELECT count(*) FROM bench")
